@@ -1,0 +1,119 @@
+"""Writes keep history: record, correct, retract, reinstate; nothing is deleted."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tests.factories import IndicatorFactory, ObservationFactory, SourceFactory
+from tracker import services
+from tracker.models import Observation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_record_defaults_reliability_to_the_source_and_notes_the_analyst(analyst):
+    source = SourceFactory(default_reliability="D")
+    observation = services.observation_record(
+        indicator=IndicatorFactory(),
+        occurred_on=dt.date(2024, 9, 10),
+        source=source,
+        summary="Missiles delivered.",
+        credibility=2,
+        magnitude=3,
+        analyst=analyst,
+    )
+    assert observation.reliability == "D"
+    first = observation.history.get()
+    assert first.history_type == "+"
+    assert first.history_user == analyst
+
+
+def test_record_rejects_invalid_input_and_writes_nothing(analyst):
+    with pytest.raises(ValidationError) as caught:
+        services.observation_record(
+            indicator=IndicatorFactory(),
+            occurred_on=dt.date(2024, 9, 10),
+            source=SourceFactory(),
+            summary="",
+            credibility=9,
+            value=3,
+            analyst=analyst,
+        )
+    assert {"summary", "credibility", "magnitude", "value"} <= set(caught.value.message_dict)
+    assert not Observation.objects.exists()
+    assert not Observation.history.exists()
+
+
+def test_backdated_record_dates_its_first_version_when_recorded():
+    recorded = dt.datetime(2023, 3, 11, 12, tzinfo=dt.UTC)
+    observation = services.observation_record(
+        indicator=IndicatorFactory(),
+        occurred_on=dt.date(2023, 3, 10),
+        source=SourceFactory(),
+        summary="Contract finalised.",
+        credibility=2,
+        magnitude=2,
+        recorded_at=recorded,
+    )
+    assert observation.history.get().history_date == recorded
+
+
+def test_correction_keeps_the_previous_version(analyst):
+    observation = ObservationFactory(magnitude=2, summary="First reading.")
+    services.observation_correct(
+        observation, by=analyst, reason="Better source", magnitude=4, summary="Second reading."
+    )
+    observation.refresh_from_db()
+    assert (observation.magnitude, observation.summary) == (4, "Second reading.")
+    latest, previous = observation.history.all()[:2]
+    assert (previous.magnitude, previous.summary) == (2, "First reading.")
+    assert latest.history_user == analyst
+    assert latest.history_change_reason == "Better source"
+    assert latest.diff_against(previous).changed_fields == ["magnitude", "summary"]
+
+
+def test_correction_validates(analyst):
+    observation = ObservationFactory()
+    with pytest.raises(ValidationError):
+        services.observation_correct(observation, by=analyst, magnitude=-1)
+    observation.refresh_from_db()
+    assert observation.magnitude == 2
+    assert observation.history.count() == 1
+
+
+def test_provenance_is_not_correctable(analyst):
+    with pytest.raises(ValueError, match="recorded_at"):
+        services.observation_correct(ObservationFactory(), by=analyst, recorded_at=None)
+
+
+def test_retract_keeps_the_row_and_says_why(analyst):
+    observation = ObservationFactory()
+    services.observation_retract(observation, by=analyst, reason="Report withdrawn")
+    observation.refresh_from_db()
+    assert observation.is_retracted
+    assert observation.retracted_at is not None
+    assert observation.retraction_reason == "Report withdrawn"
+    assert observation.history.first().history_change_reason == "Retracted: Report withdrawn"
+    assert Observation.objects.accepted().count() == 0
+    assert Observation.objects.count() == 1
+
+
+def test_retract_needs_a_reason(analyst):
+    with pytest.raises(ValidationError):
+        services.observation_retract(ObservationFactory(), by=analyst, reason="  ")
+
+
+def test_retracted_cannot_be_corrected_until_reinstated(analyst):
+    observation = ObservationFactory()
+    services.observation_retract(observation, by=analyst, reason="Wrong indicator")
+    with pytest.raises(ValidationError, match="reinstate"):
+        services.observation_correct(observation, by=analyst, magnitude=3)
+    services.observation_reinstate(observation, by=analyst, reason="Retracted in error")
+    services.observation_correct(observation, by=analyst, magnitude=3)
+    assert [h.status for h in observation.history.order_by("history_date")] == [
+        "accepted",
+        "retracted",
+        "accepted",
+        "accepted",
+    ]

@@ -1,0 +1,386 @@
+"""The analyst's workbench: observations with history, retraction and CSV import.
+
+Nothing here deletes: observations are retracted (with a reason, kept in history), and the
+catalogue is protected by `on_delete=PROTECT` and by removing the delete permission.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from tracker import services
+from tracker.models import (
+    Category,
+    Indicator,
+    Observation,
+    Relationship,
+    Scenario,
+    Source,
+    Stage,
+)
+from tracker.resources import ObservationResource
+
+admin.site.site_header = "Entente — analyst workbench"
+admin.site.site_title = "Entente"
+admin.site.index_title = "Indicators, observations and sources"
+
+
+class NoDeleteMixin:
+    """Entente never hard-deletes: retract observations, keep the catalogue's history."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StageSelect(forms.Select):
+    """Stage options carry their indicator, so the form can offer only its ladder."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-indicator"] = str(instance.indicator_id)
+        return option
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.indicator.name}: {obj.name} ({obj.score:g})"
+
+
+class ObservationForm(forms.ModelForm):
+    class Meta:
+        model = Observation
+        fields = (
+            "indicator",
+            "occurred_on",
+            "precision",
+            "magnitude",
+            "value",
+            "stage",
+            "summary",
+            "source",
+            "url",
+            "quote",
+            "reliability",
+            "credibility",
+        )
+        field_classes = {"stage": StageChoiceField}
+        widgets = {
+            "stage": StageSelect,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "quote": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, indicator=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        stages = Stage.objects.select_related("indicator").order_by("indicator__name", "order")
+        if indicator is not None:
+            stages = stages.filter(indicator=indicator)
+        self.fields["stage"].queryset = stages
+        self.fields["reliability"].required = False
+        self.fields["reliability"].help_text = (
+            "Admiralty grade of the source for this report; empty: the source's default."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("reliability") and cleaned.get("source"):
+            cleaned["reliability"] = cleaned["source"].default_reliability
+        return cleaned
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in each observation's history.",
+    )
+
+
+@admin.register(Observation)
+class ObservationAdmin(NoDeleteMixin, ImportExportMixin, SimpleHistoryAdmin):
+    form = ObservationForm
+    resource_classes = [ObservationResource]
+    import_error_display = ("message",)
+    list_display = (
+        "occurred",
+        "indicator",
+        "short_summary",
+        "source",
+        "grade",
+        "measure",
+        "status",
+        "analyst",
+        "recorded_at",
+    )
+    list_select_related = ("indicator", "source", "stage", "analyst")
+    list_filter = (
+        "status",
+        "indicator__category",
+        "indicator",
+        "reliability",
+        "credibility",
+        "precision",
+        ("occurred_on", admin.DateFieldListFilter),
+    )
+    search_fields = ("summary", "quote", "url", "source__name", "indicator__name", "reference")
+    date_hierarchy = "occurred_on"
+    autocomplete_fields = ("indicator", "source")
+    readonly_fields = (
+        "recorded_at",
+        "analyst",
+        "status",
+        "retracted_at",
+        "retraction_reason",
+        "reference",
+    )
+    fieldsets = (
+        (None, {"fields": ("indicator", "occurred_on", "precision")}),
+        (
+            "Measure (the one the indicator's kind takes)",
+            {"fields": ("magnitude", "value", "stage")},
+        ),
+        ("Evidence", {"fields": ("summary", "source", "url", "quote")}),
+        ("Admiralty grade", {"fields": ("reliability", "credibility")}),
+        (
+            "Provenance",
+            {
+                "fields": (
+                    "recorded_at",
+                    "analyst",
+                    "reference",
+                    "status",
+                    "retracted_at",
+                    "retraction_reason",
+                )
+            },
+        ),
+    )
+    actions = ("retract_selected", "reinstate_selected")
+    history_list_display = ("status",)
+
+    class Media:
+        js = ("tracker/observation_form.js",)
+
+    @admin.display(description="occurred", ordering="occurred_on")
+    def occurred(self, obj):
+        return obj.occurred_label
+
+    @admin.display(description="summary")
+    def short_summary(self, obj):
+        return obj.summary if len(obj.summary) <= 90 else obj.summary[:89] + "…"
+
+    @admin.display(description="grade", ordering="reliability")
+    def grade(self, obj):
+        return obj.grade
+
+    @admin.display(description="measure")
+    def measure(self, obj):
+        if obj.stage_id:
+            return obj.stage.name
+        return f"{obj.magnitude if obj.magnitude is not None else obj.value:g}"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        indicator = obj.indicator if obj else self._indicator_from_query(request)
+
+        class BoundObservationForm(form_class):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, indicator=indicator, **kw)
+
+        return BoundObservationForm
+
+    @staticmethod
+    def _indicator_from_query(request):
+        pk = request.GET.get("indicator", "")
+        return Indicator.objects.filter(pk=pk).first() if pk.isdigit() else None
+
+    def has_change_permission(self, request, obj=None):
+        # A retracted observation is kept as it was; reinstate it to correct it.
+        if obj is not None and obj.is_retracted:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name in services.CORRECTABLE_FIELDS
+        }
+        if change:
+            changed = {name: data[name] for name in form.changed_data if name in data}
+            services.observation_correct(obj, by=request.user, **changed)
+        else:
+            saved = services.observation_record(analyst=request.user, **data)
+            obj.pk = saved.pk
+            obj._state.adding = False
+
+    @admin.action(description="Retract selected observations", permissions=["change"])
+    def retract_selected(self, request, queryset):
+        return self._with_reason(
+            request,
+            queryset.filter(status=Observation.Status.ACCEPTED),
+            services.observation_retract,
+            title="Retract observations",
+            explanation="They stop counting from now on; nothing is deleted, and "
+            "“as known on” a past date still shows them as they were.",
+            done="Retracted",
+        )
+
+    @admin.action(description="Reinstate selected retracted observations", permissions=["change"])
+    def reinstate_selected(self, request, queryset):
+        return self._with_reason(
+            request,
+            queryset.filter(status=Observation.Status.RETRACTED),
+            services.observation_reinstate,
+            title="Reinstate observations",
+            explanation="They count again from now on; the retraction stays in their history.",
+            done="Reinstated",
+        )
+
+    def _with_reason(self, request, queryset, change, *, title, explanation, done):
+        """Ask for a reason on an intermediate page, then apply `change` to each row."""
+        form = ReasonForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            for observation in queryset:
+                change(observation, by=request.user, reason=form.cleaned_data["reason"])
+            self.message_user(
+                request, f"{done} {len(queryset)} observation(s).", messages.SUCCESS
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "explanation": explanation,
+            "action": request.POST.get("action", ""),
+            "opts": self.model._meta,
+            "observations": queryset,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/tracker/observation/reason.html", context)
+
+    def get_import_data_kwargs(self, **kwargs):
+        # The confirmed import is all or nothing too, even if the data changed since the
+        # preview: any invalid row rolls the whole file back.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            self.message_user(
+                request,
+                "The import was rolled back: the file changed since the preview. "
+                "Import it again to see its errors.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:tracker_observation_import"))
+        return super().process_result(result, request)
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    fields = ("order", "name", "score", "description")
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("tracker.tune_indicator") and super().has_change_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("tracker.tune_indicator") and super().has_add_permission(
+            request, obj
+        )
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = (
+        "name",
+        "category",
+        "kind",
+        "polarity",
+        "weight",
+        "cadence_days",
+        "observation_count",
+    )
+    list_filter = ("relationship", "category", "kind", "polarity")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("evidence",)
+    inlines = (StageInline,)
+    fieldsets = (
+        (None, {"fields": ("relationship", "category", "name", "slug", "description", "unit")}),
+        ("Grounding in the seed article", {"fields": ("seed_paragraph", "seed_quote")}),
+        (
+            "Scoring (changing these needs the “tune indicator” permission)",
+            {"fields": Indicator.SCORING_FIELDS},
+        ),
+        ("Watch", {"fields": ("cadence_days", "evidence")}),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("category")
+            .annotate(observation_total=Count("observations"))
+        )
+
+    @admin.display(description="observations", ordering="observation_total")
+    def observation_count(self, obj):
+        return obj.observation_total
+
+    @admin.display(description="evidence")
+    def evidence(self, obj):
+        if obj.pk is None:
+            return "—"
+        changelist = reverse("admin:tracker_observation_changelist")
+        add = reverse("admin:tracker_observation_add")
+        return format_html(
+            '<a href="{}?indicator__id__exact={}">Its observations</a> · '
+            '<a href="{}?indicator={}">Add an observation</a>',
+            changelist,
+            obj.pk,
+            add,
+            obj.pk,
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("tracker.tune_indicator"):
+            fields.extend(Indicator.SCORING_FIELDS)
+        return fields
+
+
+@admin.register(Source)
+class SourceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ("name", "kind", "default_reliability", "adapter", "enabled")
+    list_filter = ("kind", "default_reliability", "adapter", "enabled")
+    search_fields = ("name", "homepage")
+
+
+class ScenarioInline(admin.TabularInline):
+    model = Scenario
+    extra = 0
+    can_delete = False
+    fields = ("slug", "name", "lower", "upper", "description")
+
+
+@admin.register(Relationship)
+class RelationshipAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ("title", "slug", "actor_a", "actor_b")
+    inlines = (ScenarioInline,)
+
+
+@admin.register(Category)
+class CategoryAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ("name", "order")
+    ordering = ("order",)

@@ -1,0 +1,139 @@
+"""Load the reviewed catalogue (fixtures/catalogue.toml) and the source list (sources.csv).
+
+Loading is idempotent: a row that matches the file is left alone (no history row); a row
+that differs is updated through `full_clean()` and keeps its previous version in history.
+"""
+
+import csv
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from tracker.models import Category, Indicator, Relationship, Scenario, Source, Stage
+
+
+@dataclass
+class LoadReport:
+    """What a load created, updated (field by field) and left unchanged."""
+
+    created: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    updates: list[str] = field(default_factory=list)
+
+    def __str__(self):
+        lines = [
+            f"{model}: {self.created[model]} created, {self.unchanged[model]} unchanged"
+            for model in sorted(set(self.created) | set(self.unchanged))
+        ]
+        return "\n".join([*lines, *self.updates])
+
+
+def upsert(model, lookup: dict, values: dict, report: LoadReport):
+    """Create, update only what differs, or leave alone; always through full_clean()."""
+    name = model._meta.verbose_name_plural
+    instance = model.objects.filter(**lookup).first()
+    if instance is None:
+        instance = model(**lookup, **values)
+        instance.full_clean()
+        instance.save()
+        report.created[name] += 1
+        return instance
+    changed = {f: v for f, v in values.items() if getattr(instance, f) != v}
+    if not changed:
+        report.unchanged[name] += 1
+        return instance
+    for attribute, new in changed.items():
+        report.updates.append(f"{name} {instance}: {attribute} {getattr(instance, attribute)!r} -> {new!r}")
+        setattr(instance, attribute, new)
+    instance.full_clean()
+    instance._change_reason = "Catalogue file changed"
+    instance.save()
+    return instance
+
+
+INDICATOR_FIELDS = (
+    "name",
+    "description",
+    "kind",
+    "unit",
+    "polarity",
+    "weight",
+    "half_life_days",
+    "saturation",
+    "floor",
+    "ceiling",
+    "cadence_days",
+    "sigma",
+    "seed_paragraph",
+    "seed_quote",
+)
+
+
+@transaction.atomic
+def catalogue_load(path: Path, report: LoadReport | None = None) -> LoadReport:
+    """Load a relationship with its scenarios, categories, indicators and ladders."""
+    report = report or LoadReport()
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+
+    spec = data["relationship"]
+    relationship = upsert(
+        Relationship,
+        {"slug": spec["slug"]},
+        {k: spec.get(k, "").strip() for k in ("title", "actor_a", "actor_b", "question", "description")},
+        report,
+    )
+    for spec in data["scenarios"]:
+        upsert(
+            Scenario,
+            {"relationship": relationship, "slug": spec["slug"]},
+            {k: spec.get(k, "") for k in ("name", "description", "lower", "upper")},
+            report,
+        )
+    categories = {}
+    for order, spec in enumerate(data["categories"]):
+        categories[spec["slug"]] = upsert(
+            Category,
+            {"slug": spec["slug"]},
+            {"name": spec["name"], "description": spec.get("description", ""), "order": order},
+            report,
+        )
+    for spec in data["indicators"]:
+        values = {f: spec.get(f, Indicator._meta.get_field(f).get_default()) for f in INDICATOR_FIELDS}
+        values["description"] = values["description"].strip()
+        indicator = upsert(
+            Indicator,
+            {"slug": spec["slug"]},
+            {**values, "relationship": relationship, "category": categories[spec["category"]]},
+            report,
+        )
+        for order, stage in enumerate(spec.get("stages", [])):
+            upsert(
+                Stage,
+                {"indicator": indicator, "name": stage["name"]},
+                {"order": order, "score": stage["score"], "description": stage.get("description", "")},
+                report,
+            )
+    return report
+
+
+@transaction.atomic
+def sources_load(path: Path, report: LoadReport | None = None) -> LoadReport:
+    """Load publishers from a CSV file with name, kind, homepage, default_reliability."""
+    report = report or LoadReport()
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            upsert(
+                Source,
+                {"name": row["name"].strip()},
+                {
+                    "kind": row["kind"].strip(),
+                    "homepage": row["homepage"].strip(),
+                    "default_reliability": row["default_reliability"].strip(),
+                },
+                report,
+            )
+    return report

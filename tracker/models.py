@@ -1,0 +1,550 @@
+"""The domain: a watched relationship, its indicator catalogue, and graded observations.
+
+Database constraints hold every rule that can be written as a CHECK; `clean()` holds the rest
+(rules that span rows, such as "a stage of the indicator's own ladder"). Writes go through
+`tracker.services`, which calls `full_clean()` before saving. Every model keeps its history
+(django-simple-history): corrections never overwrite silently, and observations are retracted,
+never deleted.
+"""
+
+import datetime as dt
+import math
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class URLField(models.URLField):
+    """A URL whose form field reads a bare host as https (Django 6's default, chosen now)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+class Relationship(models.Model):
+    """A watched partnership, e.g. Russia–Iran."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    actor_a = models.CharField("first actor", max_length=100)
+    actor_b = models.CharField("second actor", max_length=100)
+    question = models.TextField(help_text="The question the dashboard answers.")
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class Category(models.Model):
+    """A theme that groups indicators (military transfers, divergence and trust, ...)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Indicator(models.Model):
+    """Something observable that moves the relationship toward alliance or divergence."""
+
+    class Kind(models.TextChoices):
+        EVENT = "event", "Event (decays, saturates)"
+        LEVEL = "level", "Level (latest value)"
+        STAGE = "stage", "Stage (ordered ladder)"
+
+        @property
+        def article(self) -> str:
+            return f"an {self.value}" if self.value == "event" else f"a {self.value}"
+
+    class Polarity(models.IntegerChoices):
+        TOWARD_ALLIANCE = 1, "Toward alliance"
+        TOWARD_DIVERGENCE = -1, "Toward divergence"
+
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.PROTECT, related_name="indicators"
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="indicators")
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    seed_paragraph = models.PositiveSmallIntegerField(
+        help_text="The paragraph of the seed article (seeds/paragraphs.md) that grounds it."
+    )
+    seed_quote = models.CharField(
+        max_length=300, help_text="A short quote from that paragraph, verbatim."
+    )
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    unit = models.CharField(max_length=100, blank=True)
+    polarity = models.SmallIntegerField(choices=Polarity.choices)
+    weight = models.FloatField(
+        validators=[MinValueValidator(0.01)], help_text="Share in the alignment index."
+    )
+    half_life_days = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Event indicators: days for one event's weight to halve.",
+    )
+    saturation = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.01)],
+        help_text="Event indicators: graded magnitude at which the signal reaches ~63% of full.",
+    )
+    floor = models.FloatField(
+        null=True, blank=True, help_text="Level indicators: the value that maps to signal 0."
+    )
+    ceiling = models.FloatField(
+        null=True, blank=True, help_text="Level indicators: the value that maps to signal 1."
+    )
+    cadence_days = models.PositiveIntegerField(
+        default=365,
+        validators=[MinValueValidator(1)],
+        help_text="Days without an observation before the indicator counts as stale.",
+    )
+    sigma = models.FloatField(
+        default=0.25,
+        validators=[MinValueValidator(0.01)],
+        help_text="Scenario odds: spread of one observation's evidence; smaller is more "
+        "diagnostic.",
+    )
+
+    history = HistoricalRecords()
+
+    # The fields that change the numbers; editing them needs `tracker.tune_indicator`.
+    SCORING_FIELDS = (
+        "kind",
+        "polarity",
+        "weight",
+        "half_life_days",
+        "saturation",
+        "floor",
+        "ceiling",
+        "sigma",
+    )
+    # Which measure an observation of each kind carries.
+    MEASURE_FIELD = {Kind.EVENT: "magnitude", Kind.LEVEL: "value", Kind.STAGE: "stage"}
+    # Which parameters each kind needs.
+    _KIND_FIELDS = {
+        Kind.EVENT: ("half_life_days", "saturation"),
+        Kind.LEVEL: ("floor", "ceiling"),
+        Kind.STAGE: (),
+    }
+
+    class Meta:
+        ordering = ["category__order", "name"]
+        permissions = [("tune_indicator", "Can change indicator weights and scoring parameters")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(polarity__in=[1, -1]), name="indicator_polarity_plus_or_minus_one"
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="indicator_weight_positive"),
+            models.CheckConstraint(condition=Q(sigma__gt=0), name="indicator_sigma_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["event", "level", "stage"]), name="indicator_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="event") | Q(half_life_days__gt=0, saturation__gt=0),
+                name="indicator_event_has_decay_and_saturation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="level")
+                | Q(floor__isnull=False, ceiling__isnull=False, floor__lt=F("ceiling")),
+                name="indicator_level_floor_below_ceiling",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        for kind, fields in self._KIND_FIELDS.items():
+            for field in fields:
+                value = getattr(self, field)
+                if kind == self.kind and value is None:
+                    errors[field] = f"Required for {self.kind} indicators."
+                elif kind != self.kind and value is not None:
+                    errors[field] = f"Only {kind} indicators use this; leave it empty."
+        if (
+            self.kind == self.Kind.LEVEL
+            and self.floor is not None
+            and self.ceiling is not None
+            and self.floor >= self.ceiling
+        ):
+            errors["ceiling"] = "The ceiling must be above the floor."
+        if self.pk and self.observations.exists():
+            saved_kind = Indicator.objects.filter(pk=self.pk).values_list("kind", flat=True)[0]
+            if saved_kind != self.kind:
+                errors["kind"] = (
+                    "This indicator already has observations of its kind; "
+                    "create a new indicator instead."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Stage(models.Model):
+    """One rung of a stage indicator's ladder (a deal's lifecycle, a treaty step)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="stages")
+    order = models.PositiveSmallIntegerField(help_text="Position on the ladder, lowest first.")
+    name = models.CharField(max_length=100)
+    score = models.FloatField(
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Signal of this stage, 0 (none) to 1 (full).",
+    )
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "order"], name="stage_unique_order"),
+            models.UniqueConstraint(fields=["indicator", "name"], name="stage_unique_name"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=1), name="stage_score_between_0_and_1"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.score:g})"
+
+
+class Scenario(models.Model):
+    """Where the relationship could be heading: a band of the alignment index."""
+
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.PROTECT, related_name="scenarios"
+    )
+    slug = models.SlugField()
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    lower = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(100)])
+    upper = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(100)])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["relationship", "lower"]
+        constraints = [
+            models.UniqueConstraint(fields=["relationship", "slug"], name="scenario_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(lower__gte=0, upper__lte=100, lower__lt=F("upper")),
+                name="scenario_band_within_0_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.lower:g}–{self.upper:g})"
+
+    @property
+    def centre(self) -> float:
+        return (self.lower + self.upper) / 2
+
+    def clean(self):
+        if self.lower is not None and self.upper is not None and self.lower >= self.upper:
+            raise ValidationError({"upper": "The upper bound must be above the lower bound."})
+
+
+class Reliability(models.TextChoices):
+    """Admiralty (NATO) source reliability."""
+
+    A = "A", "A – completely reliable"
+    B = "B", "B – usually reliable"
+    C = "C", "C – fairly reliable"
+    D = "D", "D – not usually reliable"
+    E = "E", "E – unreliable"
+    F = "F", "F – reliability cannot be judged"
+
+
+class Credibility(models.IntegerChoices):
+    """Admiralty (NATO) information credibility."""
+
+    CONFIRMED = 1, "1 – confirmed by other sources"
+    PROBABLE = 2, "2 – probably true"
+    POSSIBLE = 3, "3 – possibly true"
+    DOUBTFUL = 4, "4 – doubtful"
+    IMPROBABLE = 5, "5 – improbable"
+    UNKNOWN = 6, "6 – truth cannot be judged"
+
+
+class Source(models.Model):
+    """A publisher or feed that observations cite."""
+
+    class Kind(models.TextChoices):
+        NEWS = "news", "News outlet"
+        STATE_MEDIA = "state_media", "State media"
+        AGGREGATOR = "aggregator", "Aggregator or mirror"
+        GOVERNMENT = "government", "Government"
+        THINK_TANK = "think_tank", "Think tank"
+        DATASET = "dataset", "Dataset"
+
+    class Adapter(models.TextChoices):
+        RSS = "rss", "RSS or Atom feed"
+        GDELT = "gdelt", "GDELT 2.0 events"
+        OFAC_SDN = "ofac_sdn", "OFAC SDN list"
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    homepage = URLField(blank=True)
+    default_reliability = models.CharField(
+        max_length=1,
+        choices=Reliability.choices,
+        help_text="Used for new observations from this source unless the analyst grades "
+        "otherwise.",
+    )
+    feed_url = URLField("feed URL", max_length=500, blank=True)
+    adapter = models.CharField(max_length=10, choices=Adapter.choices, blank=True)
+    enabled = models.BooleanField(
+        default=False, help_text="Refresh jobs fetch only enabled sources with an adapter."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_reliability__in=Reliability.values),
+                name="source_reliability_a_to_f",
+            ),
+            models.CheckConstraint(
+                condition=Q(enabled=False) | ~Q(adapter=""),
+                name="source_enabled_needs_adapter",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.enabled and not self.adapter:
+            raise ValidationError({"adapter": "Choose an adapter to enable refreshing."})
+
+
+class ObservationQuerySet(models.QuerySet):
+    def accepted(self):
+        return self.filter(status=Observation.Status.ACCEPTED)
+
+
+class Observation(models.Model):
+    """One dated, sourced, graded piece of evidence about an indicator."""
+
+    class Precision(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        RETRACTED = "retracted", "Retracted"
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations")
+    occurred_on = models.DateField(
+        help_text="When it happened. With month or year precision, the first day of the period."
+    )
+    precision = models.CharField(
+        max_length=5,
+        choices=Precision.choices,
+        default=Precision.DAY,
+        help_text="Many reports give only a month or a year.",
+    )
+    recorded_at = models.DateTimeField(
+        default=timezone.now,
+        db_index=True,
+        help_text="When Entente learned it; set automatically.",
+    )
+    magnitude = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Event indicators only: how strong this event is, in the indicator's unit.",
+    )
+    value = models.FloatField(
+        null=True, blank=True, help_text="Level indicators only: the value in the indicator's unit."
+    )
+    stage = models.ForeignKey(
+        Stage,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="observations",
+        help_text="Stage indicators only: a stage of this indicator's ladder.",
+    )
+    summary = models.TextField(help_text="What happened, in your own words.")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="observations")
+    url = URLField("URL", max_length=500, blank=True)
+    quote = models.TextField(blank=True, help_text="The source's own words, verbatim.")
+    reliability = models.CharField(
+        max_length=1,
+        choices=Reliability.choices,
+        help_text="Admiralty grade of the source for this report.",
+    )
+    credibility = models.PositiveSmallIntegerField(
+        choices=Credibility.choices, help_text="Admiralty grade of the claim itself."
+    )
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="observations",
+    )
+    status = models.CharField(
+        max_length=9, choices=Status.choices, default=Status.ACCEPTED, db_index=True
+    )
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    retraction_reason = models.TextField(blank=True)
+    reference = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Optional stable key from an import file; re-importing it updates this row.",
+    )
+
+    objects = ObservationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-occurred_on", "-recorded_at"]
+        indexes = [models.Index(fields=["indicator", "occurred_on"], name="observation_indicator_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reliability__in=Reliability.values),
+                name="observation_reliability_a_to_f",
+            ),
+            models.CheckConstraint(
+                condition=Q(credibility__gte=1, credibility__lte=6),
+                name="observation_credibility_1_to_6",
+            ),
+            models.CheckConstraint(
+                condition=Q(magnitude__isnull=False, value__isnull=True, stage__isnull=True)
+                | Q(magnitude__isnull=True, value__isnull=False, stage__isnull=True)
+                | Q(magnitude__isnull=True, value__isnull=True, stage__isnull=False),
+                name="observation_one_of_magnitude_value_stage",
+            ),
+            models.CheckConstraint(
+                condition=Q(magnitude__isnull=True) | Q(magnitude__gt=0),
+                name="observation_magnitude_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(precision__in=["day", "month", "year"]),
+                name="observation_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="accepted", retracted_at__isnull=True)
+                | Q(status="retracted", retracted_at__isnull=False),
+                name="observation_retracted_has_date",
+            ),
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=~Q(reference=""),
+                name="observation_unique_reference",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} — {self.occurred_label}"
+
+    @property
+    def grade(self) -> str:
+        """The Admiralty grade as analysts write it, e.g. "B2"."""
+        return f"{self.reliability}{self.credibility}"
+
+    @property
+    def occurred_label(self) -> str:
+        """The event date at its precision: "17 Jan 2025", "Jul 2022" or "2023"."""
+        if self.precision == self.Precision.YEAR:
+            return f"{self.occurred_on:%Y}"
+        if self.precision == self.Precision.MONTH:
+            return f"{self.occurred_on:%b %Y}"
+        return f"{self.occurred_on.day} {self.occurred_on:%b %Y}"
+
+    @property
+    def is_retracted(self) -> bool:
+        return self.status == self.Status.RETRACTED
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        self._clean_measure(errors)
+        self._clean_dates(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_measure(self, errors):
+        """Exactly the measure the indicator's kind takes, and a stage of its own ladder."""
+        for field in ("magnitude", "value"):
+            number = getattr(self, field)
+            if number is not None and not math.isfinite(number):
+                errors[field] = "Enter a finite number."
+        if self.magnitude is not None and self.magnitude <= 0:
+            errors.setdefault("magnitude", "The magnitude must be above zero.")
+        if self.indicator_id is None:
+            return
+        indicator = self.indicator
+        wanted = Indicator.MEASURE_FIELD[indicator.kind]
+        for kind, field in Indicator.MEASURE_FIELD.items():
+            given = getattr(self, "stage_id" if field == "stage" else field) is not None
+            if field == wanted and not given:
+                errors.setdefault(
+                    field, f"“{indicator.name}” is {kind.article} indicator: enter its {field}."
+                )
+            elif field != wanted and given:
+                errors.setdefault(
+                    field, f"Only {kind} indicators take a {field}; “{indicator.name}” takes a "
+                    f"{wanted}.",
+                )
+        if self.stage_id is not None and self.stage.indicator_id != indicator.pk:
+            errors["stage"] = f"Choose a stage of the “{indicator.name}” ladder."
+
+    def _clean_dates(self, errors):
+        if self.occurred_on is None:
+            return
+        recorded = self.recorded_at or timezone.now()
+        if self.occurred_on > recorded.astimezone(dt.UTC).date():
+            errors["occurred_on"] = (
+                "The date cannot be in the future (after the day it was recorded)."
+            )
+        if self.precision == self.Precision.MONTH and self.occurred_on.day != 1:
+            errors["occurred_on"] = (
+                f"With month precision, enter the first day of the month "
+                f"({self.occurred_on.replace(day=1).isoformat()})."
+            )
+        if self.precision == self.Precision.YEAR and (
+            self.occurred_on.month,
+            self.occurred_on.day,
+        ) != (1, 1):
+            errors["occurred_on"] = (
+                f"With year precision, enter 1 January ({self.occurred_on.year}-01-01)."
+            )
+
+    def save(self, *args, **kwargs):
+        # The first version of an observation dates from when it was recorded, so that
+        # "as known on" replays a backdated import (the demo) as it would have been.
+        backdate = self._state.adding and not hasattr(self, "_history_date")
+        if backdate:
+            self._history_date = self.recorded_at
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            if backdate:
+                del self._history_date

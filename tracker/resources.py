@@ -1,0 +1,219 @@
+"""CSV import and export of observations (django-import-export).
+
+One format serves the admin's import (with its dry-run preview) and the demo dataset
+(`fixtures/demo_observations.csv`, loaded by `loaddemo`). Every row goes through the model's
+`full_clean()`; a file with any bad row is rolled back whole and each bad row is reported
+with the field it got wrong. Rows with a `reference` are matched on it, so importing the same
+file twice changes nothing, and a changed row becomes a correction with history.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from import_export import fields, resources, widgets
+
+from tracker.models import Indicator, Observation, Source, Stage
+
+
+class LookupWidget(widgets.ForeignKeyWidget):
+    """A foreign key by a natural key, with a message that names what was not found."""
+
+    def __init__(self, model, field, label):
+        super().__init__(model, field=field)
+        self.label = label
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(f"There is no {self.label} “{value}”.") from None
+
+
+class StageWidget(LookupWidget):
+    """A stage by its name, looked up on the row's own indicator's ladder."""
+
+    def __init__(self):
+        super().__init__(Stage, field="name", label="stage")
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return Stage.objects.filter(indicator__slug=(row or {}).get("indicator", ""))
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except ValueError:
+            indicator = (row or {}).get("indicator", "")
+            names = Stage.objects.filter(indicator__slug=indicator).values_list("name", flat=True)
+            if not names:
+                raise
+            raise ValueError(
+                f"“{value}” is not a stage of “{indicator}”; choose one of: {', '.join(names)}."
+            ) from None
+
+
+class NumberWidget(widgets.FloatWidget):
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except ValueError:
+            raise ValueError(f"“{value}” is not a number.") from None
+
+
+class WholeNumberWidget(widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except ValueError:
+            raise ValueError(f"“{value}” is not a whole number.") from None
+
+
+class IsoDateWidget(widgets.DateWidget):
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except ValueError:
+            raise ValueError(f"“{value}” is not a date; write it as YYYY-MM-DD.") from None
+
+
+class ObservationResource(resources.ModelResource):
+    """Observations as analysts import them; recorded_at and analyst are set on import."""
+
+    indicator = fields.Field(
+        attribute="indicator",
+        column_name="indicator",
+        widget=LookupWidget(Indicator, field="slug", label="indicator with the slug"),
+    )
+    occurred_on = fields.Field(
+        attribute="occurred_on", column_name="occurred_on", widget=IsoDateWidget()
+    )
+    magnitude = fields.Field(attribute="magnitude", column_name="magnitude", widget=NumberWidget())
+    value = fields.Field(attribute="value", column_name="value", widget=NumberWidget())
+    stage = fields.Field(attribute="stage", column_name="stage", widget=StageWidget())
+    source = fields.Field(
+        attribute="source",
+        column_name="source",
+        widget=LookupWidget(Source, field="name", label="source named"),
+    )
+    credibility = fields.Field(
+        attribute="credibility", column_name="credibility", widget=WholeNumberWidget()
+    )
+
+    REQUIRED_COLUMNS = ("indicator", "occurred_on", "summary", "source", "credibility")
+
+    class Meta:
+        model = Observation
+        fields = (
+            "reference",
+            "indicator",
+            "occurred_on",
+            "precision",
+            "magnitude",
+            "value",
+            "stage",
+            "summary",
+            "source",
+            "url",
+            "quote",
+            "reliability",
+            "credibility",
+        )
+        import_id_fields = ("reference",)
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def before_import(self, dataset, **kwargs):
+        """Refuse a file whose columns are missing or misspelt, before any row."""
+        headers = [h.strip() for h in (dataset.headers or [])]
+        allowed = set(self.get_import_column_names())
+        missing = [c for c in self.REQUIRED_COLUMNS if c not in headers]
+        unknown = [h for h in headers if h not in allowed]
+        problems = []
+        if missing:
+            problems.append(f"missing column(s): {', '.join(missing)}")
+        if unknown:
+            problems.append(
+                f"unknown column(s): {', '.join(unknown)} "
+                f"(the columns are: {', '.join(sorted(allowed))})"
+            )
+        if problems:
+            raise ValidationError(f"The file cannot be imported: {'; '.join(problems)}.")
+
+    def get_import_column_names(self):
+        return [field.column_name for field in self.get_import_fields()]
+
+    def get_instance(self, instance_loader, row):
+        # Rows without a reference are always new observations.
+        if not (row.get("reference") or "").strip():
+            return None
+        return super().get_instance(instance_loader, row)
+
+    def before_import_row(self, row, **kwargs):
+        for key, cell in row.items():
+            if isinstance(cell, str):
+                row[key] = cell.strip()
+        if not row.get("precision"):
+            row["precision"] = Observation.Precision.DAY
+        if not row.get("reliability"):
+            # The source's default grade, as in the admin form.
+            source = Source.objects.filter(name=row.get("source", "")).first()
+            row["reliability"] = source.default_reliability if source else ""
+
+    def import_instance(self, instance, row, **kwargs):
+        if instance.pk and instance.is_retracted:
+            raise ValidationError(
+                {"reference": "This observation is retracted; reinstate it before correcting."}
+            )
+        super().import_instance(instance, row, **kwargs)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        user = kwargs.get("user")
+        if user is not None and not user.is_anonymous:
+            instance._history_user = user
+            if instance.pk is None:
+                instance.analyst = user
+        instance._change_reason = "Imported" if instance.pk is None else "Corrected by import"
+        if instance.pk is None and "recorded_at" not in row:
+            instance.recorded_at = timezone.now()
+
+
+class DemoObservationResource(ObservationResource):
+    """The demo dataset also carries recorded_at: the day its source published each report."""
+
+    recorded_at = fields.Field(
+        attribute="recorded_at",
+        column_name="recorded_at",
+        widget=widgets.DateTimeWidget(format="%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+    REQUIRED_COLUMNS = (*ObservationResource.REQUIRED_COLUMNS, "reference", "recorded_at")
+
+    class Meta(ObservationResource.Meta):
+        fields = (*ObservationResource.Meta.fields, "recorded_at")
+
+
+def import_errors(result) -> list[str]:
+    """Every problem of an import result, one line each, naming the row and the field."""
+    lines = [f"File: {error.error}" for error in result.base_errors]
+    for number, errors in result.row_errors():
+        lines.extend(f"Row {number}: {error.error}" for error in errors)
+    for row in result.invalid_rows:
+        for field_name, messages in row.error_dict.items():
+            where = "" if field_name == "__all__" else f" {field_name}:"
+            lines.extend(f"Row {row.number}:{where} {message}" for message in messages)
+    return lines
+
+
+def observations_import(dataset, *, resource=None, user=None, dry_run=False):
+    """Import a tablib dataset all or nothing; returns the result and its error lines."""
+    resource = resource or ObservationResource()
+    result = resource.import_data(
+        dataset,
+        dry_run=dry_run,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
+        user=user,
+    )
+    return result, import_errors(result)

@@ -1,0 +1,123 @@
+"""Writes: every change to observations goes through these functions.
+
+Each validates with `full_clean()` before saving, records who made the change (in the
+history), and never deletes: a wrong observation is corrected or retracted.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tracker.models import Observation
+
+# What an analyst may change in a correction; provenance fields (recorded_at, analyst,
+# reference) and status stay as they were.
+CORRECTABLE_FIELDS = frozenset(
+    {
+        "indicator",
+        "occurred_on",
+        "precision",
+        "magnitude",
+        "value",
+        "stage",
+        "summary",
+        "source",
+        "url",
+        "quote",
+        "reliability",
+        "credibility",
+    }
+)
+
+
+def observation_record(
+    *,
+    indicator,
+    occurred_on,
+    source,
+    summary,
+    credibility,
+    analyst=None,
+    precision=Observation.Precision.DAY,
+    magnitude=None,
+    value=None,
+    stage=None,
+    url="",
+    quote="",
+    reliability="",
+    recorded_at=None,
+    reference="",
+) -> Observation:
+    """Record a new observation; reliability defaults to the source's own grade."""
+    observation = Observation(
+        indicator=indicator,
+        occurred_on=occurred_on,
+        precision=precision,
+        magnitude=magnitude,
+        value=value,
+        stage=stage,
+        summary=summary,
+        source=source,
+        url=url,
+        quote=quote,
+        reliability=reliability or source.default_reliability,
+        credibility=credibility,
+        analyst=analyst,
+        recorded_at=recorded_at or timezone.now(),
+        reference=reference,
+    )
+    observation.full_clean()
+    _save(observation, by=analyst, reason="Recorded")
+    return observation
+
+
+def observation_correct(observation: Observation, *, by, reason="", **changes) -> Observation:
+    """Correct an accepted observation; the previous version stays in its history."""
+    unknown = set(changes) - CORRECTABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not correctable: {', '.join(sorted(unknown))}")
+    if observation.is_retracted:
+        raise ValidationError("A retracted observation cannot be corrected; reinstate it first.")
+    for field, new_value in changes.items():
+        setattr(observation, field, new_value)
+    observation.full_clean()
+    _save(observation, by=by, reason=reason or "Corrected")
+    return observation
+
+
+def observation_retract(observation: Observation, *, by, reason: str) -> Observation:
+    """Retract an observation: it stops counting from now on but is never deleted."""
+    if not reason.strip():
+        raise ValidationError({"retraction_reason": "Say why the observation is retracted."})
+    if observation.is_retracted:
+        return observation
+    observation.status = Observation.Status.RETRACTED
+    observation.retracted_at = timezone.now()
+    observation.retraction_reason = reason.strip()
+    _save(observation, by=by, reason=f"Retracted: {reason.strip()}")
+    return observation
+
+
+def observation_reinstate(observation: Observation, *, by, reason: str) -> Observation:
+    """Undo a retraction made in error; the retraction stays in the history."""
+    if not observation.is_retracted:
+        return observation
+    observation.status = Observation.Status.ACCEPTED
+    observation.retracted_at = None
+    observation.retraction_reason = ""
+    observation.full_clean()
+    _save(observation, by=by, reason=f"Reinstated: {reason.strip()}")
+    return observation
+
+
+def _save(observation: Observation, *, by, reason: str) -> None:
+    """Save with the history row naming who changed it and why (not left on the instance)."""
+    if by is not None:
+        observation._history_user = by
+    observation._change_reason = reason[:100]
+    try:
+        with transaction.atomic():
+            observation.save()
+    finally:
+        observation.__dict__.pop("_history_user", None)
+        observation.__dict__.pop("_change_reason", None)
