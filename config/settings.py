@@ -18,8 +18,30 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
 TESTING = "pytest" in sys.modules
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
-DEBUG = env.bool("DEBUG", default=False)
+
+def env_bool(name: str, default: bool) -> bool:
+    """A yes/no setting; anything but true/false (1/0, yes/no, on/off) stops start-up."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+    return raw in _TRUE
+
+
+def env_int(name: str, default: int) -> int:
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -82,7 +104,7 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share the demo database: wait for a lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -117,13 +139,13 @@ STORAGES = {
 
 # Security: safe in production by default; each can be relaxed by environment.
 _production = not (DEBUG or TESTING)
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_production)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_production)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_production)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _production else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_production)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_production)
-if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _production)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _production)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _production)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _production else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _production)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _production)
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
     # Only behind a proxy that sets this header itself (docker-compose's does).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
@@ -133,7 +155,7 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="entente@localhost")
 
 # Read side: anonymous visitors may read the dashboard only when this is on.
-DASHBOARD_PUBLIC = env.bool("DASHBOARD_PUBLIC", default=False)
+DASHBOARD_PUBLIC = env_bool("DASHBOARD_PUBLIC", False)
 
 # CSV import: a file with any bad row is rolled back whole.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import services
@@ -29,6 +30,7 @@ from tracker.resources import ObservationResource
 admin.site.site_header = "Entente — analyst workbench"
 admin.site.site_title = "Entente"
 admin.site.index_title = "Indicators, observations and sources"
+admin.site.enable_nav_sidebar = False  # the observation list needs the width
 
 
 class NoDeleteMixin:
@@ -80,14 +82,16 @@ class ObservationForm(forms.ModelForm):
 
     def __init__(self, *args, indicator=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if "stage" not in self.fields:  # a read-only view
+            return
         stages = Stage.objects.select_related("indicator").order_by("indicator__name", "order")
         if indicator is not None:
             stages = stages.filter(indicator=indicator)
         self.fields["stage"].queryset = stages
         self.fields["reliability"].required = False
-        self.fields["reliability"].help_text = (
-            "Admiralty grade of the source for this report; empty: the source's default."
-        )
+        self.fields[
+            "reliability"
+        ].help_text = "Admiralty grade of the source for this report; empty: the source's default."
 
     def clean(self):
         cleaned = super().clean()
@@ -107,6 +111,7 @@ class ReasonForm(forms.Form):
 class ObservationAdmin(NoDeleteMixin, ImportExportMixin, SimpleHistoryAdmin):
     form = ObservationForm
     resource_classes = [ObservationResource]
+    formats = [CSV]
     import_error_display = ("message",)
     list_display = (
         "occurred",
@@ -116,8 +121,6 @@ class ObservationAdmin(NoDeleteMixin, ImportExportMixin, SimpleHistoryAdmin):
         "grade",
         "measure",
         "status",
-        "analyst",
-        "recorded_at",
     )
     list_select_related = ("indicator", "source", "stage", "analyst")
     list_filter = (
@@ -163,10 +166,17 @@ class ObservationAdmin(NoDeleteMixin, ImportExportMixin, SimpleHistoryAdmin):
         ),
     )
     actions = ("retract_selected", "reinstate_selected")
+
+    def get_fieldsets(self, request, obj=None):
+        # Provenance is set on saving; show it once there is some.
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj else [fs for fs in fieldsets if fs[0] != "Provenance"]
+
     history_list_display = ("status",)
 
     class Media:
         js = ("tracker/observation_form.js",)
+        css = {"all": ("tracker/admin.css",)}
 
     @admin.display(description="occurred", ordering="occurred_on")
     def occurred(self, obj):
@@ -174,7 +184,7 @@ class ObservationAdmin(NoDeleteMixin, ImportExportMixin, SimpleHistoryAdmin):
 
     @admin.display(description="summary")
     def short_summary(self, obj):
-        return obj.summary if len(obj.summary) <= 90 else obj.summary[:89] + "…"
+        return obj.summary if len(obj.summary) <= 80 else obj.summary[:79] + "…"
 
     @admin.display(description="grade", ordering="reliability")
     def grade(self, obj):
@@ -250,9 +260,7 @@ class ObservationAdmin(NoDeleteMixin, ImportExportMixin, SimpleHistoryAdmin):
         if form.is_valid():
             for observation in queryset:
                 change(observation, by=request.user, reason=form.cleaned_data["reason"])
-            self.message_user(
-                request, f"{done} {len(queryset)} observation(s).", messages.SUCCESS
-            )
+            self.message_user(request, f"{done} {len(queryset)} observation(s).", messages.SUCCESS)
             return HttpResponseRedirect(request.get_full_path())
         context = {
             **self.admin_site.each_context(request),
@@ -332,6 +340,7 @@ class IndicatorAdmin(NoDeleteMixin, SimpleHistoryAdmin):
             .get_queryset(request)
             .select_related("category")
             .annotate(observation_total=Count("observations"))
+            .order_by("category__order", "name")  # Meta.ordering is dropped with GROUP BY
         )
 
     @admin.display(description="observations", ordering="observation_total")

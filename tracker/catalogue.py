@@ -46,7 +46,9 @@ def upsert(model, lookup: dict, values: dict, report: LoadReport):
         report.unchanged[name] += 1
         return instance
     for attribute, new in changed.items():
-        report.updates.append(f"{name} {instance}: {attribute} {getattr(instance, attribute)!r} -> {new!r}")
+        report.updates.append(
+            f"{name} {instance}: {attribute} {getattr(instance, attribute)!r} -> {new!r}"
+        )
         setattr(instance, attribute, new)
     instance.full_clean()
     instance._change_reason = "Catalogue file changed"
@@ -83,7 +85,10 @@ def catalogue_load(path: Path, report: LoadReport | None = None) -> LoadReport:
     relationship = upsert(
         Relationship,
         {"slug": spec["slug"]},
-        {k: spec.get(k, "").strip() for k in ("title", "actor_a", "actor_b", "question", "description")},
+        {
+            k: spec.get(k, "").strip()
+            for k in ("title", "actor_a", "actor_b", "question", "description")
+        },
         report,
     )
     for spec in data["scenarios"]:
@@ -102,7 +107,9 @@ def catalogue_load(path: Path, report: LoadReport | None = None) -> LoadReport:
             report,
         )
     for spec in data["indicators"]:
-        values = {f: spec.get(f, Indicator._meta.get_field(f).get_default()) for f in INDICATOR_FIELDS}
+        values = {
+            f: spec.get(f, Indicator._meta.get_field(f).get_default()) for f in INDICATOR_FIELDS
+        }
         values["description"] = values["description"].strip()
         indicator = upsert(
             Indicator,
@@ -114,7 +121,11 @@ def catalogue_load(path: Path, report: LoadReport | None = None) -> LoadReport:
             upsert(
                 Stage,
                 {"indicator": indicator, "name": stage["name"]},
-                {"order": order, "score": stage["score"], "description": stage.get("description", "")},
+                {
+                    "order": order,
+                    "score": stage["score"],
+                    "description": stage.get("description", ""),
+                },
                 report,
             )
     return report

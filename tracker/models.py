@@ -311,8 +311,7 @@ class Source(models.Model):
     default_reliability = models.CharField(
         max_length=1,
         choices=Reliability.choices,
-        help_text="Used for new observations from this source unless the analyst grades "
-        "otherwise.",
+        help_text="Used for new observations from this source unless the analyst grades otherwise.",
     )
     feed_url = URLField("feed URL", max_length=500, blank=True)
     adapter = models.CharField(max_length=10, choices=Adapter.choices, blank=True)
@@ -426,7 +425,9 @@ class Observation(models.Model):
 
     class Meta:
         ordering = ["-occurred_on", "-recorded_at"]
-        indexes = [models.Index(fields=["indicator", "occurred_on"], name="observation_indicator_date")]
+        indexes = [
+            models.Index(fields=["indicator", "occurred_on"], name="observation_indicator_date")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(reliability__in=Reliability.values),
@@ -464,6 +465,18 @@ class Observation(models.Model):
 
     def __str__(self):
         return f"{self.indicator} — {self.occurred_label}"
+
+    def save(self, *args, **kwargs):
+        # The first version of an observation dates from when it was recorded, so that
+        # "as known on" replays a backdated import (the demo) as it would have been.
+        backdate = self._state.adding and not hasattr(self, "_history_date")
+        if backdate:
+            self._history_date = self.recorded_at
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            if backdate:
+                del self._history_date
 
     @property
     def grade(self) -> str:
@@ -510,8 +523,8 @@ class Observation(models.Model):
                 )
             elif field != wanted and given:
                 errors.setdefault(
-                    field, f"Only {kind} indicators take a {field}; “{indicator.name}” takes a "
-                    f"{wanted}.",
+                    field,
+                    f"Only {kind} indicators take a {field}; “{indicator.name}” takes a {wanted}.",
                 )
         if self.stage_id is not None and self.stage.indicator_id != indicator.pk:
             errors["stage"] = f"Choose a stage of the “{indicator.name}” ladder."
@@ -536,15 +549,3 @@ class Observation(models.Model):
             errors["occurred_on"] = (
                 f"With year precision, enter 1 January ({self.occurred_on.year}-01-01)."
             )
-
-    def save(self, *args, **kwargs):
-        # The first version of an observation dates from when it was recorded, so that
-        # "as known on" replays a backdated import (the demo) as it would have been.
-        backdate = self._state.adding and not hasattr(self, "_history_date")
-        if backdate:
-            self._history_date = self.recorded_at
-        try:
-            super().save(*args, **kwargs)
-        finally:
-            if backdate:
-                del self._history_date

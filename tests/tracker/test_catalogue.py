@@ -1,0 +1,60 @@
+"""The catalogue is grounded in the seed article, and the seed split is faithful."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = tomllib.loads((ROOT / "fixtures" / "catalogue.toml").read_text(encoding="utf-8"))
+PARAGRAPH = re.compile(r"^\[(\d+)\] (.*)$")
+
+
+def seed_paragraphs() -> dict[int, str]:
+    lines = (ROOT / "seeds" / "paragraphs.md").read_text(encoding="utf-8").splitlines()
+    return {int(m[1]): m[2] for m in map(PARAGRAPH.match, lines) if m}
+
+
+def test_paragraphs_put_back_together_give_the_article():
+    text = (ROOT / "seeds" / "source.txt").read_text(encoding="utf-8")
+    blocks = []
+    for line in (ROOT / "seeds" / "paragraphs.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            blocks.append(("heading", line[3:]))
+        elif match := PARAGRAPH.match(line):
+            blocks.append(("paragraph", match[2]))
+    rebuilt = ""
+    for index, (_kind, body) in enumerate(blocks):
+        previous = blocks[index - 1] if index else None
+        # Paragraphs 11 and 12 come without a line break in the source text.
+        joined = previous and previous[1].endswith("short term.") and body.startswith("More")
+        rebuilt += body if (joined or not index) else "\n" + body
+    assert rebuilt == text
+    assert sorted(seed_paragraphs()) == list(range(1, 13))
+
+
+@pytest.mark.parametrize("indicator", CATALOGUE["indicators"], ids=lambda i: i["slug"])
+def test_seed_quote_appears_verbatim_in_its_paragraph(indicator):
+    paragraph = seed_paragraphs()[indicator["seed_paragraph"]]
+    assert indicator["seed_quote"] in paragraph
+
+
+def test_catalogue_covers_every_category_and_the_article_themes():
+    indicators = CATALOGUE["indicators"]
+    assert len(indicators) >= 24
+    assert len(CATALOGUE["categories"]) == 7
+    used = {i["category"] for i in indicators}
+    assert used == {c["slug"] for c in CATALOGUE["categories"]}
+    kinds = {i["kind"] for i in indicators}
+    assert kinds == {"event", "level", "stage"}
+    # Every seed paragraph that carries an argument grounds at least one indicator.
+    assert {i["seed_paragraph"] for i in indicators} >= set(range(1, 12))
+    assert {-1, 1} == {i["polarity"] for i in indicators}
+
+
+def test_scenario_bands_tile_0_to_100():
+    bands = sorted((s["lower"], s["upper"]) for s in CATALOGUE["scenarios"])
+    assert bands[0][0] == 0 and bands[-1][1] == 100
+    assert all(a[1] == b[0] for a, b in zip(bands, bands[1:], strict=False))
+    assert len(bands) == 4

@@ -1,0 +1,117 @@
+"""loaddemo: the catalogue and all 80 timeline events load, and loading twice changes nothing."""
+
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tracker.models import Indicator, Observation, Source, Stage
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+TIMELINE_ROW = re.compile(r"^\| (\d{4}(?:-\d{2})?(?:-\d{2})?) \|")
+
+pytestmark = pytest.mark.django_db
+
+
+def timeline_rows() -> list[list[str]]:
+    lines = (FIXTURES / "timeline.md").read_text(encoding="utf-8").splitlines()
+    return [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in lines
+        if TIMELINE_ROW.match(line)
+    ]
+
+
+def history_rows() -> int:
+    return sum(model.history.count() for model in (Indicator, Observation, Source, Stage))
+
+
+@pytest.fixture
+def demo(settings):
+    call_command("loaddemo", stdout=io.StringIO())
+
+
+def test_loads_the_catalogue_and_every_timeline_event(demo):
+    assert Indicator.objects.count() >= 24
+    rows = timeline_rows()
+    assert len(rows) == 80
+    references = set(Observation.objects.values_list("reference", flat=True))
+    for number, row in enumerate(rows, start=1):
+        mine = {r for r in references if re.fullmatch(rf"tl-{number:02d}[a-z]?", r)}
+        assert mine, f"timeline row {number} ({row[0]}) has no observation"
+        urls = set(Observation.objects.filter(reference__in=mine).values_list("url", flat=True))
+        assert urls == {row[5]}, f"timeline row {number} lost its URL"
+
+
+def test_keeps_date_precision_and_publication_dates(demo):
+    month_rows = [r for r in timeline_rows() if re.fullmatch(r"\d{4}-\d{2}", r[0])]
+    assert month_rows
+    for observation in Observation.objects.filter(precision="month"):
+        assert observation.occurred_on.day == 1
+    for observation in Observation.objects.all():
+        assert observation.recorded_at.date() >= observation.occurred_on
+        # The first version dates from when the source published it, for "as known on".
+        first = observation.history.earliest("history_date")
+        assert first.history_date == observation.recorded_at
+
+
+def test_grades_follow_the_source_kind(demo):
+    state_media = Observation.objects.filter(source__kind=Source.Kind.STATE_MEDIA)
+    assert not state_media.filter(reliability__in=["A", "B"]).exists()
+    aggregators = Observation.objects.filter(source__kind=Source.Kind.AGGREGATOR)
+    assert set(aggregators.values_list("reliability", flat=True)) <= {"C", "D", "E", "F"}
+    assert not Observation.objects.filter(reliability="A").exists()
+
+
+def test_running_twice_changes_nothing(demo):
+    counts = history_rows(), Observation.objects.count()
+    call_command("loaddemo", stdout=io.StringIO())
+    assert (history_rows(), Observation.objects.count()) == counts
+
+
+def test_a_changed_fixture_row_becomes_a_correction(tmp_path, demo):
+    for name in ("catalogue.toml", "sources.csv"):
+        (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
+    with (FIXTURES / "demo_observations.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["summary"] = "A corrected summary."
+    with (tmp_path / "demo_observations.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    call_command("loaddemo", fixtures=tmp_path, stdout=io.StringIO())
+    observation = Observation.objects.get(reference=rows[0]["reference"])
+    assert observation.summary == "A corrected summary."
+    assert observation.history.count() == 2
+    assert observation.history.earliest("history_date").summary != "A corrected summary."
+
+
+def test_a_bad_fixture_row_loads_nothing(tmp_path):
+    for name in ("catalogue.toml", "sources.csv"):
+        (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
+    text = (FIXTURES / "demo_observations.csv").read_text(encoding="utf-8")
+    header, first, *rest = text.splitlines()
+    broken = first.replace(",2019-12-01,", ",2019-13-01,")
+    (tmp_path / "demo_observations.csv").write_text(
+        "\n".join([header, broken, *rest]), encoding="utf-8"
+    )
+    with pytest.raises(CommandError, match=r"Row 1: occurred_on: .*2019-13-01"):
+        call_command("loaddemo", fixtures=tmp_path, stdout=io.StringIO())
+    assert not Observation.objects.exists()
+    assert not Indicator.objects.exists()  # the catalogue load is rolled back too
+
+
+def test_demo_users_only_with_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("loaddemo", users=True, stdout=io.StringIO())
+
+
+def test_demo_dates_are_in_the_past(demo):
+    latest = Observation.objects.latest("recorded_at").recorded_at
+    assert latest <= dt.datetime(2026, 3, 31, 23, 59, tzinfo=dt.UTC)
