@@ -549,3 +549,70 @@ class Observation(models.Model):
             errors["occurred_on"] = (
                 f"With year precision, enter 1 January ({self.occurred_on.year}-01-01)."
             )
+
+
+class Snapshot(models.Model):
+    """The computed assessment of a relationship on one day (rebuilt by tracker.snapshots)."""
+
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.CASCADE, related_name="snapshots"
+    )
+    date = models.DateField()
+    index = models.FloatField()
+    low = models.FloatField()
+    high = models.FloatField()
+    band = models.SlugField(help_text="The scenario whose band holds the index.")
+    momentum = models.FloatField(help_text="Index change over the last 90 days.")
+    coverage = models.FloatField(help_text="Share of the catalogue's weight with evidence.")
+    covered = models.PositiveIntegerField(help_text="Indicators with evidence.")
+    odds = models.JSONField(help_text="Scenario slug to probability; sums to 1.")
+    categories = models.JSONField(help_text="Category slug to sub-index.")
+    method_version = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["relationship", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["relationship", "date"], name="snapshot_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(low__lte=F("index"), index__lte=F("high"), low__gte=0, high__lte=100),
+                name="snapshot_low_index_high",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.relationship} on {self.date}: {self.index:.1f}"
+
+
+class IndicatorSignal(models.Model):
+    """One indicator's computed signal on one day: what the index is made of."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="signals")
+    date = models.DateField()
+    signal = models.FloatField()
+    alliance = models.FloatField()
+    grade = models.FloatField(help_text="Mean grade weight of the evidence that counts.")
+    strength = models.FloatField(help_text="Event: graded decayed sum; else the signal.")
+    observed = models.BooleanField(help_text="Has evidence by this day.")
+
+    class Meta:
+        ordering = ["indicator", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "date"], name="signal_one_per_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} on {self.date}: {self.signal:.3f}"
+
+
+class ObservationScore(models.Model):
+    """What one accepted observation said, as scored: its reading and its diagnosticity."""
+
+    observation = models.OneToOneField(
+        Observation, on_delete=models.CASCADE, primary_key=True, related_name="score"
+    )
+    alliance = models.FloatField(help_text="The indicator's alliance-ness it implied.")
+    diagnosticity = models.FloatField(help_text="Range of its log-likelihoods across scenarios.")
+    favours = models.SlugField(help_text="The scenario it supports most.")
+
+    def __str__(self):
+        return f"{self.observation}: {self.diagnosticity:.2f} for {self.favours}"

@@ -1,0 +1,316 @@
+"""The scoring method: graded observations in, alignment index and scenario odds out.
+
+Pure numpy over plain values, no ORM, so that it is tested alone (property tests) and fast.
+Days are integers on a daily grid; `docs/methodology.md` gives the formulas and the reasons.
+
+Per indicator i and day t:
+  event  x(t) = sum_k m_k g_k 2^(-(t - t_k)/h),  s = 1 - exp(-x / saturation)
+  level  s = clamp((v - floor) / (ceiling - floor), 0, 1) of the latest value
+  stage  s = score of the latest stage
+  alliance-ness a = s (polarity +1) or 1 - s (polarity -1); with no evidence, s = 0.
+Across the catalogue:
+  index = 100 * sum(w_i a_i) / sum(w_i)        (every indicator counts; coverage is reported)
+  low/high: each a_i widened by (1 - mean grade weight of its evidence) / 2
+  momentum = index(t) - index(t - 90)
+  odds = softmax(log prior + sum_i (w_i / mean w) g_i log N(a_i; mu_k, sigma_i)):
+         each indicator's reading is Gaussian evidence about the scenario centres mu_k,
+         as loud as the grade of its evidence (none without evidence).
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+METHOD_VERSION = "1.0"
+
+# Admiralty grades as weights: a report counts for reliability x credibility.
+RELIABILITY_WEIGHT = {"A": 1.0, "B": 0.9, "C": 0.75, "D": 0.5, "E": 0.3, "F": 0.5}
+CREDIBILITY_WEIGHT = {1: 1.0, 2: 0.9, 3: 0.75, 4: 0.5, 5: 0.2, 6: 0.5}
+
+MOMENTUM_DAYS = 90
+MOMENTUM_THRESHOLD = 3.0
+
+EVENT, LEVEL, STAGE = "event", "level", "stage"
+LN2 = math.log(2.0)
+
+
+def grade_weight(reliability: str, credibility: int) -> float:
+    """The weight g of an Admiralty grade, e.g. B2 -> 0.9 * 0.9."""
+    return RELIABILITY_WEIGHT[reliability] * CREDIBILITY_WEIGHT[credibility]
+
+
+def momentum_label(momentum: float | None) -> str:
+    if momentum is None:
+        return "no history"
+    if momentum > MOMENTUM_THRESHOLD:
+        return "toward alliance"
+    if momentum < -MOMENTUM_THRESHOLD:
+        return "toward divergence"
+    return "holding"
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """An indicator's scoring parameters."""
+
+    key: int
+    kind: str
+    polarity: int
+    weight: float
+    category: str = ""
+    half_life_days: float | None = None
+    saturation: float | None = None
+    floor: float | None = None
+    ceiling: float | None = None
+    sigma: float = 0.25
+
+
+@dataclass(frozen=True)
+class Point:
+    """One observation as scoring sees it; `measure` is a magnitude, a value or a stage score."""
+
+    key: int
+    day: int
+    measure: float
+    grade: float
+
+
+@dataclass
+class IndicatorSeries:
+    """One indicator on the day grid, and what each of its observations says."""
+
+    signal: np.ndarray  # s in [0, 1]
+    alliance: np.ndarray  # a in [0, 1]
+    grade: np.ndarray  # mean grade weight of the evidence that counts; 0 with none
+    strength: np.ndarray  # event: graded decayed sum x; level, stage: the signal
+    observed: np.ndarray  # bool: has evidence by this day
+    point_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    point_alliance: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    point_loglik: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    @property
+    def uncertainty(self) -> np.ndarray:
+        return (1.0 - self.grade) / 2.0
+
+
+def no_evidence(spec: IndicatorSpec, days: int, scenarios: int) -> IndicatorSeries:
+    """An indicator before (or without) any observation: signal 0, full uncertainty."""
+    signal = np.zeros(days)
+    return IndicatorSeries(
+        signal=signal,
+        alliance=_alliance(spec, signal),
+        grade=np.zeros(days),
+        strength=np.zeros(days),
+        observed=np.zeros(days, dtype=bool),
+        point_loglik=np.zeros((0, scenarios)),
+    )
+
+
+def _alliance(spec: IndicatorSpec, signal):
+    return signal if spec.polarity > 0 else 1.0 - signal
+
+
+def loglik(sigma: float, alliance, grade, centres) -> np.ndarray:
+    """Gaussian log-likelihood of readings under each scenario centre, with sigma / sqrt(g).
+
+    `alliance` and `grade` are (n,); the result is (n, scenarios). Constant terms are left
+    out: they cancel in the odds.
+    """
+    spread = np.asarray(alliance)[:, None] - np.asarray(centres)[None, :]
+    return -np.asarray(grade)[:, None] * spread**2 / (2.0 * sigma**2)
+
+
+def _decayed_sums(log_terms, point_days, days, rate):
+    """sum_j exp(log_terms_j) * 2^(-(t - t_j) / h) over points with t_j <= t, for each day t.
+
+    `rate` is ln 2 / h. Prefix sums are kept in log space (logaddexp), so no 2^(t/h) ever
+    overflows, whatever the half-life. `log_terms` is (points,) or (points, columns).
+    Returns the sums, one row per day, and whether any point had come by then.
+    """
+    extra = (1,) * (log_terms.ndim - 1)
+    prefix = np.logaddexp.accumulate(log_terms + (rate * point_days).reshape(-1, *extra), axis=0)
+    last = np.searchsorted(point_days, days, side="right") - 1
+    seen = last >= 0
+    exponent = prefix[np.maximum(last, 0)] - (rate * days).reshape(-1, *extra)
+    return np.where(seen.reshape(-1, *extra), np.exp(exponent), 0.0), seen
+
+
+def indicator_series(
+    spec: IndicatorSpec, points: Sequence[Point], days: np.ndarray, centres: np.ndarray
+) -> IndicatorSeries:
+    """Score one indicator on the day grid `days` (ascending ints, first day 0 or later).
+
+    Points on the same day keep their given order; for levels and stages the last one wins.
+    """
+    points = sorted(points, key=lambda p: p.day)  # stable: keeps the given order on ties
+    if not points:
+        return no_evidence(spec, len(days), len(centres))
+    keys = np.array([p.key for p in points], dtype=np.int64)
+    point_days = np.array([p.day for p in points], dtype=float)
+    measure = np.array([p.measure for p in points], dtype=float)
+    grade = np.array([p.grade for p in points], dtype=float)
+    days = np.asarray(days, dtype=float)
+    if spec.kind == EVENT:
+        return _event_series(spec, keys, point_days, measure, grade, days, centres)
+    return _state_series(spec, keys, point_days, measure, grade, days, centres)
+
+
+def _event_series(spec, keys, point_days, magnitude, grade, days, centres):
+    rate = LN2 / spec.half_life_days
+    graded = magnitude * grade
+    with np.errstate(divide="ignore"):
+        log_graded, log_magnitude = np.log(graded), np.log(magnitude)
+    strength, observed = _decayed_sums(log_graded, point_days, days, rate)
+    ungraded, _ = _decayed_sums(log_magnitude, point_days, days, rate)
+    signal = -np.expm1(-strength / spec.saturation)
+    mean_grade = np.where(observed, strength / np.where(observed, ungraded, 1.0), 0.0)
+
+    # Each event's own reading: the indicator's alliance-ness on its day, same-day events in.
+    at_points, _ = _decayed_sums(log_graded, point_days, point_days, rate)
+    point_alliance = _alliance(spec, -np.expm1(-at_points / spec.saturation))
+    return IndicatorSeries(
+        signal=signal,
+        alliance=_alliance(spec, signal),
+        grade=mean_grade,
+        strength=strength,
+        observed=observed,
+        point_keys=keys,
+        point_alliance=point_alliance,
+        point_loglik=loglik(spec.sigma, point_alliance, grade, centres),
+    )
+
+
+def _state_series(spec, keys, point_days, measure, grade, days, centres):
+    if spec.kind == LEVEL:
+        point_signal = np.clip((measure - spec.floor) / (spec.ceiling - spec.floor), 0.0, 1.0)
+    else:
+        point_signal = np.clip(measure, 0.0, 1.0)
+    point_alliance = _alliance(spec, point_signal)
+
+    last = np.searchsorted(point_days, days, side="right") - 1
+    observed = last >= 0
+    latest = np.maximum(last, 0)
+    signal = np.where(observed, point_signal[latest], 0.0)
+    return IndicatorSeries(
+        signal=signal,
+        alliance=_alliance(spec, signal),
+        grade=np.where(observed, grade[latest], 0.0),
+        strength=signal,
+        observed=observed,
+        point_keys=keys,
+        point_alliance=point_alliance,
+        point_loglik=loglik(spec.sigma, point_alliance, grade, centres),
+    )
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    slug: str
+    lower: float
+    upper: float
+    prior: float = 1.0
+
+    @property
+    def centre(self) -> float:
+        """The band's middle on the 0–1 alliance-ness scale."""
+        return (self.lower + self.upper) / 200.0
+
+
+def centres(scenarios: Sequence[ScenarioSpec]) -> np.ndarray:
+    return np.array([s.centre for s in scenarios])
+
+
+@dataclass
+class RelationshipSeries:
+    """The catalogue's aggregate on the day grid."""
+
+    index: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    coverage: np.ndarray  # share of the catalogue's weight with evidence
+    covered: np.ndarray  # number of indicators with evidence
+    categories: dict[str, np.ndarray]
+    odds: np.ndarray  # (days, scenarios), rows sum to 1
+    bands: list[str]
+
+
+def _weighted_mean(specs, columns):
+    """100 * sum(w_i column_i) / sum(w_i), summed in catalogue order (deterministic)."""
+    total = np.zeros_like(columns[0], dtype=float)
+    for spec, column in zip(specs, columns, strict=True):
+        total += spec.weight * column
+    return 100.0 * total / sum(spec.weight for spec in specs)
+
+
+def aggregate(
+    specs: Sequence[IndicatorSpec],
+    series: Sequence[IndicatorSeries],
+    scenarios: Sequence[ScenarioSpec],
+) -> RelationshipSeries:
+    """Combine indicator series (in catalogue order) into the index, ribbon and odds."""
+    alliance = [s.alliance for s in series]
+    low = [np.clip(s.alliance - s.uncertainty, 0.0, 1.0) for s in series]
+    high = [np.clip(s.alliance + s.uncertainty, 0.0, 1.0) for s in series]
+    index = _weighted_mean(specs, alliance)
+    categories = {}
+    for category in dict.fromkeys(spec.category for spec in specs):
+        members = [
+            (sp, a) for sp, a in zip(specs, alliance, strict=True) if sp.category == category
+        ]
+        categories[category] = _weighted_mean([m[0] for m in members], [m[1] for m in members])
+
+    odds = scenario_odds(specs, series, scenarios)
+
+    covered = np.zeros(len(index), dtype=int)
+    covered_weight = np.zeros(len(index))
+    for spec, one in zip(specs, series, strict=True):
+        covered += one.observed
+        covered_weight += spec.weight * one.observed
+    return RelationshipSeries(
+        index=index,
+        low=_weighted_mean(specs, low),
+        high=_weighted_mean(specs, high),
+        coverage=covered_weight / sum(spec.weight for spec in specs),
+        covered=covered,
+        categories=categories,
+        odds=odds,
+        bands=bands(index, scenarios),
+    )
+
+
+def scenario_odds(specs, series, scenarios) -> np.ndarray:
+    """P(scenario | readings) per day: each indicator's reading a_i is Gaussian evidence.
+
+    An indicator speaks with the weight of its catalogue weight (relative to the mean) and
+    of its evidence's grade; with no evidence it is silent. Flat prior unless given.
+    """
+    mean_weight = sum(spec.weight for spec in specs) / len(specs)
+    centre = centres(scenarios)
+    logits = np.tile(np.log([s.prior for s in scenarios]), (len(series[0].alliance), 1))
+    for spec, one in zip(specs, series, strict=True):
+        logits += (spec.weight / mean_weight) * loglik(spec.sigma, one.alliance, one.grade, centre)
+    logits -= logits.max(axis=1, keepdims=True)
+    odds = np.exp(logits)
+    return odds / odds.sum(axis=1, keepdims=True)
+
+
+def bands(index: np.ndarray, scenarios: Sequence[ScenarioSpec]) -> list[str]:
+    """The scenario whose band holds each index value (a band includes its lower bound)."""
+    ordered = sorted(scenarios, key=lambda s: s.lower)
+    lowers = np.array([s.lower for s in ordered])
+    position = np.clip(np.searchsorted(lowers, index, side="right") - 1, 0, len(ordered) - 1)
+    return [ordered[p].slug for p in position]
+
+
+def baseline(specs: Sequence[IndicatorSpec]) -> float:
+    """The index with no evidence at all: every indicator at its no-evidence level."""
+    return 100.0 * sum(s.weight for s in specs if s.polarity < 0) / sum(s.weight for s in specs)
+
+
+def diagnosticity(loglik: np.ndarray) -> np.ndarray:
+    """How strongly each observation separates the scenarios: its log-likelihood range."""
+    if loglik.size == 0:
+        return np.zeros(len(loglik))
+    return loglik.max(axis=1) - loglik.min(axis=1)
