@@ -26,6 +26,7 @@ from tracker.models import (
     Stage,
 )
 from tracker.resources import ObservationResource
+from tracker.snapshots import snapshots_schedule
 
 admin.site.site_header = "Entente — analyst workbench"
 admin.site.site_title = "Entente"
@@ -368,6 +369,11 @@ class IndicatorAdmin(NoDeleteMixin, SimpleHistoryAdmin):
             fields.extend(Indicator.SCORING_FIELDS)
         return fields
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Parameters or the ladder may have changed: rescore every day.
+        snapshots_schedule(indicator_ids=[form.instance.pk], since=None)
+
 
 @admin.register(Source)
 class SourceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
@@ -387,6 +393,12 @@ class ScenarioInline(admin.TabularInline):
 class RelationshipAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     list_display = ("title", "slug", "actor_a", "actor_b")
     inlines = (ScenarioInline,)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The scenario bands may have changed: rescore every day.
+        indicators = form.instance.indicators.values_list("pk", flat=True)
+        snapshots_schedule(indicator_ids=indicators, since=None)
 
 
 @admin.register(Category)

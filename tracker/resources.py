@@ -12,6 +12,7 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from tracker.models import Indicator, Observation, Source, Stage
+from tracker.snapshots import snapshots_schedule
 
 
 class LookupWidget(widgets.ForeignKeyWidget):
@@ -124,7 +125,16 @@ class ObservationResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
 
-    def before_import(self, dataset, **kwargs):
+    def _touch(self, indicator_id, day):
+        self.touched[indicator_id] = min(day, self.touched.get(indicator_id, day))
+
+    def after_import(self, dataset, result, **kwargs):
+        if self.touched and not kwargs.get("dry_run"):
+            # One refresh for the whole file, once it commits (nothing if it rolls back).
+            snapshots_schedule(indicator_ids=self.touched, since=min(self.touched.values()))
+        super().after_import(dataset, result, **kwargs)
+
+    def _check_columns(self, dataset):
         """Refuse a file whose columns are missing or misspelt, before any row."""
         headers = [h.strip() for h in (dataset.headers or [])]
         allowed = set(self.get_import_column_names())
@@ -168,7 +178,15 @@ class ObservationResource(resources.ModelResource):
             )
         super().import_instance(instance, row, **kwargs)
 
+    def before_import(self, dataset, **kwargs):
+        self.touched = {}  # indicator id -> earliest date a row changes
+        self._check_columns(dataset)
+
     def before_save_instance(self, instance, row, **kwargs):
+        if instance.pk is not None:
+            saved = Observation.objects.values("indicator_id", "occurred_on").get(pk=instance.pk)
+            self._touch(saved["indicator_id"], saved["occurred_on"])
+        self._touch(instance.indicator_id, instance.occurred_on)
         user = kwargs.get("user")
         if user is not None and not user.is_anonymous:
             instance._history_user = user

@@ -309,6 +309,27 @@ def baseline(specs: Sequence[IndicatorSpec]) -> float:
     return 100.0 * sum(s.weight for s in specs if s.polarity < 0) / sum(s.weight for s in specs)
 
 
+def contributions(specs: Sequence[IndicatorSpec], before, after) -> np.ndarray:
+    """Each indicator's share of an index change: 100 w_i (a_i(B) - a_i(A)) / sum(w).
+
+    Every indicator always counts (at its no-evidence level without data), so the
+    denominator is fixed and the contributions add up exactly to index(B) - index(A).
+    """
+    weights = np.array([spec.weight for spec in specs])
+    return 100.0 * weights * (np.asarray(after) - np.asarray(before)) / weights.sum()
+
+
+def event_carryover(spec: IndicatorSpec, strength: float, days: int) -> float:
+    """An event indicator's alliance-ness `days` later if nothing new happens (pure decay)."""
+    decayed = strength * 2.0 ** (-days / spec.half_life_days)
+    return float(_alliance(spec, -math.expm1(-decayed / spec.saturation)))
+
+
+def event_mass(spec: IndicatorSpec, magnitude: float, grade: float, days: int) -> float:
+    """What one event still adds to the indicator's graded decayed sum `days` later."""
+    return magnitude * grade * 2.0 ** (-days / spec.half_life_days)
+
+
 def diagnosticity(loglik: np.ndarray) -> np.ndarray:
     """How strongly each observation separates the scenarios: its log-likelihood range."""
     if loglik.size == 0:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tracker.models import Observation
+from tracker.snapshots import snapshots_schedule
 
 # What an analyst may change in a correction; provenance fields (recorded_at, analyst,
 # reference) and status stay as they were.
@@ -68,6 +69,7 @@ def observation_record(
     )
     observation.full_clean()
     _save(observation, by=analyst, reason="Recorded")
+    snapshots_schedule(indicator_ids=[indicator.pk], since=occurred_on)
     return observation
 
 
@@ -78,10 +80,12 @@ def observation_correct(observation: Observation, *, by, reason="", **changes) -
         raise ValueError(f"Not correctable: {', '.join(sorted(unknown))}")
     if observation.is_retracted:
         raise ValidationError("A retracted observation cannot be corrected; reinstate it first.")
+    saved = Observation.objects.values("indicator_id", "occurred_on").get(pk=observation.pk)
     for field, new_value in changes.items():
         setattr(observation, field, new_value)
     observation.full_clean()
     _save(observation, by=by, reason=reason or "Corrected")
+    _schedule(observation, saved)
     return observation
 
 
@@ -95,6 +99,7 @@ def observation_retract(observation: Observation, *, by, reason: str) -> Observa
     observation.retracted_at = timezone.now()
     observation.retraction_reason = reason.strip()
     _save(observation, by=by, reason=f"Retracted: {reason.strip()}")
+    _schedule(observation)
     return observation
 
 
@@ -107,7 +112,20 @@ def observation_reinstate(observation: Observation, *, by, reason: str) -> Obser
     observation.retraction_reason = ""
     observation.full_clean()
     _save(observation, by=by, reason=f"Reinstated: {reason.strip()}")
+    _schedule(observation)
     return observation
+
+
+def _schedule(observation: Observation, saved: dict | None = None) -> None:
+    """Refresh the series from the earliest date the change touches, old or new."""
+    saved = saved or {
+        "indicator_id": observation.indicator_id,
+        "occurred_on": observation.occurred_on,
+    }
+    snapshots_schedule(
+        indicator_ids={observation.indicator_id, saved["indicator_id"]},
+        since=min(observation.occurred_on, saved["occurred_on"]),
+    )
 
 
 def _save(observation: Observation, *, by, reason: str) -> None:

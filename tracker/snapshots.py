@@ -15,6 +15,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 
 import numpy as np
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from tracker import scoring
 from tracker.models import (
+    Indicator,
     IndicatorSignal,
     Observation,
     ObservationScore,
@@ -262,6 +264,31 @@ def snapshots_refresh(
     report.snapshots = _write_snapshots(catalogue, first, since, end, aggregate, momentum)
     logger.debug("%s", report)
     return report
+
+
+def snapshots_schedule(*, indicator_ids: Iterable[int], since: dt.date | None) -> None:
+    """Once the current transaction commits, refresh what these indicators feed, from `since`
+    (None: a full rebuild). Rolled-back changes (a dry-run import) schedule nothing."""
+    indicator_ids = sorted(set(indicator_ids))
+    relationships = (
+        Indicator.objects.filter(pk__in=indicator_ids)
+        .values_list("relationship_id", flat=True)
+        .distinct()
+    )
+    for relationship_id in relationships:
+        transaction.on_commit(
+            partial(_refresh_after_commit, relationship_id, since, indicator_ids), robust=True
+        )
+
+
+def _refresh_after_commit(relationship_id, since, indicator_ids):
+    relationship = Relationship.objects.get(pk=relationship_id)
+    ours = set(relationship.indicators.values_list("pk", flat=True))
+    snapshots_refresh(
+        relationship,
+        since=since,
+        indicator_ids=None if since is None else [k for k in indicator_ids if k in ours],
+    )
 
 
 def _delete_derived(relationship, keys):
