@@ -127,14 +127,16 @@ def _decayed_sums(log_terms, point_days, days, rate):
 
     `rate` is ln 2 / h. Prefix sums are kept in log space (logaddexp), so no 2^(t/h) ever
     overflows, whatever the half-life. `log_terms` is (points,) or (points, columns).
-    Returns the sums, one row per day, and whether any point had come by then.
+    Returns the sums, one row per day, whether any point had come by then, and the log of
+    the undecayed prefix sums (for ratios that must not underflow).
     """
     extra = (1,) * (log_terms.ndim - 1)
     prefix = np.logaddexp.accumulate(log_terms + (rate * point_days).reshape(-1, *extra), axis=0)
     last = np.searchsorted(point_days, days, side="right") - 1
     seen = last >= 0
-    exponent = prefix[np.maximum(last, 0)] - (rate * days).reshape(-1, *extra)
-    return np.where(seen.reshape(-1, *extra), np.exp(exponent), 0.0), seen
+    at_last = prefix[np.maximum(last, 0)]
+    exponent = at_last - (rate * days).reshape(-1, *extra)
+    return np.where(seen.reshape(-1, *extra), np.exp(exponent), 0.0), seen, at_last
 
 
 def indicator_series(
@@ -162,13 +164,14 @@ def _event_series(spec, keys, point_days, magnitude, grade, days, centres):
     graded = magnitude * grade
     with np.errstate(divide="ignore"):
         log_graded, log_magnitude = np.log(graded), np.log(magnitude)
-    strength, observed = _decayed_sums(log_graded, point_days, days, rate)
-    ungraded, _ = _decayed_sums(log_magnitude, point_days, days, rate)
+    strength, observed, log_graded_sum = _decayed_sums(log_graded, point_days, days, rate)
+    _, _, log_ungraded_sum = _decayed_sums(log_magnitude, point_days, days, rate)
     signal = -np.expm1(-strength / spec.saturation)
-    mean_grade = np.where(observed, strength / np.where(observed, ungraded, 1.0), 0.0)
+    # The decay factors cancel in the ratio: take it in log space, where nothing underflows.
+    mean_grade = np.where(observed, np.exp(log_graded_sum - log_ungraded_sum), 0.0)
 
     # Each event's own reading: the indicator's alliance-ness on its day, same-day events in.
-    at_points, _ = _decayed_sums(log_graded, point_days, point_days, rate)
+    at_points, _, _ = _decayed_sums(log_graded, point_days, point_days, rate)
     point_alliance = _alliance(spec, -np.expm1(-at_points / spec.saturation))
     return IndicatorSeries(
         signal=signal,
