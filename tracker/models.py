@@ -554,14 +554,15 @@ class Observation(models.Model):
 class Snapshot(models.Model):
     """The computed assessment of a relationship on one day (rebuilt by tracker.snapshots)."""
 
+    # The (relationship, date) unique index serves every lookup; no separate FK index.
     relationship = models.ForeignKey(
-        Relationship, on_delete=models.CASCADE, related_name="snapshots"
+        Relationship, on_delete=models.CASCADE, related_name="snapshots", db_index=False
     )
     date = models.DateField()
     index = models.FloatField()
     low = models.FloatField()
     high = models.FloatField()
-    band = models.SlugField(help_text="The scenario whose band holds the index.")
+    band = models.SlugField(db_index=False, help_text="The scenario whose band holds the index.")
     momentum = models.FloatField(help_text="Index change over the last 90 days.")
     coverage = models.FloatField(help_text="Share of the catalogue's weight with evidence.")
     covered = models.PositiveIntegerField(help_text="Indicators with evidence.")
@@ -586,7 +587,11 @@ class Snapshot(models.Model):
 class IndicatorSignal(models.Model):
     """One indicator's computed signal on one day: what the index is made of."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="signals")
+    # The (indicator, date) unique index serves every lookup; a second index on indicator
+    # alone would only slow down the rebuild, which writes hundreds of thousands of rows.
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="signals", db_index=False
+    )
     date = models.DateField()
     signal = models.FloatField()
     alliance = models.FloatField()
@@ -612,7 +617,7 @@ class ObservationScore(models.Model):
     )
     alliance = models.FloatField(help_text="The indicator's alliance-ness it implied.")
     diagnosticity = models.FloatField(help_text="Range of its log-likelihoods across scenarios.")
-    favours = models.SlugField(help_text="The scenario it supports most.")
+    favours = models.SlugField(db_index=False, help_text="The scenario it supports most.")
 
     def __str__(self):
         return f"{self.observation}: {self.diagnosticity:.2f} for {self.favours}"

@@ -146,13 +146,38 @@ def indicator_series(
 
     Points on the same day keep their given order; for levels and stages the last one wins.
     """
-    points = sorted(points, key=lambda p: p.day)  # stable: keeps the given order on ties
-    if not points:
+    return series_from_arrays(
+        spec,
+        PointArrays(
+            keys=np.array([p.key for p in points], dtype=np.int64),
+            days=np.array([p.day for p in points], dtype=float),
+            measure=np.array([p.measure for p in points], dtype=float),
+            grade=np.array([p.grade for p in points], dtype=float),
+        ),
+        days,
+        centres,
+    )
+
+
+@dataclass
+class PointArrays:
+    """An indicator's observations as columns (the fast path for large datasets)."""
+
+    keys: np.ndarray
+    days: np.ndarray
+    measure: np.ndarray
+    grade: np.ndarray
+
+
+def series_from_arrays(
+    spec: IndicatorSpec, points: PointArrays, days: np.ndarray, centres: np.ndarray
+) -> IndicatorSeries:
+    """`indicator_series` over columns; a stable sort by day keeps same-day order."""
+    if len(points.keys) == 0:
         return no_evidence(spec, len(days), len(centres))
-    keys = np.array([p.key for p in points], dtype=np.int64)
-    point_days = np.array([p.day for p in points], dtype=float)
-    measure = np.array([p.measure for p in points], dtype=float)
-    grade = np.array([p.grade for p in points], dtype=float)
+    order = np.argsort(points.days, kind="stable")
+    keys, point_days = points.keys[order], points.days[order].astype(float)
+    measure, grade = points.measure[order], points.grade[order]
     days = np.asarray(days, dtype=float)
     if spec.kind == EVENT:
         return _event_series(spec, keys, point_days, measure, grade, days, centres)

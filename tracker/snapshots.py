@@ -21,6 +21,7 @@ from itertools import islice
 import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tracker import scoring
@@ -36,6 +37,7 @@ from tracker.models import (
 logger = logging.getLogger(__name__)
 
 BATCH = 2000
+NONE = scoring.PointArrays(*(np.zeros(0) for _ in range(4)))
 
 
 @dataclass
@@ -129,19 +131,54 @@ def current_states(relationship, indicator_ids: Iterable[int] | None = None):
     return [ObservationState(*row) for row in rows.iterator(chunk_size=BATCH)]
 
 
-def points_by_indicator(states, origin: dt.date) -> dict[int, list[scoring.Point]]:
-    """Scoring points per indicator, days counted from `origin`, in the given order."""
-    points = defaultdict(list)
-    for state in states:
-        points[state.indicator].append(
-            scoring.Point(
-                key=state.key,
-                day=(state.occurred_on - origin).days,
-                measure=state.measure,
-                grade=scoring.grade_weight(state.reliability, state.credibility),
-            )
+def arrays_by_indicator(rows, origin: dt.date) -> dict[int, scoring.PointArrays]:
+    """Scoring columns per indicator from (key, indicator, occurred_on, measure, reliability,
+    credibility) rows in their given order, days counted from `origin`."""
+    columns = defaultdict(lambda: ([], [], [], []))
+    weights = {
+        (r, c): scoring.grade_weight(r, c)
+        for r in scoring.RELIABILITY_WEIGHT
+        for c in scoring.CREDIBILITY_WEIGHT
+    }
+    base = origin.toordinal()
+    for key, indicator, occurred_on, measure, reliability, credibility in rows:
+        keys, days, measures, grades = columns[indicator]
+        keys.append(key)
+        days.append(occurred_on.toordinal() - base)
+        measures.append(measure)
+        grades.append(weights[reliability, credibility])
+    return {
+        indicator: scoring.PointArrays(
+            keys=np.array(keys, dtype=np.int64),
+            days=np.array(days, dtype=float),
+            measure=np.array(measures, dtype=float),
+            grade=np.array(grades, dtype=float),
         )
-    return points
+        for indicator, (keys, days, measures, grades) in columns.items()
+    }
+
+
+def state_rows(states):
+    return (
+        (s.key, s.indicator, s.occurred_on, s.measure, s.reliability, s.credibility) for s in states
+    )
+
+
+def current_rows(relationship, indicator_ids):
+    """The scoring columns of accepted observations, straight from the database (no objects:
+    a full rebuild reads every observation, a million in the benchmark)."""
+    observations = Observation.objects.accepted().filter(
+        indicator__relationship=relationship, indicator_id__in=list(indicator_ids)
+    )
+    rows = observations.order_by("occurred_on", "recorded_at", "pk").values_list(
+        "pk",
+        "indicator_id",
+        "occurred_on",
+        Coalesce("magnitude", "value", "stage__score"),
+        "reliability",
+        "credibility",
+    )
+    return rows.iterator(chunk_size=BATCH * 5)
 
 
 @dataclass
@@ -152,6 +189,7 @@ class ComputedSeries:
     indicators: dict[int, scoring.IndicatorSeries]
     aggregate: scoring.RelationshipSeries
     momentum: np.ndarray
+    catalogue_specs: list[scoring.IndicatorSpec]
 
 
 def compute_series(catalogue: Catalogue, states, end: dt.date) -> ComputedSeries | None:
@@ -161,9 +199,11 @@ def compute_series(catalogue: Catalogue, states, end: dt.date) -> ComputedSeries
         return None
     origin = min(s.occurred_on for s in states)
     days = np.arange((end - origin).days + 1)
-    points = points_by_indicator(states, origin)
+    points = arrays_by_indicator(state_rows(states), origin)
     indicators = {
-        spec.key: scoring.indicator_series(spec, points.get(spec.key, []), days, catalogue.centres)
+        spec.key: scoring.series_from_arrays(
+            spec, points.get(spec.key, NONE), days, catalogue.centres
+        )
         for spec in catalogue.specs
     }
     aggregate = scoring.aggregate(
@@ -178,6 +218,7 @@ def compute_series(catalogue: Catalogue, states, end: dt.date) -> ComputedSeries
         indicators=indicators,
         aggregate=aggregate,
         momentum=aggregate.index - before,
+        catalogue_specs=catalogue.specs,
     )
 
 
@@ -247,10 +288,9 @@ def snapshots_refresh(
 
     days = np.arange((end - first).days + 1)
     offset = (since - first).days
-    states = current_states(relationship, rescore)
-    points = points_by_indicator(states, first)
+    points = arrays_by_indicator(current_rows(relationship, rescore), first)
     fresh = {
-        key: scoring.indicator_series(spec, points.get(key, []), days, catalogue.centres)
+        key: scoring.series_from_arrays(spec, points.get(key, NONE), days, catalogue.centres)
         for key, spec in zip(catalogue.keys, catalogue.specs, strict=True)
         if key in rescore
     }

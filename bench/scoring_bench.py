@@ -1,0 +1,118 @@
+"""Recompute at 10k / 100k / 1M observations: full rebuild and one-observation refresh."""
+
+import datetime as dt
+import random
+
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bench.measure import measured
+from tracker import services
+from tracker.models import Category, Indicator, Observation, Relationship, Scenario, Source, Stage
+from tracker.snapshots import bulk_insert, snapshots_refresh, today_utc
+
+INDICATORS = 200
+YEARS = 10
+SEED = 20261125
+
+
+def build_catalogue(rng: random.Random) -> Relationship:
+    relationship = Relationship.objects.create(
+        slug="bench", title="Benchmark", actor_a="A", actor_b="B", question="?"
+    )
+    for slug, lower, upper in [("u", 0, 25), ("c", 25, 50), ("s", 50, 75), ("a", 75, 100)]:
+        Scenario.objects.create(
+            relationship=relationship, slug=slug, name=slug, lower=lower, upper=upper
+        )
+    categories = [
+        Category.objects.create(slug=f"c{n}", name=f"Category {n}", order=n) for n in range(7)
+    ]
+    for n in range(INDICATORS):
+        kind = "event" if n % 10 < 7 else ("level" if n % 10 < 9 else "stage")
+        params = {
+            "event": {"half_life_days": rng.choice([90, 180, 365, 730]), "saturation": 6.0},
+            "level": {"floor": 0.0, "ceiling": 100.0},
+            "stage": {},
+        }[kind]
+        indicator = Indicator.objects.create(
+            relationship=relationship,
+            category=categories[n % 7],
+            slug=f"i{n}",
+            name=f"Indicator {n}",
+            seed_paragraph=1,
+            seed_quote="-",
+            kind=kind,
+            polarity=1 if n % 5 else -1,
+            weight=rng.uniform(0.5, 3),
+            **params,
+        )
+        if kind == "stage":
+            Stage.objects.bulk_create(
+                Stage(indicator=indicator, order=k, name=f"Stage {k}", score=k / 4)
+                for k in range(5)
+            )
+    Source.objects.create(name="Bench source", kind="news", default_reliability="B")
+    return relationship
+
+
+def add_observations(relationship, count: int, rng: random.Random) -> None:
+    """Insert synthetic observations directly (generation is not what is measured)."""
+    indicators = list(relationship.indicators.values_list("pk", "kind"))
+    stages = {}
+    for pk, indicator_id in Stage.objects.values_list("pk", "indicator_id"):
+        stages.setdefault(indicator_id, []).append(pk)
+    source = Source.objects.get().pk
+    today = today_utc()
+    first = today - dt.timedelta(days=365 * YEARS)
+    recorded = timezone.now()
+    fields = (
+        "indicator", "occurred_on", "precision", "recorded_at", "magnitude", "value", "stage",
+        "summary", "source", "url", "quote", "reliability", "credibility", "status",
+        "retraction_reason", "reference",
+    )  # fmt: skip
+
+    def rows():
+        for _ in range(count):
+            pk, kind = rng.choice(indicators)
+            magnitude = rng.uniform(0.5, 5) if kind == "event" else None
+            value = rng.uniform(-10, 110) if kind == "level" else None
+            stage = rng.choice(stages[pk]) if kind == "stage" else None
+            occurred = first + dt.timedelta(days=rng.randrange(365 * YEARS - 60))
+            yield (
+                pk, occurred, "day", recorded, magnitude, value, stage, "synthetic", source, "",
+                "", rng.choice("ABCDEF"), rng.randint(1, 6), "accepted", "", "",
+            )  # fmt: skip
+
+    with transaction.atomic():
+        bulk_insert(Observation, fields, rows())
+
+
+def run(sizes: list[int]) -> None:
+    rng = random.Random(SEED)
+    call_command("migrate", verbosity=0)
+    relationship = build_catalogue(rng)
+    have = 0
+    print(f"\nRecompute: {INDICATORS} indicators over {YEARS} years ({365 * YEARS} days)")
+    print(f"{'observations':>13}  {'full rebuild':<44}  incremental (one new observation)")
+    for size in sizes:
+        add_observations(relationship, size - have, rng)
+        have = size
+        connection.close()  # start each size with a cold connection
+        with measured() as full:
+            snapshots_refresh(relationship)
+        indicator = relationship.indicators.filter(kind="event").order_by("?").first()
+        observation = services.observation_record(  # refreshes on commit, outside the timer
+            indicator=indicator,
+            occurred_on=today_utc() - dt.timedelta(days=30),
+            source=Source.objects.get(),
+            summary="One new report.",
+            credibility=2,
+            magnitude=3,
+        )
+        Observation.objects.filter(pk=observation.pk).update(magnitude=4)
+        with measured() as incremental:
+            snapshots_refresh(
+                relationship, since=observation.occurred_on, indicator_ids=[indicator.pk]
+            )
+        print(f"{size:>13,}  {full!s:<44}  {incremental}")

@@ -1,0 +1,55 @@
+"""Regenerate the tables in docs/methodology.md (and the calibration table in README.md) from
+the catalogue, the scoring constants and the demo dataset (loaded if the database is empty)."""
+
+import io
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from tracker import methodology, selectors
+from tracker.models import Relationship
+from tracker.snapshots import catalogue_for, compute_series, current_states, today_utc
+
+
+def demo_calibration() -> str:
+    """The calibration table from the demo relationship in the current database."""
+    relationship = Relationship.objects.get(slug="russia-iran")
+    end = max(max(methodology.CALIBRATION_DATES), today_utc())
+    points = {
+        p.date: p
+        for p in selectors.index_series(relationship, as_of=end)
+        if p.date in methodology.CALIBRATION_DATES
+    }
+    computed = compute_series(catalogue_for(relationship), current_states(relationship), end)
+    names = dict(relationship.scenarios.values_list("slug", "name"))
+    return methodology.calibration_table(points, methodology.observed_only_index(computed), names)
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("--check", action="store_true", help="Fail if the file is stale.")
+
+    def handle(self, *args, check=False, **options):
+        if not Relationship.objects.filter(slug="russia-iran").exists():
+            call_command("loaddemo", stdout=io.StringIO())
+        calibration = demo_calibration()
+        catalogue = methodology.catalogue_tables(settings.BASE_DIR / "fixtures" / "catalogue.toml")
+        files = {
+            "docs/methodology.md": {"catalogue": catalogue, "calibration": calibration},
+            "README.md": {"calibration": calibration},
+        }
+        for name, sections in files.items():
+            path = settings.BASE_DIR / name
+            text = path.read_text(encoding="utf-8")
+            updated = methodology.replace_sections(text, sections)
+            if not check:
+                path.write_text(updated, encoding="utf-8")
+                self.stdout.write(f"wrote {name}")
+            elif updated != text:
+                self.stderr.write(f"{name} is stale: run python manage.py methodology")
+                raise SystemExit(1)
+            else:
+                self.stdout.write(f"{name} is up to date")
