@@ -1,18 +1,305 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The read side: overview, indicator pages, methodology; plus the analysts' inline form.
 
+Every view renders its whole page, or only the page's `content` partial when htmx asks for
+it, so each URL works, bookmarks and tests without JavaScript. Pages read stored snapshots
+(or, for "as known on" and the grade filter, cached on-demand series): they never rescore.
+"""
+
+import markdown
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Max
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dashboard import charts
 from dashboard.access import readable
-from tracker.models import Observation, Relationship
+from dashboard.filters import FilterError, Filters
+from dashboard.forms import InlineObservationForm
+from tracker import selectors, services
+from tracker.models import Category, Indicator, IndicatorSignal, Observation, Relationship
+from tracker.snapshots import today_utc
+
+CACHE_SECONDS = 3600
+
+
+def _render(request, template, context, *, status=200):
+    """The whole page, or just its content partial for htmx (but not for a history restore,
+    which needs the whole page back)."""
+    if request.htmx and not request.htmx.history_restore_request:
+        template = f"{template}#content"
+    return render(request, template, context, status=status)
+
+
+def _bad_request(request, error: FilterError):
+    return render(request, "dashboard/bad_request.html", {"error": error}, status=400)
+
+
+def _relationship(slug: str | None) -> Relationship:
+    relationships = Relationship.objects.order_by("pk")
+    relationship = relationships.filter(slug=slug).first() if slug else relationships.first()
+    if relationship is None:
+        raise Http404("No such relationship.")
+    return relationship
 
 
 @require_GET
 @readable
-def home(request):
-    """The watched relationships and how much evidence each has (the dashboard comes later)."""
-    relationships = Relationship.objects.order_by("title")
-    observation_total = Observation.objects.accepted().count()
+def overview(request, slug=None):
+    """Where the relationship stands, which way it moves, how sure, and on what evidence."""
+    relationship = _relationship(slug)
+    try:
+        filters = Filters.from_query(request.GET, today=today_utc())
+    except FilterError as error:
+        return _bad_request(request, error)
+    return _render(request, "dashboard/overview.html", overview_context(relationship, filters))
+
+
+def overview_context(relationship: Relationship, filters: Filters) -> dict:
+    scenarios = list(relationship.scenarios.order_by("lower"))
+    context = {
+        "relationship": relationship,
+        "relationships": Relationship.objects.order_by("title"),
+        "filters": filters,
+        "scenarios": scenarios,
+        "categories": list(
+            Category.objects.filter(indicators__relationship=relationship)
+            .distinct()
+            .order_by("order")
+        ),
+        "periods": ["1y", "3y", "5y", "all"],
+        "grades": ["", "A1", "B2", "C3", "D4"],
+    }
+    points = selectors.index_series(relationship, as_of=filters.as_of, min_grade=filters.grade)
+    if not points:
+        return context
+    start, end = filters.window(points[0].date, points[-1].date)
+    shown = [p for p in points if start <= p.date <= end]
+    if not shown:
+        return context | {"empty_window": (start, end)}
+    moved_from, moved_to = filters.moved(end)
+    context |= {
+        "verdict": shown[-1],
+        "band_names": {s.slug: s.name for s in scenarios},
+        "window": (start, end),
+        "figures": _overview_figures(relationship, filters, shown, scenarios, context),
+        "evidence": selectors.latest_evidence(
+            relationship, category=filters.category, until=end, limit=10
+        ),
+        "stale": [
+            s
+            for s in selectors.stale_indicators(relationship)
+            if filters.category is None or s.indicator.category_id == filters.category.pk
+        ],
+        "movement": _movement(relationship, filters, moved_from, moved_to),
+        "moved": (moved_from, moved_to),
+        "indicator_total": relationship.indicators.count(),
+    }
+    return context
+
+
+def _overview_figures(relationship, filters, shown, scenarios, context):
+    """The three figures as JSON, cached until the series or the evidence changes."""
+    key = (
+        f"entente:figures:{relationship.pk}:{selectors.series_version(relationship)}:"
+        f"{filters.query()}"
+    )
+    figures = cache.get(key)
+    if figures is None:
+        start, end = shown[0].date, shown[-1].date
+        events = [
+            {
+                "date": e.observation.occurred_on.isoformat(),
+                "y": _value_on(shown, e.observation.occurred_on, filters.category),
+                "text": f"{e.observation.occurred_label} · {e.observation.indicator.name}<br>"
+                f"{e.observation.summary[:140]}<br>{e.observation.source.name} · "
+                f"{e.observation.grade}",
+            }
+            for e in selectors.key_events(relationship, start, end, category=filters.category)
+        ]
+        figures = {
+            "index": charts.figure_json(
+                charts.index_figure(shown, scenarios, events, category=filters.category)
+            ),
+            "odds": charts.figure_json(charts.odds_figure(shown, scenarios)),
+            "categories": charts.figure_json(
+                charts.categories_figure(shown, context["categories"])
+            ),
+        }
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures
+
+
+def _value_on(points, day, category):
+    for point in reversed(points):
+        if point.date <= day:
+            return round(point.categories[category.slug] if category else point.index, 2)
+    return None
+
+
+def _movement(relationship, filters, moved_from, moved_to):
+    movement = selectors.contributions_between(relationship, moved_from, moved_to)
+    if movement is not None and filters.category is not None:
+        movement.moves = [
+            m for m in movement.moves if m.indicator.category_id == filters.category.pk
+        ]
+    return movement
+
+
+@require_GET
+@readable
+def indicator(request, slug):
+    """One indicator: its series for its kind, every observation, its history."""
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("category", "relationship"), slug=slug
+    )
+    try:
+        filters = Filters.from_query(request.GET, today=today_utc())
+    except FilterError as error:
+        return _bad_request(request, error)
+    return _render(
+        request,
+        "dashboard/indicator.html",
+        indicator_context(request, indicator, filters, form=_blank_form(request, indicator)),
+    )
+
+
+def indicator_context(request, indicator, filters, *, form=None, editing=None) -> dict:
+    relationship = indicator.relationship
+    last = indicator.signals.aggregate(last=Max("date"))["last"]
+    signals = []
+    if last:
+        first = indicator.signals.order_by("date").values_list("date", flat=True).first()
+        start, end = filters.window(first, last)
+        signals = selectors.indicator_signals(indicator, start=start, end=end)
+    observations = selectors.indicator_observations(indicator)
+    page = Paginator(observations, 25).get_page(request.GET.get("page"))
+    chart_observations = []
+    if signals:
+        chart_observations = list(
+            observations.filter(
+                status=Observation.Status.ACCEPTED,
+                occurred_on__range=(signals[0].date, signals[-1].date),
+            ).order_by("occurred_on", "recorded_at", "pk")
+        )
+    return {
+        "relationship": relationship,
+        "indicator": indicator,
+        "filters": filters,
+        "periods": ["1y", "3y", "5y", "all"],
+        "verdict": selectors.verdict_latest(relationship),
+        "figure": charts.figure_json(
+            charts.indicator_figure(indicator, signals, chart_observations)
+        )
+        if signals
+        else None,
+        "latest_signal": signals[-1] if signals else None,
+        "page": page,
+        "history": selectors.indicator_history(indicator),
+        "form": form,
+        "editing": editing,
+        "can_record": request.user.has_perm("tracker.add_observation"),
+        "can_correct": request.user.has_perm("tracker.change_observation"),
+    }
+
+
+def _blank_form(request, indicator):
+    if not request.user.has_perm("tracker.add_observation"):
+        return None
+    return InlineObservationForm(indicator=indicator, instance=Observation(indicator=indicator))
+
+
+@require_http_methods(["POST"])
+@login_required
+@permission_required("tracker.add_observation", raise_exception=True)
+def observation_add(request, slug):
+    """Record an observation from the indicator page (htmx: the page part updates in place)."""
+    indicator = get_object_or_404(Indicator, slug=slug)
+    form = InlineObservationForm(
+        request.POST, indicator=indicator, instance=Observation(indicator=indicator)
+    )
+    if form.is_valid():
+        try:
+            services.observation_record(indicator=indicator, analyst=request.user, **_fields(form))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _after_write(request, indicator, "Observation recorded.")
+    return _form_errors(request, indicator, form)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("tracker.change_observation", raise_exception=True)
+def observation_edit(request, slug, pk):
+    """Correct an observation from the indicator page; the previous version stays in history."""
+    indicator = get_object_or_404(Indicator, slug=slug)
+    observation = get_object_or_404(
+        Observation, pk=pk, indicator=indicator, status=Observation.Status.ACCEPTED
+    )
+    if request.method == "GET":
+        form = InlineObservationForm(indicator=indicator, instance=observation)
+        return _form_errors(request, indicator, form, editing=observation, status=200)
+    form = InlineObservationForm(request.POST, indicator=indicator, instance=observation)
+    if form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.observation_correct(Observation.objects.get(pk=pk), by=request.user, **changed)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _after_write(request, indicator, "Observation corrected.")
+    return _form_errors(request, indicator, form, editing=observation)
+
+
+def _fields(form) -> dict:
+    return {name: form.cleaned_data[name] for name in form.fields}
+
+
+def _after_write(request, indicator, message):
+    if request.htmx:
+        context = indicator_context(
+            request, indicator, Filters(), form=_blank_form(request, indicator)
+        )
+        context["message"] = message
+        return render(request, "dashboard/indicator.html#content", context)
+    return HttpResponseRedirect(reverse("dashboard:indicator", args=[indicator.slug]))
+
+
+def _form_errors(request, indicator, form, *, editing=None, status=None):
+    context = indicator_context(request, indicator, Filters(), form=form, editing=editing)
+    # htmx swaps only successful responses by default; without it, a 422 page says it all.
+    code = status or (200 if request.htmx else 422)
+    return _render(request, "dashboard/indicator.html", context, status=code)
+
+
+@require_GET
+@readable
+def methodology(request):
+    """docs/methodology.md, rendered, with the live catalogue beside it."""
+    text = (settings.BASE_DIR / "docs" / "methodology.md").read_text(encoding="utf-8")
+    html = markdown.markdown(text, extensions=["tables", "toc"])
+    relationship = Relationship.objects.order_by("pk").first()
+    catalogue = []
+    if relationship:
+        latest = relationship.snapshots.aggregate(last=Max("date"))["last"]
+        signals = dict(
+            IndicatorSignal.objects.filter(
+                indicator__relationship=relationship, date=latest
+            ).values_list("indicator_id", "signal")
+        )
+        stale = {s.indicator.pk for s in selectors.stale_indicators(relationship)}
+        for indicator in relationship.indicators.select_related("category").order_by(
+            "category__order", "name"
+        ):
+            catalogue.append((indicator, signals.get(indicator.pk), indicator.pk in stale))
     return render(
         request,
-        "dashboard/home.html",
-        {"relationships": relationships, "observation_total": observation_total},
+        "dashboard/methodology.html",
+        {"html": html, "catalogue": catalogue, "relationship": relationship},
     )

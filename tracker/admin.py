@@ -16,6 +16,7 @@ from import_export.formats.base_formats import CSV
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import services
+from tracker.forms import ObservationForm
 from tracker.models import (
     Category,
     Indicator,
@@ -39,66 +40,6 @@ class NoDeleteMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class StageSelect(forms.Select):
-    """Stage options carry their indicator, so the form can offer only its ladder."""
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        instance = getattr(value, "instance", None)
-        if instance is not None:
-            option["attrs"]["data-indicator"] = str(instance.indicator_id)
-        return option
-
-
-class StageChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.indicator.name}: {obj.name} ({obj.score:g})"
-
-
-class ObservationForm(forms.ModelForm):
-    class Meta:
-        model = Observation
-        fields = (
-            "indicator",
-            "occurred_on",
-            "precision",
-            "magnitude",
-            "value",
-            "stage",
-            "summary",
-            "source",
-            "url",
-            "quote",
-            "reliability",
-            "credibility",
-        )
-        field_classes = {"stage": StageChoiceField}
-        widgets = {
-            "stage": StageSelect,
-            "summary": forms.Textarea(attrs={"rows": 3}),
-            "quote": forms.Textarea(attrs={"rows": 2}),
-        }
-
-    def __init__(self, *args, indicator=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "stage" not in self.fields:  # a read-only view
-            return
-        stages = Stage.objects.select_related("indicator").order_by("indicator__name", "order")
-        if indicator is not None:
-            stages = stages.filter(indicator=indicator)
-        self.fields["stage"].queryset = stages
-        self.fields["reliability"].required = False
-        self.fields[
-            "reliability"
-        ].help_text = "Admiralty grade of the source for this report; empty: the source's default."
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("reliability") and cleaned.get("source"):
-            cleaned["reliability"] = cleaned["source"].default_reliability
-        return cleaned
 
 
 class ReasonForm(forms.Form):

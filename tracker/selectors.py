@@ -24,7 +24,7 @@ from tracker.models import (
     Snapshot,
     Stage,
 )
-from tracker.snapshots import (
+from tracker.snapshots import (  # noqa: F401  (today_utc is part of this module's API)
     ObservationState,
     catalogue_for,
     compute_series,
@@ -436,3 +436,93 @@ def stale_indicators(relationship: Relationship, *, today: dt.date | None = None
         if days is None or days > indicator.cadence_days:
             stale.append(Staleness(indicator, indicator.last, days))
     return stale
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def series_version(relationship: Relationship) -> str:
+    """Changes whenever the stored series or any observation or catalogue entry changes:
+    a cache key part that needs no invalidation messages between processes."""
+    last = relationship.snapshots.aggregate(last=Max("pk"))["last"] or 0
+    return f"{last}-{data_version()}"
+
+
+def latest_evidence(
+    relationship: Relationship,
+    *,
+    category=None,
+    until: dt.date | None = None,
+    limit: int = 10,
+) -> list[Observation]:
+    """The most recent accepted observations, newest first, with what a table shows."""
+    observations = Observation.objects.accepted().filter(indicator__relationship=relationship)
+    if category is not None:
+        observations = observations.filter(indicator__category=category)
+    if until is not None:
+        observations = observations.filter(occurred_on__lte=until)
+    return list(
+        observations.select_related("indicator", "source", "stage").order_by(
+            "-occurred_on", "-recorded_at", "-pk"
+        )[:limit]
+    )
+
+
+def key_events(
+    relationship: Relationship,
+    start: dt.date,
+    end: dt.date,
+    *,
+    category=None,
+    limit: int = 8,
+) -> list[Evidence]:
+    """The most diagnostic observations dated within [start, end], for chart annotations."""
+    specs = {spec.key: spec for spec in catalogue_for(relationship).specs}
+    if not specs:
+        return []
+    mean_weight = sum(s.weight for s in specs.values()) / len(specs)
+    scores = ObservationScore.objects.filter(
+        observation__indicator__relationship=relationship,
+        observation__status=Observation.Status.ACCEPTED,
+        observation__occurred_on__range=(start, end),
+    )
+    if category is not None:
+        scores = scores.filter(observation__indicator__category=category)
+    ranked = [
+        Evidence(
+            score.observation,
+            score.diagnosticity,
+            score.diagnosticity * specs[score.observation.indicator_id].weight / mean_weight,
+            score.favours,
+        )
+        for score in scores.select_related(
+            "observation__indicator", "observation__source"
+        ).order_by("-diagnosticity")[: limit * 5]
+    ]
+    ranked.sort(key=lambda e: (-e.weight, e.observation.pk))
+    return sorted(ranked[:limit], key=lambda e: e.observation.occurred_on)
+
+
+def indicator_signals(indicator: Indicator, *, start=None, end=None) -> list[IndicatorSignal]:
+    signals = indicator.signals.order_by("date").only("date", "signal", "alliance")
+    if start:
+        signals = signals.filter(date__gte=start)
+    if end:
+        signals = signals.filter(date__lte=end)
+    return list(signals)
+
+
+def indicator_observations(indicator: Indicator):
+    """Every observation of an indicator, retracted ones included, newest first."""
+    return indicator.observations.select_related("source", "stage", "analyst").order_by(
+        "-occurred_on", "-recorded_at", "-pk"
+    )
+
+
+def indicator_history(indicator: Indicator, limit: int = 30):
+    """The latest changes to an indicator's observations: who changed what, when and why."""
+    return (
+        Observation.history.filter(indicator_id=indicator.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )

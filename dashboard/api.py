@@ -1,0 +1,266 @@
+"""The read-only JSON API (CSV with ?format=csv), with its OpenAPI schema at /api/openapi.json.
+
+django-ninja: the endpoints are typed functions, the schema comes from the types, and it is
+a small dependency (DRF's serializers, viewsets and browsable API would be unused weight
+for five read-only endpoints). Bad parameters answer 400 with a message naming the parameter.
+"""
+
+import csv
+import datetime as dt
+import io
+from typing import Literal
+
+from django.conf import settings
+from django.db.models import Max
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import HttpError, ValidationError
+
+from tracker import scoring, selectors
+from tracker.models import Indicator, IndicatorSignal, Observation, Relationship
+
+Format = Literal["json", "csv"]
+MAX_OBSERVATIONS = 10_000
+
+
+def reader(request):
+    """Anyone when the dashboard is public, else a logged-in user (the session)."""
+    return settings.DASHBOARD_PUBLIC or request.user.is_authenticated
+
+
+api = NinjaAPI(
+    title="Entente API",
+    version="1.0.0",
+    description="Read-only: relationships, the alignment index series, indicators, observations.",
+    auth=reader,
+    docs_url=None,  # the interactive docs page loads its assets from a CDN
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ValidationError)
+def bad_parameters(request, error: ValidationError):
+    problems = [
+        f"{'.'.join(str(part) for part in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
+        for e in error.errors
+    ]
+    return api.create_response(request, {"detail": "; ".join(problems)}, status=400)
+
+
+def bad(parameter: str, message: str) -> HttpError:
+    return HttpError(400, f"{parameter}: {message}")
+
+
+def as_csv(rows: list[dict], filename: str) -> HttpResponse:
+    """Rows as a CSV download (nested values flattened as key.subkey columns)."""
+    flat = [_flatten(row) for row in rows]
+    columns = list(dict.fromkeys(key for row in flat for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(flat)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def _flatten(row: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            flat |= _flatten(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+class RelationshipOut(Schema):
+    slug: str
+    title: str
+    question: str
+    actors: list[str]
+
+
+class PointOut(Schema):
+    date: dt.date
+    index: float
+    low: float
+    high: float
+    band: str
+    momentum: float
+    momentum_label: str
+    odds: dict[str, float]
+    coverage: float
+
+
+class IndexOut(Schema):
+    relationship: str
+    method_version: str
+    latest: PointOut | None
+    series: list[PointOut]
+
+
+class IndicatorOut(Schema):
+    slug: str
+    name: str
+    category: str
+    kind: str
+    polarity: int
+    weight: float
+    latest_signal: float | None
+    stale: bool
+
+
+class ObservationOut(Schema):
+    id: int
+    indicator: str
+    occurred_on: dt.date
+    precision: str
+    recorded_at: dt.datetime
+    magnitude: float | None
+    value: float | None
+    stage: str | None
+    summary: str
+    source: str
+    url: str
+    reliability: str
+    credibility: int
+    status: str
+
+
+@api.get("/relationships/", response=list[RelationshipOut], summary="Watched relationships")
+def relationships(request, format: Format = "json"):
+    rows = [
+        {"slug": r.slug, "title": r.title, "question": r.question, "actors": [r.actor_a, r.actor_b]}
+        for r in Relationship.objects.order_by("title")
+    ]
+    return as_csv(rows, "relationships") if format == "csv" else rows
+
+
+def _point(point) -> dict:
+    return {
+        "date": point.date,
+        "index": round(point.index, 4),
+        "low": round(point.low, 4),
+        "high": round(point.high, 4),
+        "band": point.band,
+        "momentum": round(point.momentum, 4),
+        "momentum_label": point.momentum_label,
+        "odds": {slug: round(p, 6) for slug, p in point.odds.items()},
+        "coverage": round(point.coverage, 4),
+    }
+
+
+@api.get("/relationships/{slug}/index", response=IndexOut, summary="The alignment index series")
+def index(
+    request,
+    slug: str,
+    date_from: dt.date | None = Query(None, alias="from"),
+    date_to: dt.date | None = Query(None, alias="to"),
+    as_of: dt.date | None = None,
+    min_grade: str = "",
+    format: Format = "json",
+):
+    """The daily series from `from` to `to`, optionally as known on `as_of` and from
+    observations of at least `min_grade` (e.g. B2) only."""
+    relationship = get_object_or_404(Relationship, slug=slug)
+    if date_from and date_to and date_from > date_to:
+        raise bad("from", "the range starts after it ends")
+    if as_of and as_of > selectors.today_utc():
+        raise bad("as_of", f"{as_of} is in the future")
+    try:
+        grade = selectors.parse_min_grade(min_grade)
+    except ValueError as error:
+        raise bad("min_grade", str(error)) from None
+    points = selectors.index_series(
+        relationship, start=date_from, end=date_to, as_of=as_of, min_grade=grade
+    )
+    series = [_point(p) for p in points]
+    if format == "csv":
+        return as_csv(series, f"{slug}-index")
+    return {
+        "relationship": relationship.slug,
+        "method_version": scoring.METHOD_VERSION,
+        "latest": series[-1] if series else None,
+        "series": series,
+    }
+
+
+@api.get("/indicators/", response=list[IndicatorOut], summary="The indicator catalogue")
+def indicators(request, relationship: str = "", format: Format = "json"):
+    found = Indicator.objects.select_related("category").order_by("category__order", "name")
+    watched = Relationship.objects.all()
+    if relationship:
+        watched = watched.filter(slug=relationship)
+        if not watched.exists():
+            raise bad("relationship", f"there is no relationship {relationship!r}")
+        found = found.filter(relationship__slug=relationship)
+    stale = {s.indicator.pk for r in watched for s in selectors.stale_indicators(r)}
+    last = IndicatorSignal.objects.filter(indicator__in=found).aggregate(last=Max("date"))["last"]
+    signals = dict(
+        IndicatorSignal.objects.filter(indicator__in=found, date=last).values_list(
+            "indicator_id", "signal"
+        )
+    )
+    rows = [
+        {
+            "slug": i.slug,
+            "name": i.name,
+            "category": i.category.slug,
+            "kind": i.kind,
+            "polarity": i.polarity,
+            "weight": i.weight,
+            "latest_signal": signals.get(i.pk),
+            "stale": i.pk in stale,
+        }
+        for i in found
+    ]
+    return as_csv(rows, "indicators") if format == "csv" else rows
+
+
+@api.get("/observations/", response=list[ObservationOut], summary="Observations")
+def observations(
+    request,
+    indicator: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    limit: int = Query(1000, ge=1, le=MAX_OBSERVATIONS),
+    offset: int = Query(0, ge=0),
+    format: Format = "json",
+):
+    """Observations, retracted ones included (see `status`), oldest first; page with
+    `limit` and `offset`."""
+    found = Observation.objects.select_related("indicator", "source", "stage").order_by(
+        "occurred_on", "pk"
+    )
+    if indicator:
+        if not Indicator.objects.filter(slug=indicator).exists():
+            raise bad("indicator", f"there is no indicator {indicator!r}")
+        found = found.filter(indicator__slug=indicator)
+    if since and until and since > until:
+        raise bad("since", "the range starts after it ends")
+    if since:
+        found = found.filter(occurred_on__gte=since)
+    if until:
+        found = found.filter(occurred_on__lte=until)
+    rows = [
+        {
+            "id": o.pk,
+            "indicator": o.indicator.slug,
+            "occurred_on": o.occurred_on,
+            "precision": o.precision,
+            "recorded_at": o.recorded_at,
+            "magnitude": o.magnitude,
+            "value": o.value,
+            "stage": o.stage.name if o.stage_id else None,
+            "summary": o.summary,
+            "source": o.source.name,
+            "url": o.url,
+            "reliability": o.reliability,
+            "credibility": o.credibility,
+            "status": o.status,
+        }
+        for o in found[offset : offset + limit]
+    ]
+    return as_csv(rows, "observations") if format == "csv" else rows

@@ -1,0 +1,216 @@
+"""Plotly figures, built server-side and shipped as JSON: one function per figure.
+
+Inputs are selector outputs (plain values). Long series are downsampled (LTTB) so that no
+figure ships more than about MAX_POINTS points; numbers are rounded to what a chart can show.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+from django.utils.safestring import mark_safe
+from tsdownsample import MinMaxLTTBDownsampler
+
+MAX_POINTS = 5000  # per figure, all traces together
+TRACE_POINTS = 1000  # per trace: more than a chart's width in pixels adds nothing
+BAND_COLOURS = {
+    "unravelling": "rgba(178, 34, 34, 0.08)",
+    "strategic-convenience": "rgba(218, 165, 32, 0.10)",
+    "structured-alignment": "rgba(70, 130, 180, 0.10)",
+    "alliance": "rgba(46, 139, 87, 0.12)",
+}
+SCENARIO_COLOURS = ["#b22222", "#daa520", "#4682b4", "#2e8b57", "#6a5acd", "#708090"]
+INK, MUTED = "#1f2933", "#7b8794"
+FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, "color": INK}
+
+
+def sample(length: int, values: np.ndarray, budget: int) -> np.ndarray:
+    """Indices of at most `budget` points that keep the shape of `values` (MinMax-LTTB)."""
+    budget = min(budget, TRACE_POINTS)
+    if length <= budget:
+        return np.arange(length)
+    x = np.arange(length, dtype=np.float64)
+    return MinMaxLTTBDownsampler().downsample(x, np.asarray(values, dtype=np.float64), n_out=budget)
+
+
+def figure_json(figure: go.Figure) -> str:
+    """The figure as JSON that is safe inside a <script> element."""
+    text = pio.to_json(figure, validate=False, remove_uids=True)
+    return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _layout(figure: go.Figure, *, height: int, y_title: str = "", **extra) -> go.Figure:
+    figure.update_layout(
+        template="none",  # plotly's default template would add ~10 KB to every figure
+        height=height,
+        margin={"l": 48, "r": 16, "t": 16, "b": 36},
+        font=FONT,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        hovermode="x unified",
+        legend={"orientation": "h", "y": -0.18},
+        **extra,
+    )
+    figure.update_xaxes(showgrid=False, linecolor=MUTED)
+    figure.update_yaxes(title_text=y_title, gridcolor="#e4e7eb", zeroline=False)
+    return figure
+
+
+def _dates(points, index):
+    return [points[n].date.isoformat() for n in index]
+
+
+def index_figure(points, scenarios, events=(), *, category=None) -> go.Figure:
+    """The index (or one category's sub-index) over time, bands shaded, ribbon, key events."""
+    if category is not None:
+        values = np.array([p.categories.get(category.slug, np.nan) for p in points])
+    else:
+        values = np.array([p.index for p in points])
+    keep = sample(len(points), values, MAX_POINTS // 3)
+    x = _dates(points, keep)
+    figure = go.Figure()
+    for scenario in scenarios:
+        figure.add_hrect(
+            y0=scenario.lower,
+            y1=scenario.upper,
+            fillcolor=BAND_COLOURS.get(scenario.slug, "rgba(0,0,0,0.04)"),
+            line_width=0,
+            layer="below",
+            annotation_text=scenario.name,
+            annotation_position="top left",
+            annotation_font={"size": 11, "color": MUTED},
+        )
+    if category is None:
+        figure.add_scatter(
+            x=x, y=np.round([points[n].high for n in keep], 2), line={"width": 0},
+            hoverinfo="skip", showlegend=False, name="high",
+        )  # fmt: skip
+        figure.add_scatter(
+            x=x, y=np.round([points[n].low for n in keep], 2), line={"width": 0},
+            fill="tonexty", fillcolor="rgba(31, 41, 51, 0.12)", name="uncertainty",
+            hoverinfo="skip",
+        )  # fmt: skip
+    name = category.name if category is not None else "alignment index"
+    figure.add_scatter(
+        x=x, y=np.round(values[keep], 2), name=name, line={"color": INK, "width": 2},
+        hovertemplate="%{y:.1f}<extra>" + name + "</extra>",
+    )  # fmt: skip
+    if events:
+        figure.add_scatter(
+            x=[e["date"] for e in events],
+            y=[e["y"] for e in events],
+            mode="markers",
+            marker={"size": 9, "color": "#ffffff", "line": {"color": INK, "width": 2}},
+            name="key evidence",
+            text=[e["text"] for e in events],
+            hovertemplate="%{text}<extra></extra>",
+        )
+    return _layout(figure, height=340, y_title="0 = unravelling · 100 = alliance",
+                   yaxis_range=[0, 100])  # fmt: skip
+
+
+def odds_figure(points, scenarios) -> go.Figure:
+    """Scenario odds over time as stacked areas (they sum to 100%)."""
+    budget = MAX_POINTS // max(len(scenarios), 1)
+    leading = np.array([max(p.odds.values()) for p in points])
+    keep = sample(len(points), leading, budget)
+    x = _dates(points, keep)
+    figure = go.Figure()
+    for colour, scenario in zip(SCENARIO_COLOURS, scenarios, strict=False):
+        figure.add_scatter(
+            x=x,
+            y=np.round([100 * points[n].odds.get(scenario.slug, 0) for n in keep], 1),
+            name=scenario.name,
+            stackgroup="odds",
+            line={"width": 0.5, "color": colour},
+            hovertemplate="%{y:.0f}%<extra>" + scenario.name + "</extra>",
+        )
+    return _layout(figure, height=240, y_title="%", yaxis_range=[0, 100])
+
+
+def categories_figure(points, categories) -> go.Figure:
+    """Category sub-indices as small multiples, one panel each on the same 0–100 scale."""
+    from plotly.subplots import make_subplots
+
+    columns = 4
+    rows = -(-len(categories) // columns)
+    figure = make_subplots(
+        rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
+        subplot_titles=[c.name for c in categories], vertical_spacing=0.16,
+        horizontal_spacing=0.03,
+    )  # fmt: skip
+    budget = MAX_POINTS // max(len(categories), 1)
+    for n, category in enumerate(categories):
+        values = np.array([p.categories.get(category.slug, np.nan) for p in points])
+        keep = sample(len(points), values, budget)
+        figure.add_scatter(
+            x=_dates(points, keep), y=np.round(values[keep], 1), name=category.name,
+            line={"color": INK, "width": 1.5}, showlegend=False,
+            hovertemplate="%{y:.0f}<extra>" + category.name + "</extra>",
+            row=n // columns + 1, col=n % columns + 1,
+        )  # fmt: skip
+    figure.update_yaxes(range=[0, 100], gridcolor="#e4e7eb", dtick=50)
+    figure.update_annotations(font={"size": 11})
+    _layout(figure, height=190 * rows)
+    figure.update_layout(hovermode="closest", margin={"t": 28})
+    return figure
+
+
+def indicator_figure(indicator, signals, observations) -> go.Figure:
+    """One indicator drawn for its kind: event impulses with the decayed signal, a level's
+    line, or a stage ladder's steps (set-backs included)."""
+    figure = go.Figure()
+    x = [s.date.isoformat() for s in signals]
+    values = np.array([s.signal for s in signals])
+    keep = sample(len(signals), values, MAX_POINTS // 2)
+    shape = "hv" if indicator.kind != "event" else "linear"
+    figure.add_scatter(
+        x=[x[n] for n in keep], y=np.round(values[keep], 3), name="signal (0–1)",
+        line={"color": INK, "width": 2, "shape": shape},
+        hovertemplate="%{y:.2f}<extra>signal</extra>",
+    )  # fmt: skip
+    dated = [o for o in observations if not o.is_retracted][-MAX_POINTS // 2 :]
+    if indicator.kind == "event" and dated:
+        figure.add_bar(
+            x=[o.occurred_on.isoformat() for o in dated],
+            y=[o.magnitude for o in dated],
+            name="event magnitude",
+            yaxis="y2",
+            marker={"color": "rgba(70, 130, 180, 0.6)"},
+            width=86400000 * 4,
+            text=[f"{o.grade} · {o.source.name}" for o in dated],
+            hovertemplate="magnitude %{y}<br>%{text}<extra></extra>",
+        )
+        figure.update_layout(
+            yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "magnitude"}
+        )
+    elif dated:
+        figure.add_scatter(
+            x=[o.occurred_on.isoformat() for o in dated],
+            y=[_reading(indicator, o) for o in dated],
+            mode="markers",
+            name="reports",
+            marker={"size": 8, "color": "#4682b4"},
+            text=[_label(o) for o in dated],
+            hovertemplate="%{text}<extra></extra>",
+        )
+    _layout(figure, height=300, y_title="signal", yaxis_range=[-0.02, 1.02])
+    if indicator.kind == "stage":
+        # Name the rungs: a ladder reads better as words than as scores.
+        stages = list(indicator.stages.order_by("score"))
+        figure.update_yaxes(
+            tickvals=[s.score for s in stages], ticktext=[s.name for s in stages], title_text=""
+        )
+        figure.update_layout(margin={"l": 190})
+    return figure
+
+
+def _reading(indicator, observation) -> float:
+    if observation.stage_id:
+        return observation.stage.score
+    span = indicator.ceiling - indicator.floor
+    return float(np.clip((observation.value - indicator.floor) / span, 0, 1))
+
+
+def _label(observation) -> str:
+    what = observation.stage.name if observation.stage_id else f"{observation.value:g}"
+    return f"{what} · {observation.grade} · {observation.source.name}"

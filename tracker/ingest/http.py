@@ -1,0 +1,245 @@
+"""Fetching a source over HTTP(S): conditional GET, timeouts, size caps, gzip.
+
+The standard library only (urllib), so that a refresh needs nothing beyond the app itself.
+Errors say whether a retry can help: FetchError can, HTTPStatusError, TooLarge and a plain
+IngestError cannot.
+"""
+
+import datetime
+import email.utils
+import http.client
+import ssl
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zlib
+from dataclasses import dataclass
+
+from tracker.ingest.base import FetchError, HTTPStatusError, IngestError, ParseError, TooLarge
+
+CHUNK = 64 * 1024
+SCHEMES = frozenset({"http", "https"})
+# 408 and 429 say "not now" rather than "never"; every 5xx is retried too.
+RETRYABLE_STATUSES = frozenset({408, 429})
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A fetched body (status 200), or no body because it has not changed (status 304)."""
+
+    status: int
+    body: bytes | None
+    etag: str
+    last_modified: str
+    url: str  # the final URL, after redirects
+
+
+def fetch(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout: float = 20.0,
+    max_bytes: int = 50 * 2**20,
+    user_agent: str = "Entente/1.0",
+    total_timeout: float = 300.0,
+) -> FetchResult:
+    """GET `url`, conditionally if `etag` or `last_modified` is given, reading at most `max_bytes`.
+
+    `timeout` bounds connecting and each read; `total_timeout` bounds the whole exchange,
+    so that a server trickling bytes cannot hold a worker. Any 2xx is reported as 200.
+    """
+    _check_url(url)
+    headers = {"User-Agent": user_agent, "Accept-Encoding": "gzip"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    request = urllib.request.Request(url, headers=headers)
+    deadline = time.monotonic() + total_timeout
+    try:
+        response = _opener().open(request, timeout=timeout)
+    except urllib.error.HTTPError as error:
+        try:
+            if error.code == 304:
+                return FetchResult(
+                    status=304,
+                    body=None,
+                    etag=error.headers.get("ETag") or etag or "",
+                    last_modified=error.headers.get("Last-Modified") or last_modified or "",
+                    url=error.geturl() or url,
+                )
+            raise _status_error(error, url) from None
+        finally:
+            error.close()
+    except urllib.error.URLError as error:
+        raise _network_error(error.reason, url, timeout) from error
+    except (OSError, http.client.HTTPException) as error:
+        raise _network_error(error, url, timeout) from error
+    with response:
+        _check_length(response.headers.get("Content-Length"), max_bytes, url)
+        try:
+            body = _read_body(
+                response,
+                encoding=response.headers.get("Content-Encoding", ""),
+                max_bytes=max_bytes,
+                deadline=deadline,
+                url=url,
+            )
+        except (OSError, http.client.HTTPException) as error:
+            raise _network_error(error, url, timeout) from error
+        return FetchResult(
+            status=200,
+            body=body,
+            etag=response.headers.get("ETag", ""),
+            last_modified=response.headers.get("Last-Modified", ""),
+            url=response.geturl(),
+        )
+
+
+class _RedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follows redirects to http and https only (urllib alone would also follow ftp)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        _check_url(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    # Built by hand rather than with build_opener(), which adds file, ftp and data handlers.
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler(),
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        _RedirectHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
+def _check_url(url: str) -> None:
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise IngestError(f"Refusing a URL with spaces or control characters: {url!r}")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in SCHEMES or not parts.netloc:
+        scheme = f"{parts.scheme}:" if parts.scheme else "a relative URL"
+        raise IngestError(f"Only http and https URLs can be fetched, not {scheme} ({url})")
+
+
+def _check_length(header: str | None, max_bytes: int, url: str) -> None:
+    """Refuse before reading when the server announces a body over the cap."""
+    if header and header.strip().isdigit() and int(header) > max_bytes:
+        raise TooLarge(
+            f"{url} announces {int(header):,} bytes (Content-Length), over the cap of "
+            f"{max_bytes:,} bytes"
+        )
+
+
+def _read_body(response, *, encoding: str, max_bytes: int, deadline: float, url: str) -> bytes:
+    """The body in chunks, decompressed if gzipped, refusing as soon as it passes the cap."""
+    encoding = encoding.strip().lower()
+    if encoding in {"gzip", "x-gzip"}:
+        gunzip = _Gunzip(limit=max_bytes, url=url)
+    elif encoding in {"", "identity"}:
+        gunzip = None
+    else:
+        raise IngestError(f"{url} sent an unsupported Content-Encoding: {encoding}")
+    parts: list[bytes] = []
+    received = 0
+    while chunk := response.read(CHUNK):
+        if time.monotonic() > deadline:
+            raise FetchError(f"{url} is still sending after the time allowed for a fetch")
+        received += len(chunk)
+        if received > max_bytes:
+            raise TooLarge(f"{url} sent more than the cap of {max_bytes:,} bytes")
+        parts.append(gunzip.feed(chunk) if gunzip else chunk)
+    if gunzip:
+        gunzip.finish()
+    return b"".join(parts)
+
+
+class _Gunzip:
+    """Streaming gzip decoding that never produces more than `limit` bytes in all."""
+
+    def __init__(self, *, limit: int, url: str):
+        self._limit = limit
+        self._url = url
+        self._size = 0
+        self._fed = False
+        self._inflate = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+
+    def feed(self, data: bytes) -> bytes:
+        self._fed = True
+        out = []
+        while data:
+            try:
+                # One byte over the remaining room is enough to know the cap is passed.
+                chunk = self._inflate.decompress(data, self._limit - self._size + 1)
+            except zlib.error as error:
+                raise ParseError(f"{self._url} sent a body that is not valid gzip: {error}") from None
+            self._size += len(chunk)
+            if self._size > self._limit:
+                raise TooLarge(
+                    f"{self._url} sent gzip that unpacks to more than the cap of "
+                    f"{self._limit:,} bytes"
+                )
+            out.append(chunk)
+            if self._inflate.eof:
+                data = self._inflate.unused_data
+                if not data.strip(b"\x00"):
+                    break  # zero padding after the last member is harmless
+                self._inflate = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)  # next member
+            else:
+                data = self._inflate.unconsumed_tail
+        return b"".join(out)
+
+    def finish(self) -> None:
+        if self._fed and not self._inflate.eof:
+            raise FetchError(f"{self._url} sent a gzip body that stops early (transfer cut short?)")
+
+
+def _status_error(error: urllib.error.HTTPError, url: str) -> IngestError:
+    message = f"HTTP {error.code} {error.reason} from {url}"
+    if error.code >= 500 or error.code in RETRYABLE_STATUSES:
+        return FetchError(message, retry_after=_retry_after(error.headers.get("Retry-After")))
+    return HTTPStatusError(message, status=error.code)
+
+
+def _retry_after(header: str | None) -> float | None:
+    """Seconds from a Retry-After header (delay-seconds or an HTTP date), if it has one."""
+    if not header:
+        return None
+    header = header.strip()
+    if header.isdigit():
+        return float(header)
+    try:
+        when = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
+
+
+def _network_error(reason, url: str, timeout: float) -> IngestError:
+    """The error a failed connection or read deserves: retryable unless it cannot heal."""
+    if isinstance(reason, IngestError):
+        return reason
+    if isinstance(reason, TimeoutError):
+        return FetchError(f"{url} did not answer within {timeout:g} s")
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return IngestError(f"{url} has a TLS certificate that does not verify: {reason}")
+    if isinstance(reason, http.client.IncompleteRead):
+        return FetchError(
+            f"{url} closed the connection after {len(reason.partial):,} bytes, "
+            f"{reason.expected:,} short of what it announced"
+        )
+    if isinstance(reason, ConnectionRefusedError):
+        return FetchError(f"{url} refused the connection")
+    if isinstance(reason, OSError | http.client.HTTPException):
+        return FetchError(f"{url} could not be fetched: {reason}")
+    return IngestError(f"{url} could not be fetched: {reason}")
