@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import push_url
 
 from dashboard import charts
 from dashboard.access import readable
@@ -28,12 +29,18 @@ from tracker.snapshots import today_utc
 CACHE_SECONDS = 3600
 
 
-def _render(request, template, context, *, status=200):
+def _render(request, template, context, *, status=200, filters: Filters | None = None):
     """The whole page, or just its content partial for htmx (but not for a history restore,
-    which needs the whole page back)."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template = f"{template}#content"
-    return render(request, template, context, status=status)
+    which needs the whole page back). With `filters`, an htmx swap also puts the view's
+    canonical URL in the address bar, so that it can be bookmarked, shared and gone back to."""
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(
+        request, f"{template}#content" if partial else template, context, status=status
+    )
+    if partial and filters is not None:
+        query = filters.query()
+        push_url(response, f"{request.path}?{query}" if query else request.path)
+    return response
 
 
 def _bad_request(request, error: FilterError):
@@ -52,12 +59,15 @@ def _relationship(slug: str | None) -> Relationship:
 @readable
 def overview(request, slug=None):
     """Where the relationship stands, which way it moves, how sure, and on what evidence."""
+    if slug is None and not Relationship.objects.exists():
+        return render(request, "dashboard/empty.html")
     relationship = _relationship(slug)
     try:
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
         return _bad_request(request, error)
-    return _render(request, "dashboard/overview.html", overview_context(relationship, filters))
+    context = overview_context(relationship, filters)
+    return _render(request, "dashboard/overview.html", context, filters=filters)
 
 
 def overview_context(relationship: Relationship, filters: Filters) -> dict:
@@ -162,11 +172,8 @@ def indicator(request, slug):
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
         return _bad_request(request, error)
-    return _render(
-        request,
-        "dashboard/indicator.html",
-        indicator_context(request, indicator, filters, form=_blank_form(request, indicator)),
-    )
+    context = indicator_context(request, indicator, filters, form=_blank_form(request, indicator))
+    return _render(request, "dashboard/indicator.html", context, filters=filters)
 
 
 def indicator_context(request, indicator, filters, *, form=None, editing=None) -> dict:

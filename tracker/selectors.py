@@ -504,7 +504,9 @@ def key_events(
 
 
 def indicator_signals(indicator: Indicator, *, start=None, end=None) -> list[IndicatorSignal]:
-    signals = indicator.signals.order_by("date").only("date", "signal", "alliance")
+    # "indicator" too: the related manager sets it on every row, and a deferred FK would
+    # cost one query per row.
+    signals = indicator.signals.order_by("date").only("indicator", "date", "signal", "alliance")
     if start:
         signals = signals.filter(date__gte=start)
     if end:

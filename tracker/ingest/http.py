@@ -180,7 +180,9 @@ class _Gunzip:
                 # One byte over the remaining room is enough to know the cap is passed.
                 chunk = self._inflate.decompress(data, self._limit - self._size + 1)
             except zlib.error as error:
-                raise ParseError(f"{self._url} sent a body that is not valid gzip: {error}") from None
+                raise ParseError(
+                    f"{self._url} sent a body that is not valid gzip: {error}"
+                ) from None
             self._size += len(chunk)
             if self._size > self._limit:
                 raise TooLarge(

@@ -140,8 +140,10 @@ KEYWORD_RULES: tuple[Rule, ...] = (
             "official visit",
             "phone call",
             "telephone",
-            "held talks",
+            "talks",
+            "visit*",
             "met with",
+            "meeting*",
             "meets",
         ),
         BOTH,
@@ -400,7 +402,10 @@ CAMEO_NAMES: dict[str, str] = {
 }
 
 _CAMEO_CODE = re.compile(r"\d{2,4}")
-_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"} | {"\u00a0": " "})
+# Typographic dashes and no-break spaces read as their plain forms.
+_DASHES = str.maketrans(
+    dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-") | {"\u00a0": " "}
+)
 
 
 def suggest(text: str) -> tuple[str, ...]:

@@ -1,0 +1,139 @@
+"""The read-only API: shapes, CSV, 400 naming the parameter, the OpenAPI schema, access."""
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+
+from tests.dashboard.conftest import TODAY
+from tracker.models import Observation, Snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def public(settings, monkeypatch):
+    settings.DASHBOARD_PUBLIC = True
+    monkeypatch.setattr("tracker.selectors.today_utc", lambda: TODAY)
+
+
+def test_relationships(client, small):
+    relationship, _ = small
+    assert client.get("/api/relationships/").json() == [
+        {
+            "slug": relationship.slug,
+            "title": relationship.title,
+            "question": relationship.question,
+            "actors": [relationship.actor_a, relationship.actor_b],
+        }
+    ]
+
+
+def test_index_series_and_latest(client, small):
+    relationship, _ = small
+    body = client.get(f"/api/relationships/{relationship.slug}/index", {"from": "2026-11-01"})
+    data = body.json()
+    latest = Snapshot.objects.get(relationship=relationship, date=TODAY)
+    assert data["relationship"] == relationship.slug
+    assert data["method_version"] == latest.method_version
+    assert data["latest"]["date"] == TODAY.isoformat()
+    assert data["latest"]["index"] == pytest.approx(latest.index, abs=1e-4)
+    assert data["latest"]["band"] == latest.band
+    assert sum(data["latest"]["odds"].values()) == pytest.approx(1, abs=1e-5)
+    assert [p["date"] for p in data["series"]][0] == "2026-11-01"
+    assert len(data["series"]) == 25
+
+
+def test_index_as_known_on_and_by_grade(client, small):
+    relationship, _ = small
+    url = f"/api/relationships/{relationship.slug}/index"
+    assert client.get(url, {"as_of": "2026-11-18"}).json()["series"] == []
+    assert client.get(url, {"min_grade": "a1"}).json()["latest"] is None
+    assert client.get(url, {"min_grade": "B2"}).json()["latest"] is not None
+
+
+def test_csv_exports(client, small):
+    relationship, indicators = small
+    response = client.get(f"/api/relationships/{relationship.slug}/index", {"format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows[-1]["date"] == TODAY.isoformat()
+    assert "odds.strategic-convenience" in rows[0]
+    observations = client.get(
+        "/api/observations/", {"indicator": indicators[0].slug, "format": "csv"}
+    )
+    rows = list(csv.DictReader(io.StringIO(observations.content.decode())))
+    assert len(rows) == indicators[0].observations.count()
+    assert {"id", "occurred_on", "reliability", "credibility", "status"} <= set(rows[0])
+
+
+def test_indicators_with_latest_signal_and_staleness(client, small):
+    relationship, indicators = small
+    data = client.get("/api/indicators/", {"relationship": relationship.slug}).json()
+    assert {row["slug"] for row in data} == {i.slug for i in indicators}
+    assert all(0 <= row["latest_signal"] <= 1 for row in data)
+    assert {row["stale"] for row in data} <= {True, False}
+
+
+def test_observations_filters_and_paging(client, small):
+    _, indicators = small
+    everything = client.get("/api/observations/").json()
+    assert len(everything) == Observation.objects.count()
+    first_two = client.get("/api/observations/", {"limit": 2}).json()
+    assert first_two == everything[:2]
+    since = everything[-1]["occurred_on"]
+    assert all(
+        o["occurred_on"] >= since for o in client.get("/api/observations/", {"since": since}).json()
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "parameter"),
+    [
+        ("/api/relationships/russia-iran/index", {"from": "yesterday"}, "from"),
+        ("/api/relationships/russia-iran/index", {"to": "2025-13-01"}, "to"),
+        ("/api/relationships/russia-iran/index", {"as_of": "2999-01-01"}, "as_of"),
+        ("/api/relationships/russia-iran/index", {"min_grade": "Z"}, "min_grade"),
+        ("/api/relationships/russia-iran/index", {"from": "2025-02-01", "to": "2025-01"}, "to"),
+        ("/api/observations/", {"since": "2025-02-01", "until": "2025-01-01"}, "since"),
+        ("/api/relationships/russia-iran/index", {"format": "xml"}, "format"),
+        ("/api/indicators/", {"relationship": "nope"}, "relationship"),
+        ("/api/observations/", {"indicator": "nope"}, "indicator"),
+        ("/api/observations/", {"since": "soon"}, "since"),
+        ("/api/observations/", {"limit": "0"}, "limit"),
+        ("/api/observations/", {"limit": "100000"}, "limit"),
+    ],
+)
+def test_bad_parameters_answer_400_naming_them(client, small, url, params, parameter):
+    response = client.get(url, params)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(f"{parameter}:")
+
+
+def test_unknown_relationship_is_404(client, small):
+    assert client.get("/api/relationships/nope/index").status_code == 404
+
+
+def test_openapi_schema_lists_every_endpoint(client):
+    schema = client.get("/api/openapi.json").json()
+    assert set(schema["paths"]) == {
+        "/api/relationships/",
+        "/api/relationships/{slug}/index",
+        "/api/indicators/",
+        "/api/observations/",
+    }
+    parameters = {p["name"] for p in schema["paths"]["/api/observations/"]["get"]["parameters"]}
+    assert {"indicator", "since", "until", "format"} <= parameters
+
+
+def test_private_api_needs_a_login(settings, small, reader):
+    settings.DASHBOARD_PUBLIC = False
+    assert Client().get("/api/relationships/").status_code == 401
+    client = Client()
+    client.force_login(reader)
+    assert client.get("/api/relationships/").status_code == 200
+
+
+def test_the_api_is_read_only(client, small):
+    assert client.post("/api/relationships/", {}).status_code == 405

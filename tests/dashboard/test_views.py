@@ -1,0 +1,279 @@
+"""Dashboard pages: what they show, partial swaps, bad parameters, the inline form, budgets."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.urls import reverse
+
+from tests.dashboard.conftest import TODAY, build
+from tracker.models import Observation, Snapshot
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("dashboard:home")
+FIGURE = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
+
+
+@pytest.fixture(autouse=True)
+def public(settings):
+    settings.DASHBOARD_PUBLIC = True
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch):
+    monkeypatch.setattr("dashboard.views.today_utc", lambda: TODAY)
+    monkeypatch.setattr("tracker.selectors.today_utc", lambda: TODAY)
+
+
+def figures(html: str) -> dict[str, dict]:
+    return {name: json.loads(body) for name, body in FIGURE.findall(html)}
+
+
+def test_overview_answers_the_question(client, small):
+    relationship, _ = small
+    latest = Snapshot.objects.filter(relationship=relationship).latest("date")
+    page = client.get(HOME).content.decode()
+    assert relationship.question in page
+    assert f"{latest.index:.1f}" in page
+    assert "Momentum" in page and "Scenario odds" in page
+    assert set(figures(page)) == {"figure-index", "figure-odds", "figure-categories"}
+    assert "Latest evidence" in page and "Stale indicators" in page
+
+
+def test_figures_stay_small(client):
+    build(6, observations_each=3)
+    page = client.get(HOME).content.decode()
+    for name, body in FIGURE.findall(page):
+        figure = json.loads(body)
+        points = sum(len(trace.get("x") or []) for trace in figure["data"])
+        assert points <= 5000, name
+        assert len(body) <= 250_000, name
+
+
+def test_htmx_gets_only_the_content_partial(client, small):
+    response = client.get(HOME, {"period": "1y"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="content"')
+    assert "<html" not in html
+    assert "figure-index" in html
+    assert response["HX-Push-Url"] == f"{HOME}?period=1y"  # the address bar follows the view
+    # ...but a history restore gets the whole page back.
+    restore = client.get(HOME, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.content.decode()
+
+
+def test_the_same_url_without_javascript_renders_the_same_content(client, small):
+    full = client.get(HOME, {"period": "1y", "category": "cat-1"}).content.decode()
+    partial = client.get(
+        HOME, {"period": "1y", "category": "cat-1"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert partial.strip() in full
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [({"period": "2y"}, "period"), ({"as_of": "soon"}, "as_of"), ({"min_grade": "Q"}, "min_grade")],
+)
+def test_bad_parameters_answer_400_naming_them(client, small, query, parameter):
+    response = client.get(HOME, query)
+    assert response.status_code == 400
+    assert f"<code>{parameter}</code>" in response.content.decode()
+
+
+def test_as_known_on_and_minimum_grade_change_the_view(client, small):
+    page = client.get(HOME, {"as_of": TODAY.isoformat()}).content.decode()
+    assert "as known on 25 Nov 2026" in page
+    # The factories record everything today: a week ago, nothing was known.
+    before = client.get(HOME, {"as_of": "2026-11-18"}).content.decode()
+    assert "No assessment yet" in before and "known on 18 Nov 2026" in before
+    strict = client.get(HOME, {"min_grade": "A1"}).content.decode()
+    assert "No assessment yet" in strict  # the factories grade everything B2
+
+
+def test_category_filter_draws_the_sub_index(client, small):
+    page = client.get(HOME, {"category": "cat-1"}).content.decode()
+    index = figures(page)["figure-index"]
+    assert [t["name"] for t in index["data"] if t.get("mode") != "markers"][-1] == "Category 1"
+
+
+def test_no_asset_from_another_origin(client, small):
+    page = client.get(HOME).content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    external = [s for s in sources if s.startswith(("http:", "https:", "//"))]
+    # Only evidence links (sources' URLs) leave the site; no script or stylesheet does.
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"', page)
+    styles = re.findall(r'<link[^>]+href="([^"]+)"', page)
+    assert all(s.startswith("/static/") for s in scripts + styles), scripts + styles
+    assert all("example.org" in s for s in external)
+
+
+def test_static_assets_come_from_the_installed_packages():
+    import plotly
+
+    from dashboard.staticfinders import PlotlyFinder
+
+    found = finders.find("plotly/plotly.min.js")
+    assert found == str(Path(plotly.__file__).parent / "package_data" / "plotly.min.js")
+    # collectstatic takes exactly that file from the package, nothing else of its data.
+    listed = [(path, storage.prefix) for path, storage in PlotlyFinder().list([])]
+    assert listed == [("plotly.min.js", "plotly")]
+    assert finders.find("django_htmx/htmx-2.min.js")
+
+
+def test_private_dashboard_asks_for_login(client, small, settings):
+    settings.DASHBOARD_PUBLIC = False
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+class TestIndicatorPage:
+    def test_shows_the_series_evidence_and_history(self, client, small):
+        _, indicators = small
+        stage = indicators[2]
+        page = client.get(reverse("dashboard:indicator", args=[stage.slug])).content.decode()
+        assert stage.seed_quote in page
+        assert "figure-indicator" in page
+        figure = figures(page)["figure-indicator"]
+        assert figure["layout"]["yaxis"]["ticktext"]  # stage names on the axis
+        assert page.count("<tr") >= 3  # observations and history rows
+        assert "Record an observation" not in page  # anonymous: no form
+
+    def test_reader_sees_no_form(self, reader_client, small):
+        _, indicators = small
+        page = reader_client.get(reverse("dashboard:indicator", args=[indicators[0].slug]))
+        assert "Record an observation" not in page.content.decode()
+
+    def test_analyst_sees_only_the_measure_of_the_kind(self, analyst_client, small):
+        _, indicators = small
+        page = analyst_client.get(reverse("dashboard:indicator", args=[indicators[1].slug]))
+        form = page.context["form"]
+        assert "value" in form.fields
+        assert "magnitude" not in form.fields and "stage" not in form.fields
+
+
+def inline_data(**overrides):
+    data = {
+        "occurred_on": (TODAY.replace(day=1)).isoformat(),
+        "precision": "day",
+        "magnitude": "3",
+        "summary": "Another delivery was reported.",
+        "source": "",
+        "url": "https://example.org/new",
+        "quote": "",
+        "reliability": "",
+        "credibility": "2",
+    }
+    return data | overrides
+
+
+class TestInlineForm:
+    @pytest.mark.django_db(transaction=True)  # the refresh runs on commit, as in production
+    def test_analyst_records_inline_and_the_verdict_updates(self, client, analyst, today):
+        relationship, indicators = build(5)
+        client.force_login(analyst)
+        event = indicators[0]
+        source = event.observations.first().source
+        before = Snapshot.objects.get(relationship=relationship, date=TODAY).index
+        response = client.post(
+            reverse("dashboard:observation-add", args=[event.slug]),
+            inline_data(source=source.pk, magnitude="5"),
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert html.lstrip().startswith('<div id="content"')
+        assert "Observation recorded." in html
+        assert Observation.objects.filter(summary="Another delivery was reported.").exists()
+        after = Snapshot.objects.get(relationship=relationship, date=TODAY).index
+        assert after > before
+        assert f"{after:.1f}" in html
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "message"),
+        [
+            ({"magnitude": ""}, "magnitude", "enter its magnitude"),
+            ({"occurred_on": "2999-01-01"}, "occurred_on", "future"),
+            ({"credibility": "9"}, "credibility", "valid choice"),
+            ({"url": "nope"}, "url", "valid URL"),
+        ],
+    )
+    def test_invalid_input_is_named_and_nothing_is_written(
+        self, analyst_client, small, overrides, field, message
+    ):
+        _, indicators = small
+        event = indicators[0]
+        source = event.observations.first().source
+        count = Observation.objects.count()
+        response = analyst_client.post(
+            reverse("dashboard:observation-add", args=[event.slug]),
+            inline_data(source=source.pk, **overrides),
+        )
+        assert response.status_code == 422
+        assert message in " ".join(response.context["form"].errors[field])
+        assert f'id="error-{field}"' in response.content.decode()
+        assert Observation.objects.count() == count
+
+    def test_correction_keeps_history(self, analyst_client, small):
+        _, indicators = small
+        observation = indicators[0].observations.first()
+        url = reverse("dashboard:observation-edit", args=[indicators[0].slug, observation.pk])
+        form = analyst_client.get(url, headers={"HX-Request": "true"})
+        assert "Save the correction" in form.content.decode()
+        data = inline_data(
+            source=observation.source.pk,
+            occurred_on=observation.occurred_on.isoformat(),
+            magnitude="4.5",
+            summary=observation.summary,
+            url=observation.url,
+            reliability=observation.reliability,
+            credibility=str(observation.credibility),
+        )
+        response = analyst_client.post(url, data)
+        assert response.status_code == 302
+        observation.refresh_from_db()
+        assert observation.magnitude == 4.5
+        assert observation.history.count() == 2
+
+    def test_readers_and_anonymous_cannot_write(self, reader_client, small):
+        _, indicators = small
+        url = reverse("dashboard:observation-add", args=[indicators[0].slug])
+        assert reader_client.post(url, inline_data()).status_code == 403
+        anonymous = Client().post(url, inline_data())
+        assert anonymous.status_code == 302 and reverse("login") in anonymous["Location"]
+
+    def test_writes_need_csrf(self, analyst, small):
+        _, indicators = small
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(analyst)
+        url = reverse("dashboard:observation-add", args=[indicators[0].slug])
+        source = indicators[0].observations.first().source
+        count = Observation.objects.count()
+        assert client.post(url, inline_data(source=source.pk)).status_code == 403
+        assert Observation.objects.count() == count
+
+
+@pytest.mark.parametrize("size", [5, 200])
+def test_query_budgets_hold_at_any_size(client, size, django_assert_max_num_queries):
+    _, indicators = build(size, observations_each=1)
+    with django_assert_max_num_queries(25):
+        assert client.get(HOME).status_code == 200
+    with django_assert_max_num_queries(25):
+        assert client.get(HOME, {"category": "cat-2", "period": "1y"}).status_code == 200
+    with django_assert_max_num_queries(20):
+        url = reverse("dashboard:indicator", args=[indicators[-1].slug])
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("dashboard:methodology")).status_code == 200
+
+
+def test_methodology_page_renders_the_document_and_the_live_catalogue(client, small):
+    _, indicators = small
+    page = client.get(reverse("dashboard:methodology")).content.decode()
+    assert "<h2" in page and "Scenario odds" in page
+    assert indicators[0].name in page
+    assert "The live catalogue" in page
