@@ -409,9 +409,9 @@ class Observation(models.Model):
         blank=True,
         related_name="observations",
     )
-    status = models.CharField(
-        max_length=9, choices=Status.choices, default=Status.ACCEPTED, db_index=True
-    )
+    # No index on status: nearly every row is accepted, and an index on it misleads SQLite's
+    # planner away from (indicator, occurred_on) when finding a series' first date.
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.ACCEPTED)
     retracted_at = models.DateTimeField(null=True, blank=True)
     retraction_reason = models.TextField(blank=True)
     reference = models.CharField(

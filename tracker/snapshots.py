@@ -310,12 +310,10 @@ def snapshots_schedule(*, indicator_ids: Iterable[int], since: dt.date | None) -
     """Once the current transaction commits, refresh what these indicators feed, from `since`
     (None: a full rebuild). Rolled-back changes (a dry-run import) schedule nothing."""
     indicator_ids = sorted(set(indicator_ids))
-    relationships = (
-        Indicator.objects.filter(pk__in=indicator_ids)
-        .values_list("relationship_id", flat=True)
-        .distinct()
+    relationships = set(
+        Indicator.objects.filter(pk__in=indicator_ids).values_list("relationship_id", flat=True)
     )
-    for relationship_id in relationships:
+    for relationship_id in sorted(relationships):
         transaction.on_commit(
             partial(_refresh_after_commit, relationship_id, since, indicator_ids), robust=True
         )

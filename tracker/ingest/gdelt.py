@@ -57,8 +57,10 @@ ACTOR_NAMES = {"RUS": "Russia", "IRN": "Iran"}
 TONE_INDICATOR = "gdelt-dyadic-tone"  # level: mean Goldstein scale, -10..+10
 # Machine-coded from news: usually reliable outlets, coding not confirmed by a person.
 RELIABILITY, CREDIBILITY = "D", 3
-# A 15-minute export unpacks to a few MB; even a daily 1.0 file stays well under this.
-MAX_MEMBER_BYTES = 256 * 2**20
+# A 15-minute export unpacks to a few MB; this leaves room for the busiest news days.
+MAX_MEMBER_BYTES = 64 * 2**20
+# A row is a few hundred bytes (the source URL is the longest field).
+MAX_LINE = 64 * 1024
 CHUNK = 1 << 20
 
 _DIGITS = re.compile(r"\d+")
@@ -118,8 +120,8 @@ def event_signal(event: Event) -> SignalData:
     magnitude = round(min(5.0, 1.0 + math.log2(max(1, event.sources))), 2)
     summary = (
         f"GDELT: {ACTOR_NAMES[event.actor1]} → {ACTOR_NAMES[event.actor2]}: {what} "
-        f"(CAMEO {event.code}, Goldstein {event.goldstein:+g}; {event.sources} sources, "
-        f"{event.mentions} mentions)"
+        f"(CAMEO {event.code}, Goldstein {event.goldstein:+g}; {_count(event.sources, 'source')}, "
+        f"{_count(event.mentions, 'mention')})"
     )
     proposal = None
     if indicator and indicator not in rules.STAGE_INDICATORS:
@@ -167,7 +169,7 @@ def tone_signals(events: list[Event]) -> list[SignalData]:
         mean = round(mean, 3)
         summary = (
             f"GDELT dyadic tone, Russia–Iran, {day.isoformat()}: mean Goldstein scale "
-            f"{mean:+.2f} over {len(today)} events ({mentions} mentions)"
+            f"{mean:+.2f} over {_count(len(today), 'event')} ({_count(mentions, 'mention')})"
         )
         signals.append(
             SignalData(
@@ -221,8 +223,14 @@ def _rows(body: bytes, *, max_member_bytes: int) -> Iterator[tuple[int, list[str
                     errors="strict",
                     newline="\n",
                 )
-                for number, line in enumerate(stream, start=1):
+                while line := stream.readline(MAX_LINE + 1):
+                    number += 1
                     line = line.rstrip("\r\n")
+                    if len(line) > MAX_LINE:
+                        raise ParseError(
+                            f"Line {number} of {member.filename} is over {MAX_LINE:,} "
+                            "characters long; GDELT rows are a few hundred"
+                        )
                     if not line:
                         continue
                     fields = line.split("\t")
@@ -267,6 +275,10 @@ class _Capped(io.RawIOBase):
             )
         buffer[: len(data)] = data
         return len(data)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _countries(fields: list[str]) -> tuple[str, str] | None:

@@ -78,11 +78,17 @@ def fetch(
     except (OSError, http.client.HTTPException) as error:
         raise _network_error(error, url, timeout) from error
     with response:
-        _check_length(response.headers.get("Content-Length"), max_bytes, url)
+        length = _announced_length(response.headers.get("Content-Length"))
+        if length is not None and length > max_bytes:
+            raise TooLarge(
+                f"{url} announces {length:,} bytes (Content-Length), over the cap of "
+                f"{max_bytes:,} bytes"
+            )
         try:
             body = _read_body(
                 response,
                 encoding=response.headers.get("Content-Encoding", ""),
+                length=length,
                 max_bytes=max_bytes,
                 deadline=deadline,
                 url=url,
@@ -94,16 +100,23 @@ def fetch(
             body=body,
             etag=response.headers.get("ETag", ""),
             last_modified=response.headers.get("Last-Modified", ""),
-            url=response.geturl(),
+            url=response.url or url,
         )
 
 
 class _RedirectHandler(urllib.request.HTTPRedirectHandler):
     """Follows redirects to http and https only (urllib alone would also follow ftp)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        _check_url(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    def http_error_302(self, req, fp, code, msg, headers):
+        location = headers.get("Location") or headers.get("URI") or ""
+        try:
+            _check_url(urllib.parse.urljoin(req.full_url, location))
+        except IngestError:
+            fp.close()
+            raise
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 def _opener() -> urllib.request.OpenerDirector:
@@ -124,22 +137,24 @@ def _opener() -> urllib.request.OpenerDirector:
 def _check_url(url: str) -> None:
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise IngestError(f"Refusing a URL with spaces or control characters: {url!r}")
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 (parsing the port is the check)
+    except ValueError as error:
+        raise IngestError(f"Not a valid URL: {url} ({error})") from None
     if parts.scheme.lower() not in SCHEMES or not parts.netloc:
         scheme = f"{parts.scheme}:" if parts.scheme else "a relative URL"
         raise IngestError(f"Only http and https URLs can be fetched, not {scheme} ({url})")
 
 
-def _check_length(header: str | None, max_bytes: int, url: str) -> None:
-    """Refuse before reading when the server announces a body over the cap."""
-    if header and header.strip().isdigit() and int(header) > max_bytes:
-        raise TooLarge(
-            f"{url} announces {int(header):,} bytes (Content-Length), over the cap of "
-            f"{max_bytes:,} bytes"
-        )
+def _announced_length(header: str | None) -> int | None:
+    header = (header or "").strip()
+    return int(header) if header.isdigit() else None
 
 
-def _read_body(response, *, encoding: str, max_bytes: int, deadline: float, url: str) -> bytes:
+def _read_body(
+    response, *, encoding: str, length: int | None, max_bytes: int, deadline: float, url: str
+) -> bytes:
     """The body in chunks, decompressed if gzipped, refusing as soon as it passes the cap."""
     encoding = encoding.strip().lower()
     if encoding in {"gzip", "x-gzip"}:
@@ -150,13 +165,20 @@ def _read_body(response, *, encoding: str, max_bytes: int, deadline: float, url:
         raise IngestError(f"{url} sent an unsupported Content-Encoding: {encoding}")
     parts: list[bytes] = []
     received = 0
-    while chunk := response.read(CHUNK):
+    # read1 returns what has arrived, so the deadline is checked while a server trickles.
+    while chunk := response.read1(CHUNK):
         if time.monotonic() > deadline:
             raise FetchError(f"{url} is still sending after the time allowed for a fetch")
         received += len(chunk)
         if received > max_bytes:
             raise TooLarge(f"{url} sent more than the cap of {max_bytes:,} bytes")
         parts.append(gunzip.feed(chunk) if gunzip else chunk)
+    if length is not None and received < length:
+        # http.client reports a body cut short as a plain end of data: say what happened.
+        raise FetchError(
+            f"{url} closed the connection after {received:,} bytes, "
+            f"{length - received:,} short of what it announced"
+        )
     if gunzip:
         gunzip.finish()
     return b"".join(parts)
@@ -236,10 +258,7 @@ def _network_error(reason, url: str, timeout: float) -> IngestError:
     if isinstance(reason, ssl.SSLCertVerificationError):
         return IngestError(f"{url} has a TLS certificate that does not verify: {reason}")
     if isinstance(reason, http.client.IncompleteRead):
-        return FetchError(
-            f"{url} closed the connection after {len(reason.partial):,} bytes, "
-            f"{reason.expected:,} short of what it announced"
-        )
+        return FetchError(f"{url} closed the connection before the whole body arrived")
     if isinstance(reason, ConnectionRefusedError):
         return FetchError(f"{url} refused the connection")
     if isinstance(reason, OSError | http.client.HTTPException):

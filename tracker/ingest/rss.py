@@ -13,6 +13,7 @@ import hashlib
 import io
 import re
 import time
+import urllib.parse
 from html.parser import HTMLParser
 from xml.etree.ElementTree import ParseError as XMLSyntaxError
 
@@ -62,17 +63,18 @@ def parse_feed(body: bytes, *, url: str = "") -> list[SignalData]:
         raise ParseError("The feed is empty")
     encoding = declared_encoding(body)
     root = _check_xml(_decode(body, encoding))
-    headers = {"content-type": "application/xml"}
-    if url:
-        headers["content-location"] = url  # base for relative links
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    # No base URL for feedparser: it would resolve guids against it too, and an id must
+    # not change when the feed moves. Relative links are resolved below instead.
+    parsed = feedparser.parse(
+        io.BytesIO(body), response_headers={"content-type": "application/xml"}
+    )
     if parsed.bozo and not parsed.entries and not isinstance(parsed.bozo_exception, _HARMLESS):
         raise ParseError(f"The feed could not be read: {parsed.bozo_exception}")
     if not parsed.version:
         raise ParseError(f"Not an RSS or Atom feed: the document's root element is <{root}>")
     signals: dict[str, SignalData] = {}
     for entry in parsed.entries:
-        signal = _signal(entry)
+        signal = _signal(entry, base=url)
         # Feeds in the wild repeat items; the first copy is as good as any.
         signals.setdefault(signal.external_id, signal)
     return list(signals.values())
@@ -153,7 +155,7 @@ def _check_xml(text: str) -> str:
         raise ParseError(f"The feed is not well-formed XML: {error}") from None
 
 
-def _signal(entry) -> SignalData:
+def _signal(entry, *, base: str) -> SignalData:
     title = _plain(entry.get("title", ""))
     content = entry.get("content") or [{}]
     summary = _plain(entry.get("summary") or content[0].get("value", ""))
@@ -166,7 +168,7 @@ def _signal(entry) -> SignalData:
     return SignalData(
         external_id=stable_id(identity),
         title=clip(title, MAX_TITLE) or "(untitled)",
-        url=safe_url(link),
+        url=safe_url(urllib.parse.urljoin(base, link) if base else link),
         excerpt=clip(summary, MAX_EXCERPT),
         published_at=_utc(published),
         suggested=rules.suggest(f"{title}\n{summary}"),

@@ -12,7 +12,6 @@ A rule fires when any of its terms matches and each of its context groups matche
 """
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,6 +26,7 @@ ALABUGA = ("alabuga", "yelabuga", "elabuga", "shahed*", "geran")
 LAUNCH = ("launch*", "soyuz", "orbit*", "vostochny", "baikonur", "plesetsk")
 UN = ("un", "u.n.", "united nations", "resolution*", "veto*")
 BOTH = (IRAN, RUSSIA)
+EITHER = (*IRAN, *RUSSIA)
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class Rule:
     context: tuple[tuple[str, ...], ...] = ()
 
 
+# Specific names (Shahed, Alabuga, Rasht–Astara) need no context; words that also turn up
+# in unrelated news (drone, sanction, crude, BRICS) fire only when the text names both
+# sides, or the side the indicator is about.
 KEYWORD_RULES: tuple[Rule, ...] = (
     # Military transfers
     Rule("drone-transfers", ("shahed*", "geran", "mohajer*", "arash-2")),
@@ -46,13 +49,13 @@ KEYWORD_RULES: tuple[Rule, ...] = (
         ("drone*", "uav*", "unmanned aerial", "loitering munition*", "kamikaze"),
         BOTH,
     ),
+    Rule("missile-transfers", ("fath-360", "fateh*", "zolfaghar", "zolfaqar", "ababil")),
+    Rule("missile-transfers", ("ballistic missile*", "missile*", "rocket launcher*"), BOTH),
     Rule(
-        "missile-transfers",
-        ("ballistic missile*", "fath-360", "fateh*", "zolfaghar", "zolfaqar", "ababil"),
+        "ammunition-transfers",
+        ("artillery shell*", "ammunition", "ammo", "mortar round*", "shells", "munitions"),
+        BOTH,
     ),
-    Rule("missile-transfers", ("missile*", "rocket launcher*"), BOTH),
-    Rule("ammunition-transfers", ("artillery shell*", "ammunition", "ammo", "mortar round*")),
-    Rule("ammunition-transfers", ("shells", "munitions"), BOTH),
     # Aircraft and air defence are sold to many buyers: only with Iran named.
     Rule("su35-deal", ("su-35*", "sukhoi", "flanker*"), (IRAN,)),
     Rule(
@@ -60,14 +63,15 @@ KEYWORD_RULES: tuple[Rule, ...] = (
         ("yak-130*", "mi-28*", "mi-35*", "su-30*", "mig-29*", "attack helicopter*", "trainer jet*"),
         (IRAN,),
     ),
-    Rule("russian-aircraft-to-iran", ("fighter jet*", "helicopter*", "warplane*"), BOTH),
+    # Not "fighter jet": that is nearly always the Su-35 story, which has its own ladder.
+    Rule("russian-aircraft-to-iran", ("helicopter*", "trainer aircraft"), BOTH),
     Rule(
-        "air-defence-to-iran",
-        ("s-400", "s-300", "verba", "pantsir", "tor-m1", "tor-m2", "air defence*", "air defense*"),
-        (IRAN,),
+        "air-defence-to-iran", ("s-400", "s-300", "verba", "pantsir", "tor-m1", "tor-m2"), (IRAN,)
     ),
+    # Iran's own air defences are in the news whenever it is struck: Russia must be named.
+    Rule("air-defence-to-iran", ("air defence*", "air defense*"), BOTH),
     Rule("space-cooperation", ("khayyam", "kowsar", "hodhod", "pars-1", "nahid-2")),
-    Rule("space-cooperation", ("satellite*",), (LAUNCH,)),
+    Rule("space-cooperation", ("satellite*",), (LAUNCH, IRAN)),
     Rule(
         "cyber-cooperation",
         ("cyber*", "electronic warfare", "surveillance technolog*", "spyware", "krasukha"),
@@ -85,7 +89,7 @@ KEYWORD_RULES: tuple[Rule, ...] = (
             "localis*",
             "localiz*",
         ),
-        (RUSSIA,),
+        BOTH,
     ),
     Rule(
         "drone-production-volume",
@@ -96,8 +100,8 @@ KEYWORD_RULES: tuple[Rule, ...] = (
     Rule("trilateral-naval-drills", ("maritime security belt", "security belt")),
     Rule(
         "trilateral-naval-drills",
-        ("naval drill*", "naval exercise*", "joint naval", "maritime drill*", "warship*"),
-        (CHINA,),
+        ("naval", "navy", "navies", "warship*", "maritime drill*", "maritime exercise*"),
+        (CHINA, IRAN, RUSSIA),
     ),
     Rule("caspian-drills", ("caspian",), (DRILL,)),
     Rule(
@@ -149,13 +153,21 @@ KEYWORD_RULES: tuple[Rule, ...] = (
         BOTH,
     ),
     Rule("high-level-contacts", ("pezeshkian", "raisi", "khamenei", "araghchi"), (RUSSIA,)),
+    Rule("diplomatic-cover", ("snapback", "snap-back")),
     Rule(
         "diplomatic-cover",
-        ("un security council", "united nations security council", "unsc", "veto*", "snapback"),
+        (
+            "un security council",
+            "united nations security council",
+            "unsc",
+            "veto*",
+            "iaea board",
+            "board of governors",
+        ),
+        BOTH,
     ),
     # "Security Council" alone is also Russia's own (Shoigu is its secretary).
-    Rule("diplomatic-cover", ("security council",), (UN,)),
-    Rule("diplomatic-cover", ("iaea board", "board of governors"), (RUSSIA,)),
+    Rule("diplomatic-cover", ("security council",), (UN, IRAN, RUSSIA)),
     Rule("syria-coordination", ("syria*", "damascus", "assad", "hmeimim", "tartus"), BOTH),
     Rule(
         "non-western-institutions",
@@ -167,28 +179,34 @@ KEYWORD_RULES: tuple[Rule, ...] = (
             "eurasian economic union",
             "eaeu",
         ),
+        (IRAN,),
     ),
     # Economic and energy
     Rule(
         "energy-cooperation",
+        ("gazprom", "rosatom", "lukoil", "rosneft", "novatek"),
+        ((*IRAN, "bushehr"),),
+    ),
+    Rule(
+        "energy-cooperation",
         (
-            "gazprom",
-            "rosatom",
             "gas supply",
             "gas supplies",
             "gas deal",
             "gas swap*",
+            "oil deal*",
+            "energy agreement*",
             "bushehr",
             "nuclear power plant*",
-            "lukoil",
-            "rosneft",
         ),
+        BOTH,
     ),
     Rule(
         "energy-rivalry",
         ("oil price*", "crude", "price war", "teapot refiner*", "market share"),
+        BOTH,
     ),
-    Rule("energy-rivalry", ("discount*", "compet*", "rival*", "undercut*"), (OIL,)),
+    Rule("energy-rivalry", ("discount*", "compet*", "rival*", "undercut*"), (OIL, IRAN, RUSSIA)),
     Rule(
         "trade-and-transport",
         (
@@ -197,14 +215,23 @@ KEYWORD_RULES: tuple[Rule, ...] = (
             "north-south transport corridor",
             "north-south corridor",
             "instc",
+            "shetab",
+        ),
+    ),
+    Rule(
+        "trade-and-transport",
+        (
             "transport corridor",
             "free trade",
             "mir card*",
-            "shetab",
             "national currenc*",
+            "railway*",
+            "rail link*",
+            "customs",
+            "barter",
         ),
+        BOTH,
     ),
-    Rule("trade-and-transport", ("railway*", "rail link*", "customs", "barter"), BOTH),
     Rule(
         "bilateral-trade",
         ("trade turnover", "bilateral trade", "trade volume*", "volume of trade", "trade between"),
@@ -228,18 +255,13 @@ KEYWORD_RULES: tuple[Rule, ...] = (
     Rule(
         "sanctions-on-cooperation",
         ("sanction*", "ofac", "blacklist*", "export control*", "entity list", "asset freeze*"),
+        BOTH,
     ),
+    Rule("shared-exclusion", ("snapback", "snap-back")),
     Rule(
         "shared-exclusion",
-        (
-            "snapback",
-            "snap-back",
-            "swift",
-            "spfs",
-            "de-dollaris*",
-            "de-dollariz*",
-            "western financial system",
-        ),
+        ("swift", "spfs", "de-dollaris*", "de-dollariz*", "western financial system"),
+        BOTH,
     ),
     # Divergence and trust
     Rule(
@@ -259,6 +281,7 @@ KEYWORD_RULES: tuple[Rule, ...] = (
             "refus* to help",
             "declin* to help",
         ),
+        (EITHER,),
     ),
     Rule(
         "limited-trust",
@@ -277,29 +300,33 @@ KEYWORD_RULES: tuple[Rule, ...] = (
         ),
         BOTH,
     ),
+    Rule("south-caucasus-divergence", ("zangezur", "syunik")),
     Rule(
         "south-caucasus-divergence",
-        ("zangezur", "armenia*", "azerbaijan*", "syunik", "karabakh", "south caucasus"),
+        ("armenia*", "azerbaijan*", "karabakh", "south caucasus"),
+        BOTH,
     ),
+    Rule(
+        "russia-gulf-india-ties",
+        ("abu musa", "tunb*", "three islands", "disputed islands"),
+        (RUSSIA,),
+    ),
+    # Gulf states and India turn up in much Russia news; only their ties with Russia count.
     Rule(
         "russia-gulf-india-ties",
         (
             "gcc",
             "gulf cooperation council",
-            "saudi arabia",
+            "saudi*",
             "riyadh",
             "uae",
             "united arab emirates",
             "emirati",
-            "abu musa",
-            "tunb*",
-            "three islands",
-            "disputed islands",
             "india",
             "new delhi",
             "modi",
         ),
-        (RUSSIA,),
+        (RUSSIA, ("ties", "relations", "partnership", "joint statement", "summit*", "visit*")),
     ),
 )
 
@@ -447,7 +474,7 @@ def _matches(terms: tuple[str, ...], text: str) -> bool:
 
 
 @cache
-def _pattern(terms: Iterable[str]) -> re.Pattern[str]:
+def _pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(_term_regex(term) for term in terms), re.IGNORECASE)
 
 

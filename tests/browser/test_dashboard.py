@@ -1,0 +1,181 @@
+"""The dashboard in real headless Chromium (Playwright), against a live server with the demo.
+
+Skipped with the reason when Chromium or Playwright is missing; under CI=true a skip fails.
+UPDATE_SCREENSHOT=1 also saves the overview to docs/screenshot.png for the README.
+"""
+
+import io
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tracker.models import Relationship
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ROOT = Path(__file__).resolve().parents[2]
+
+# A live server needs committed data; serialized_rollback restores what the migrations
+# created (the Analyst and Reader groups) after each test's flush.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls
+    # (fixtures, assertions) are not async code, so Django may allow them here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DASHBOARD_PUBLIC = True
+    call_command("loaddemo", users=False, stdout=io.StringIO())
+    return Relationship.objects.get(slug="russia-iran")
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.foreign = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: page.foreign.append(r.url) if not r.url.startswith(live_server.url) else None,
+    )
+    yield page
+    context.close()
+
+
+def charts_drawn(page, count):
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-figure] .main-svg').length >= {count}"
+    )
+
+
+def chart_title(page):
+    return page.locator("#content .panel h2").first.inner_text()
+
+
+def wait_for_title(page, *, containing="", not_containing=""):
+    page.wait_for_function(
+        """([yes, no]) => {
+            const title = document.querySelector('#content .panel h2');
+            return title && title.innerText.includes(yes) && !(no && title.innerText.includes(no));
+        }""",
+        arg=[containing, not_containing],
+    )
+
+
+def test_overview_draws_its_charts_without_errors_or_foreign_requests(page, live_server, demo):
+    page.goto(live_server.url + "/")
+    charts_drawn(page, 3)
+    assert "Strategic convenience" in page.locator("#verdict .band").inner_text()
+    assert page.errors == []
+    assert page.foreign == []
+    page.wait_for_timeout(300)
+    shot = page.screenshot(full_page=False)
+    if os.environ.get("UPDATE_SCREENSHOT"):
+        (ROOT / "docs" / "screenshot.png").write_bytes(shot)
+
+
+def test_a_filter_swaps_the_partial_updates_the_url_and_redraws_and_back_restores(
+    page, live_server, demo
+):
+    page.goto(live_server.url + "/")
+    charts_drawn(page, 3)
+    full_title = chart_title(page)
+    page.evaluate("document.querySelector('#content').dataset.original = 'yes'")
+    page.select_option("select[name=period]", "1y")
+    page.wait_for_url(re.compile(r"\?period=1y$"))
+    charts_drawn(page, 3)
+    # Swapped in place (no reload): the marker on the old element is gone with it, the
+    # page's own marker is not.
+    assert page.evaluate("document.querySelector('#content').dataset.original") is None
+    assert chart_title(page) != full_title
+    x_range = page.evaluate(
+        "document.querySelector('[data-figure=figure-index]').layout.xaxis.range[0]"
+    )
+    assert str(x_range) >= "2025"
+
+    page.select_option("select[name=category]", "economic")
+    page.wait_for_url(re.compile(r"category=economic"))
+    wait_for_title(page, containing="Economic and energy")
+    charts_drawn(page, 3)
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"\?period=1y$"))
+    wait_for_title(page, containing="Nov 2025", not_containing="Economic")
+    charts_drawn(page, 3)
+    page.go_back()
+    page.wait_for_url(live_server.url + "/")
+    wait_for_title(page, containing=full_title)
+    charts_drawn(page, 3)
+    assert page.errors == []
+
+
+def test_analyst_adds_an_observation_inline_and_the_verdict_updates(
+    page, live_server, demo, analyst
+):
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", analyst.username)
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("button[type=submit]")
+    page.goto(live_server.url + "/indicators/drone-transfers/")
+    before = page.locator("#verdict-strip").inner_text()
+    page.fill("#id_occurred_on", "2026-11-20")
+    page.fill("#id_magnitude", "5")
+    page.fill("#id_summary", "Ukraine reported a new wave of Iranian-made drones.")
+    page.select_option("#id_source", label="Kyiv Independent")
+    page.select_option("#id_credibility", "1")
+    page.click("#observation-form button[type=submit]")
+    page.wait_for_selector("text=Observation recorded.")
+    assert page.url.endswith("/indicators/drone-transfers/")  # updated in place
+    after = page.locator("#verdict-strip").inner_text()
+    assert after != before
+    assert "Ukraine reported a new wave" in page.locator("table.evidence").inner_text()
+    charts_drawn(page, 1)
+
+    # A mistake is named on its field and nothing is written.
+    page.fill("#id_occurred_on", "2999-01-01")
+    page.fill("#id_magnitude", "2")
+    page.fill("#id_summary", "A report from the future.")
+    page.click("#observation-form button[type=submit]")
+    page.wait_for_selector("#error-occurred_on")
+    assert "future" in page.locator("#error-occurred_on").inner_text()
+    assert "A report from the future" not in page.locator("table.evidence").inner_text()
+    assert page.errors == []
+
+
+def test_a_reader_sees_no_form(page, live_server, demo, reader):
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", reader.username)
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("button[type=submit]")
+    page.goto(live_server.url + "/indicators/su35-deal/")
+    charts_drawn(page, 1)
+    assert page.locator("#observation-form").count() == 0
+    assert "Su-35" in page.locator("h1").inner_text()
