@@ -27,6 +27,8 @@ def configure() -> str:
         ALLOWED_HOSTS="localhost,testserver",
         SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
+        DASHBOARD_PUBLIC="true",
+        STATIC_ROOT=str(Path(tempfile.gettempdir()) / "entente-bench-static"),
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench import pages_bench
 from bench.measure import measured
 from tracker import services
 from tracker.models import Category, Indicator, Observation, Relationship, Scenario, Source, Stage
@@ -91,8 +92,10 @@ def add_observations(relationship, count: int, rng: random.Random) -> None:
 def run(sizes: list[int]) -> None:
     rng = random.Random(SEED)
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # as in production
     relationship = build_catalogue(rng)
     have = 0
+    pages = {}
     print(f"\nRecompute: {INDICATORS} indicators over {YEARS} years ({365 * YEARS} days)")
     print(f"{'observations':>13}  {'full rebuild':<44}  incremental (one new observation)")
     for size in sizes:
@@ -116,3 +119,7 @@ def run(sizes: list[int]) -> None:
                 relationship, since=observation.occurred_on, indicator_ids=[indicator.pk]
             )
         print(f"{size:>13,}  {full!s:<44}  {incremental}")
+        pages[size] = pages_bench.measure(relationship)
+    for size, lines in pages.items():
+        print(f"\nPages at {size:,} observations (in-process; cold = empty cache)")
+        print("\n".join(lines))

@@ -14,4 +14,5 @@ urlpatterns = [
         name="observation-edit",
     ),
     path("methodology/", views.methodology, name="methodology"),
+    path("healthz", views.healthz, name="healthz"),
 ]

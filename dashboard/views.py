@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -85,19 +85,19 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
         "periods": ["1y", "3y", "5y", "all"],
         "grades": ["", "A1", "B2", "C3", "D4"],
     }
-    points = selectors.index_series(relationship, as_of=filters.as_of, min_grade=filters.grade)
-    if not points:
+    series = {"as_of": filters.as_of, "min_grade": filters.grade}
+    bounds = selectors.series_bounds(relationship, **series)
+    if bounds is None:
         return context
-    start, end = filters.window(points[0].date, points[-1].date)
-    shown = [p for p in points if start <= p.date <= end]
-    if not shown:
+    start, end = filters.window(*bounds)
+    if start > end:
         return context | {"empty_window": (start, end)}
     moved_from, moved_to = filters.moved(end)
     context |= {
-        "verdict": shown[-1],
+        "verdict": selectors.point_on(relationship, end, **series),
         "band_names": {s.slug: s.name for s in scenarios},
         "window": (start, end),
-        "figures": _overview_figures(relationship, filters, shown, scenarios, context),
+        "figures": _overview_figures(relationship, filters, (start, end), scenarios, context),
         "evidence": selectors.latest_evidence(
             relationship, category=filters.category, until=end, limit=10
         ),
@@ -113,7 +113,7 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
     return context
 
 
-def _overview_figures(relationship, filters, shown, scenarios, context):
+def _overview_figures(relationship, filters, window, scenarios, context):
     """The three figures as JSON, cached until the series or the evidence changes."""
     key = (
         f"entente:figures:{relationship.pk}:{selectors.series_version(relationship)}:"
@@ -121,7 +121,10 @@ def _overview_figures(relationship, filters, shown, scenarios, context):
     )
     figures = cache.get(key)
     if figures is None:
-        start, end = shown[0].date, shown[-1].date
+        start, end = window
+        shown = selectors.index_series(
+            relationship, start=start, end=end, as_of=filters.as_of, min_grade=filters.grade
+        )
         events = [
             {
                 "date": e.observation.occurred_on.isoformat(),
@@ -310,3 +313,11 @@ def methodology(request):
         "dashboard/methodology.html",
         {"html": html, "catalogue": catalogue, "relationship": relationship},
     )
+
+
+@require_GET
+def healthz(request):
+    """Liveness for load balancers and docker-compose: the app answers and reaches its
+    database."""
+    Relationship.objects.exists()
+    return HttpResponse("ok", content_type="text/plain")

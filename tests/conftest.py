@@ -1,6 +1,8 @@
+import importlib
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
@@ -27,14 +29,22 @@ def empty_cache():
 
 
 @pytest.fixture
-def analyst(db):
+def groups(db):
+    """The Analyst and Reader groups, as the data migration makes them (a transactional
+    test's flush removes migration data, so recreate it idempotently)."""
+    migration = importlib.import_module("tracker.migrations.0002_analyst_and_reader_groups")
+    migration.create_groups(django_apps, None)
+
+
+@pytest.fixture
+def analyst(groups):
     user = UserFactory(username="ana", is_staff=True)
     user.groups.add(Group.objects.get(name="Analyst"))
     return user
 
 
 @pytest.fixture
-def reader(db):
+def reader(groups):
     user = UserFactory(username="rea", is_staff=True)
     user.groups.add(Group.objects.get(name="Reader"))
     return user

@@ -426,7 +426,9 @@ class Observation(models.Model):
     class Meta:
         ordering = ["-occurred_on", "-recorded_at"]
         indexes = [
-            models.Index(fields=["indicator", "occurred_on"], name="observation_indicator_date")
+            models.Index(fields=["indicator", "occurred_on"], name="observation_indicator_date"),
+            # The latest evidence across a relationship, newest first.
+            models.Index(fields=["occurred_on"], name="observation_date"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -8,10 +8,11 @@ same method, and cached until any observation or catalogue entry changes.
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.core.cache import cache
-from django.db.models import Max, Q
+from django.db import connection
+from django.db.models import Max, Min, OuterRef, Subquery
 
 from tracker import scoring
 from tracker.models import (
@@ -123,9 +124,27 @@ def index_series(
             snapshots = snapshots.filter(date__gte=start)
         if end:
             snapshots = snapshots.filter(date__lte=end)
-        return [_point(s) for s in snapshots]
+        return [Point(*row) for row in snapshots.values_list(*POINT_FIELDS)]
     points = _computed_points(relationship, as_of, min_grade)
     return [p for p in points if (not start or p.date >= start) and (not end or p.date <= end)]
+
+
+POINT_FIELDS = tuple(f.name for f in fields(Point))
+
+
+def series_bounds(relationship, *, as_of=None, min_grade=None) -> tuple[dt.date, dt.date] | None:
+    """The first and last dates of the series (stored, or as known on / by grade)."""
+    if as_of is None and min_grade is None:
+        bounds = relationship.snapshots.aggregate(first=Min("date"), last=Max("date"))
+        return (bounds["first"], bounds["last"]) if bounds["first"] else None
+    points = _computed_points(relationship, as_of, min_grade)
+    return (points[0].date, points[-1].date) if points else None
+
+
+def point_on(relationship, day: dt.date, *, as_of=None, min_grade=None) -> Point | None:
+    """The assessment on one day (the last one at or before it)."""
+    found = index_series(relationship, end=day, start=day, as_of=as_of, min_grade=min_grade)
+    return found[-1] if found else None
 
 
 def category_series(points: list[Point]) -> dict[str, list[tuple[dt.date, float]]]:
@@ -139,11 +158,15 @@ def category_series(points: list[Point]) -> dict[str, list[tuple[dt.date, float]
 
 def data_version() -> str:
     """Changes whenever an observation or the catalogue changes (history is append-only)."""
-    stamps = [
-        model.history.aggregate(last=Max("history_id"))["last"] or 0
+    quote = connection.ops.quote_name
+    latest = ", ".join(
+        f"(SELECT MAX({quote('history_id')}) FROM {quote(model.history.model._meta.db_table)})"
         for model in (Observation, Indicator, Stage, Scenario)
-    ]
-    return "-".join(map(str, stamps))
+    )
+    with connection.cursor() as cursor:  # one round trip instead of four
+        cursor.execute(f"SELECT {latest}")
+        stamps = cursor.fetchone()
+    return "-".join(str(stamp or 0) for stamp in stamps)
 
 
 def _computed_points(relationship, as_of, min_grade) -> list[Point]:
@@ -248,8 +271,9 @@ def states_as_known_on(relationship, moment: dt.datetime) -> list[ObservationSta
 
 @dataclass
 class ObservationShare:
-    observation: Observation
+    observation: Observation | None  # loaded for the largest shares only (SHOWN_SHARES)
     contribution: float
+    pk: int = 0
 
 
 @dataclass
@@ -260,7 +284,8 @@ class IndicatorMove:
     contribution: float
     share: float
     carryover: float  # the part that decay (or a revision) made, not a new observation
-    observations: list[ObservationShare] = field(default_factory=list)
+    observations: list[ObservationShare] = field(default_factory=list)  # largest first
+    more: int = 0  # further new observations with a share, not listed
 
 
 @dataclass
@@ -321,7 +346,24 @@ def contributions_between(
         _attribute(move, spec, new.get(spec.key, []), strength_before, start, end, total_weight)
         movement.moves.append(move)
     movement.moves.sort(key=lambda m: -abs(m.contribution))
+    _load_shown(movement.moves)
     return movement
+
+
+SHOWN_SHARES = 3
+
+
+def _load_shown(moves):
+    """Keep each move's largest shares, and load just those observations (one query)."""
+    for move in moves:
+        ranked = sorted(move.observations, key=lambda s: -abs(s.contribution))
+        ranked = [s for s in ranked if s.contribution]
+        move.observations, move.more = ranked[:SHOWN_SHARES], len(ranked[SHOWN_SHARES:])
+    wanted = {s.pk for move in moves for s in move.observations}
+    loaded = Observation.objects.select_related("source", "stage", "indicator").in_bulk(wanted)
+    for move in moves:
+        for share in move.observations:
+            share.observation = loaded[share.pk]
 
 
 def _signals_on(keys, dates):
@@ -331,16 +373,29 @@ def _signals_on(keys, dates):
     return {(key, date): (alliance, strength) for key, date, alliance, strength in rows}
 
 
+@dataclass(frozen=True)
+class NewReport:
+    """What attribution needs of an observation (tuples: a busy quarter has thousands)."""
+
+    pk: int
+    indicator: int
+    occurred_on: dt.date
+    magnitude: float | None
+    reliability: str
+    credibility: int
+
+
 def _new_observations(keys, start, end):
     found = defaultdict(list)
-    observations = (
+    rows = (
         Observation.objects.accepted()
         .filter(indicator_id__in=keys, occurred_on__gt=start, occurred_on__lte=end)
-        .select_related("source", "stage")
         .order_by("occurred_on", "recorded_at", "pk")
+        .values_list(*(f.name for f in fields(NewReport)))
     )
-    for observation in observations:
-        found[observation.indicator_id].append(observation)
+    for row in rows:
+        report = NewReport(*row)
+        found[report.indicator].append(report)
     return found
 
 
@@ -363,14 +418,13 @@ def _attribute(move, spec, observations, strength_before, start, end, total_weig
         new_part = move.contribution - move.carryover
         total = sum(masses)
         move.observations = [
-            ObservationShare(o, new_part * mass / total)
+            ObservationShare(None, new_part * mass / total, o.pk)
             for o, mass in zip(observations, masses, strict=True)
         ]
     else:
         # A level or a stage holds until the next report: the latest one made the change.
         move.carryover = 0.0
-        move.observations = [ObservationShare(o, 0.0) for o in observations[:-1]]
-        move.observations.append(ObservationShare(observations[-1], move.contribution))
+        move.observations = [ObservationShare(None, move.contribution, observations[-1].pk)]
 
 
 # --- Evidence and staleness ----------------------------------------------------------------
@@ -426,10 +480,15 @@ class Staleness:
 def stale_indicators(relationship: Relationship, *, today: dt.date | None = None):
     """Indicators with no accepted observation within their cadence (or none at all)."""
     today = today or today_utc()
-    accepted = Q(observations__status=Observation.Status.ACCEPTED)
-    indicators = relationship.indicators.select_related("category").annotate(
-        last=Max("observations__occurred_on", filter=accepted)
+    # A subquery per indicator seeks its (indicator, occurred_on) index; a GROUP BY over
+    # the join would read every observation.
+    latest = (
+        Observation.objects.accepted()
+        .filter(indicator=OuterRef("pk"))
+        .order_by("-occurred_on")
+        .values("occurred_on")[:1]
     )
+    indicators = relationship.indicators.select_related("category").annotate(last=Subquery(latest))
     stale = []
     for indicator in indicators.order_by("category__order", "name"):
         days = (today - indicator.last).days if indicator.last else None

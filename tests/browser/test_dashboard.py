@@ -28,9 +28,7 @@ ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 
-# A live server needs committed data; serialized_rollback restores what the migrations
-# created (the Analyst and Reader groups) after each test's flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)  # the live server sees committed data
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,14 @@ def test_index_series_and_latest(client, small):
     assert len(data["series"]) == 25
 
 
+def test_index_response_matches_its_schema(client, small):
+    from dashboard.api import IndexOut
+
+    relationship, _ = small
+    data = client.get(f"/api/relationships/{relationship.slug}/index").json()
+    IndexOut.model_validate(data)  # raises if the shape drifts from the documented schema
+
+
 def test_index_as_known_on_and_by_grade(client, small):
     relationship, _ = small
     url = f"/api/relationships/{relationship.slug}/index"
