@@ -12,13 +12,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The demo: SQLite, and Celery on its embedded file broker (no Redis): one worker with the
+# beat inside it, next to the web server. Ctrl-C stops all three.
 run: export DEBUG ?= true
 run: export DASHBOARD_PUBLIC ?= true
 run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py loaddemo --users
-	@echo "Entente: http://127.0.0.1:8000/  (workbench: /admin/, logins above)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py recompute
+	$(PY) manage.py ingest "Demo feed" --file fixtures/demo_feed.xml
+	@echo "Entente: http://127.0.0.1:8000/  (triage: /triage/, workbench: /admin/, logins above)"
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A config worker --beat --concurrency 1 --loglevel INFO & \
+	$(PY) manage.py runserver --noreload 127.0.0.1:8000
 
 test: test-sqlite test-postgres
 
@@ -34,5 +40,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+bench: $(STAMP)
+	$(PY) -m bench
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles var .pytest_cache

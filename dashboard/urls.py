@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import triage, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -9,10 +9,16 @@ urlpatterns = [
     path("indicators/<slug:slug>/", views.indicator, name="indicator"),
     path("indicators/<slug:slug>/observations/", views.observation_add, name="observation-add"),
     path(
+        "indicators/<slug:slug>/refreshed/", views.indicator_refreshed, name="indicator-refreshed"
+    ),
+    path(
         "indicators/<slug:slug>/observations/<int:pk>/",
         views.observation_edit,
         name="observation-edit",
     ),
     path("methodology/", views.methodology, name="methodology"),
+    path("triage/", triage.triage, name="triage"),
+    path("triage/<int:pk>/accept/", triage.accept, name="triage-accept"),
+    path("triage/<int:pk>/dismiss/", triage.dismiss, name="triage-dismiss"),
     path("healthz", views.healthz, name="healthz"),
 ]

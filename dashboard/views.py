@@ -5,6 +5,8 @@ it, so each URL works, bookmarks and tests without JavaScript. Pages read stored
 (or, for "as known on" and the grade filter, cached on-demand series): they never rescore.
 """
 
+import time
+
 import markdown
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
@@ -23,7 +25,15 @@ from dashboard.access import readable
 from dashboard.filters import FilterError, Filters
 from dashboard.forms import InlineObservationForm
 from tracker import selectors, services
-from tracker.models import Category, Indicator, IndicatorSignal, Observation, Relationship
+from tracker.alerts import latest_alerts
+from tracker.models import (
+    Category,
+    Indicator,
+    IndicatorSignal,
+    Observation,
+    Relationship,
+    Source,
+)
 from tracker.snapshots import today_utc
 
 CACHE_SECONDS = 3600
@@ -107,6 +117,8 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
             if filters.category is None or s.indicator.category_id == filters.category.pk
         ],
         "movement": _movement(relationship, filters, moved_from, moved_to),
+        "alerts": latest_alerts(relationship),
+        "failing": list(Source.objects.filter(enabled=True, failures__gt=0).order_by("name")),
         "moved": (moved_from, moved_to),
         "indicator_total": relationship.indicators.count(),
     }
@@ -258,12 +270,13 @@ def observation_edit(request, slug, pk):
     form = InlineObservationForm(request.POST, indicator=indicator, instance=observation)
     if form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        before = selectors.snapshot_version(indicator.relationship)
         try:
             services.observation_correct(Observation.objects.get(pk=pk), by=request.user, **changed)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return _after_write(request, indicator, "Observation corrected.")
+            return _after_write(request, indicator, "Observation corrected.", before)
     return _form_errors(request, indicator, form, editing=observation)
 
 
@@ -271,14 +284,38 @@ def _fields(form) -> dict:
     return {name: form.cleaned_data[name] for name in form.fields}
 
 
-def _after_write(request, indicator, message):
+def _after_write(request, indicator, message, before: int):
     if request.htmx:
         context = indicator_context(
             request, indicator, Filters(), form=_blank_form(request, indicator)
         )
         context["message"] = message
+        if selectors.snapshot_version(indicator.relationship) == before:
+            # The worker recomputes after the commit: poll until the new series is stored.
+            context["pending"] = before
         return render(request, "dashboard/indicator.html#content", context)
     return HttpResponseRedirect(reverse("dashboard:indicator", args=[indicator.slug]))
+
+
+PATIENCE = 60  # seconds the poller waits for the worker before saying so
+
+
+@require_GET
+@readable
+def indicator_refreshed(request, slug):
+    """For the poller after a write: the updated page part once the series is recomputed,
+    else 204 (htmx swaps nothing, and asks again) for up to PATIENCE seconds."""
+    indicator = get_object_or_404(Indicator.objects.select_related("relationship"), slug=slug)
+    after, since = request.GET.get("after", ""), request.GET.get("since", "")
+    if not (after.isdigit() and since.isdigit()):
+        return HttpResponse("after, since: whole numbers are required", status=400)
+    waited = time.time() - int(since)
+    if selectors.snapshot_version(indicator.relationship) == int(after) and waited < PATIENCE:
+        return HttpResponse(status=204)
+    context = indicator_context(request, indicator, Filters(), form=_blank_form(request, indicator))
+    if waited >= PATIENCE:
+        context["message"] = "The assessment has not been recomputed yet: is the worker running?"
+    return render(request, "dashboard/indicator.html#content", context)
 
 
 def _form_errors(request, indicator, form, *, editing=None, status=None):

@@ -32,8 +32,12 @@ def empty_cache():
 def groups(db):
     """The Analyst and Reader groups, as the data migration makes them (a transactional
     test's flush removes migration data, so recreate it idempotently)."""
-    migration = importlib.import_module("tracker.migrations.0002_analyst_and_reader_groups")
-    migration.create_groups(django_apps, None)
+    importlib.import_module("tracker.migrations.0002_analyst_and_reader_groups").create_groups(
+        django_apps, None
+    )
+    importlib.import_module("tracker.migrations.0008_group_permissions_for_jobs").grant(
+        django_apps, None
+    )
 
 
 @pytest.fixture

@@ -18,13 +18,16 @@ from simple_history.admin import SimpleHistoryAdmin
 from tracker import services
 from tracker.forms import ObservationForm
 from tracker.models import (
+    Alert,
     Category,
     Indicator,
     Observation,
     Relationship,
     Scenario,
+    Signal,
     Source,
     Stage,
+    Tripwire,
 )
 from tracker.resources import ObservationResource
 from tracker.snapshots import snapshots_schedule
@@ -318,9 +321,69 @@ class IndicatorAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 @admin.register(Source)
 class SourceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
-    list_display = ("name", "kind", "default_reliability", "adapter", "enabled")
+    list_display = ("name", "kind", "default_reliability", "adapter", "enabled", "health")
     list_filter = ("kind", "default_reliability", "adapter", "enabled")
     search_fields = ("name", "homepage")
+    readonly_fields = (
+        "last_fetched_at",
+        "last_success_at",
+        "last_error_at",
+        "last_error",
+        "failures",
+        "fetch_count",
+        "signal_count",
+    )
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "homepage", "default_reliability")}),
+        ("Refreshing", {"fields": ("adapter", "feed_url", "enabled")}),
+        ("Health (written by the refresh jobs)", {"fields": readonly_fields}),
+    )
+
+    @admin.display(description="health")
+    def health(self, obj):
+        if not obj.adapter:
+            return "—"
+        if obj.failing:
+            return f"failing ({obj.failures}×): {obj.last_error[:80]}"
+        return f"ok {obj.last_success_at:%Y-%m-%d %H:%M}" if obj.last_success_at else "never run"
+
+
+@admin.register(Signal)
+class SignalAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    """Signals are triaged on /triage/; here they can be searched and audited."""
+
+    list_display = ("title", "source", "published_at", "state", "decided_by", "decided_at")
+    list_filter = ("state", "source")
+    search_fields = ("title", "excerpt", "url", "external_id")
+    date_hierarchy = "published_at"
+    list_select_related = ("source", "decided_by")
+
+    def has_add_permission(self, request):
+        return False  # signals come from refresh jobs
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decisions are taken in triage, where they are recorded
+
+
+@admin.register(Tripwire)
+class TripwireAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ("indicator", "direction", "threshold", "scenario", "enabled")
+    list_filter = ("enabled", "direction", "indicator__category")
+    autocomplete_fields = ("indicator",)
+
+
+@admin.register(Alert)
+class AlertAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ("created_at", "kind", "title", "emailed_at", "posted_at")
+    list_filter = ("kind", "relationship")
+    search_fields = ("title", "message", "key")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class ScenarioInline(admin.TabularInline):

@@ -148,3 +148,16 @@ def sources_load(path: Path, report: LoadReport | None = None) -> LoadReport:
                 report,
             )
     return report
+
+
+@transaction.atomic
+def feeds_load(path: Path, report: LoadReport | None = None) -> LoadReport:
+    """Load the sources that refresh jobs fetch; a new one starts disabled (an operator
+    enables it), and reloading never changes whether an existing one is enabled."""
+    report = report or LoadReport()
+    with path.open("rb") as handle:
+        feeds = tomllib.load(handle)["feeds"]
+    for spec in feeds:
+        fields = ("kind", "homepage", "default_reliability", "adapter", "feed_url")
+        upsert(Source, {"name": spec["name"]}, {f: spec.get(f, "") for f in fields}, report)
+    return report

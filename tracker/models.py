@@ -318,8 +318,34 @@ class Source(models.Model):
     enabled = models.BooleanField(
         default=False, help_text="Refresh jobs fetch only enabled sources with an adapter."
     )
+    # Health, written by the refresh jobs (not kept in history: it changes every hour).
+    etag = models.CharField(max_length=200, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    last_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    failures = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Failed refreshes in a row."
+    )
+    fetch_count = models.PositiveIntegerField(default=0, editable=False)
+    signal_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Signals found, all refreshes together."
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        excluded_fields=[
+            "etag",
+            "last_modified",
+            "last_fetched_at",
+            "last_success_at",
+            "last_error_at",
+            "last_error",
+            "failures",
+            "fetch_count",
+            "signal_count",
+        ]
+    )
 
     class Meta:
         ordering = ["name"]
@@ -340,6 +366,11 @@ class Source(models.Model):
     def clean(self):
         if self.enabled and not self.adapter:
             raise ValidationError({"adapter": "Choose an adapter to enable refreshing."})
+
+    @property
+    def failing(self) -> bool:
+        """Its last refresh failed (an enabled feed that needs an operator's look)."""
+        return self.failures > 0
 
 
 class ObservationQuerySet(models.QuerySet):
@@ -623,3 +654,127 @@ class ObservationScore(models.Model):
 
     def __str__(self):
         return f"{self.observation}: {self.diagnosticity:.2f} for {self.favours}"
+
+
+class Signal(models.Model):
+    """An item a refresh job found (a feed entry, a dataset row), waiting for triage."""
+
+    class State(models.TextChoices):
+        NEW = "new", "New"
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="signals")
+    external_id = models.CharField(max_length=255, help_text="Unique per source.")
+    published_at = models.DateTimeField(null=True, blank=True)
+    found_at = models.DateTimeField(default=timezone.now, editable=False)
+    title = models.CharField(max_length=300)
+    url = URLField("URL", max_length=500, blank=True)
+    excerpt = models.TextField(blank=True)
+    suggested = models.ManyToManyField(Indicator, blank=True, related_name="signals_suggested")
+    proposal = models.JSONField(
+        default=dict, blank=True, help_text="What a structured dataset proposes to record."
+    )
+    state = models.CharField(max_length=9, choices=State.choices, default=State.NEW)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Several signals can become one observation (a day's new sanctions designations).
+    observation = models.ForeignKey(
+        Observation, on_delete=models.PROTECT, null=True, blank=True, related_name="signals"
+    )
+
+    history = HistoricalRecords(m2m_fields=[suggested])
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["state", "published_at"], name="signal_triage")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="signal_unique_per_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="new", decided_at__isnull=True)
+                | Q(~Q(state="new"), decided_at__isnull=False),
+                name="signal_decision_dated",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="accepted") | Q(observation__isnull=False),
+                name="signal_accepted_has_observation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source}: {self.title[:80]}"
+
+
+class Tripwire(models.Model):
+    """A signpost: an indicator's signal crossing a threshold raises an alert."""
+
+    class Direction(models.TextChoices):
+        ABOVE = "above", "rises above"
+        BELOW = "below", "falls below"
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="tripwires")
+    scenario = models.ForeignKey(
+        Scenario,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text="The scenario this signpost points to, if any.",
+    )
+    direction = models.CharField(max_length=5, choices=Direction.choices, default=Direction.ABOVE)
+    threshold = models.FloatField(
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="On the indicator's signal scale, 0 to 1.",
+    )
+    note = models.TextField(blank=True, help_text="Why this matters.")
+    enabled = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator", "threshold"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gte=0, threshold__lte=1), name="tripwire_threshold_0_1"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.get_direction_display()} {self.threshold:g}"
+
+    def crossed(self, before: float | None, after: float) -> bool:
+        """True if the signal went from this side of the threshold to the other."""
+        if self.direction == self.Direction.ABOVE:
+            return after > self.threshold and (before is None or before <= self.threshold)
+        return after < self.threshold and (before is None or before >= self.threshold)
+
+
+class Alert(models.Model):
+    """Something an analyst should look at now; raised once, sent once."""
+
+    class Kind(models.TextChoices):
+        BAND = "band", "Band change"
+        MOMENTUM = "momentum", "Momentum crossing"
+        STALE = "stale", "Stale indicator"
+        TRIPWIRE = "tripwire", "Tripwire crossed"
+        EVIDENCE = "evidence", "Highly diagnostic evidence"
+
+    relationship = models.ForeignKey(Relationship, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    key = models.CharField(
+        max_length=200, unique=True, help_text="Identifies the event, so it is raised once."
+    )
+    title = models.CharField(max_length=200)
+    message = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.title

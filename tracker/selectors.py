@@ -190,6 +190,11 @@ def _compute_points(relationship, as_of, min_grade) -> list[Point]:
         states, end = states_as_known_on(relationship, moment), as_of
     states = [s for s in states if s.passes(min_grade)]
     end = end or relationship.snapshots.aggregate(last=Max("date"))["last"] or today_utc()
+    return points_from(relationship, states, end)
+
+
+def points_from(relationship, states, end: dt.date) -> list[Point]:
+    """The daily assessment scored from these observation states, up to `end`."""
     catalogue = catalogue_for(relationship)
     computed = compute_series(catalogue, states, end)
     if computed is None:
@@ -500,11 +505,15 @@ def stale_indicators(relationship: Relationship, *, today: dt.date | None = None
 # --- Pages ---------------------------------------------------------------------------------
 
 
+def snapshot_version(relationship: Relationship) -> int:
+    """Changes when the stored series is rewritten (a refresh writes new rows)."""
+    return relationship.snapshots.aggregate(last=Max("pk"))["last"] or 0
+
+
 def series_version(relationship: Relationship) -> str:
     """Changes whenever the stored series or any observation or catalogue entry changes:
     a cache key part that needs no invalidation messages between processes."""
-    last = relationship.snapshots.aggregate(last=Max("pk"))["last"] or 0
-    return f"{last}-{data_version()}"
+    return f"{snapshot_version(relationship)}-{data_version()}"
 
 
 def latest_evidence(

@@ -258,6 +258,9 @@ def snapshots_refresh(
     `indicator_ids` names the indicators whose observations changed (None: all of them).
     """
     end = end or today_utc()
+    # Two refreshes of one relationship never overlap: the second waits for this lock (a row
+    # lock on PostgreSQL; SQLite lets one writer at a time anyway).
+    Relationship.objects.select_for_update().filter(pk=relationship.pk).first()
     report = RefreshReport(relationship=relationship.slug, end=end)
     catalogue = catalogue_for(relationship)
     first = (
@@ -307,26 +310,27 @@ def snapshots_refresh(
 
 
 def snapshots_schedule(*, indicator_ids: Iterable[int], since: dt.date | None) -> None:
-    """Once the current transaction commits, refresh what these indicators feed, from `since`
-    (None: a full rebuild). Rolled-back changes (a dry-run import) schedule nothing."""
+    """Once the current transaction commits, enqueue a refresh of what these indicators
+    feed, from `since` (None: a full rebuild). A rolled-back change (a dry-run import)
+    enqueues nothing."""
+    from tracker.tasks import recompute_snapshots  # the tasks module imports this one
+
     indicator_ids = sorted(set(indicator_ids))
-    relationships = set(
-        Indicator.objects.filter(pk__in=indicator_ids).values_list("relationship_id", flat=True)
-    )
-    for relationship_id in sorted(relationships):
-        transaction.on_commit(
-            partial(_refresh_after_commit, relationship_id, since, indicator_ids), robust=True
+    relationships = {}
+    for pk, relationship_id in Indicator.objects.filter(pk__in=indicator_ids).values_list(
+        "pk", "relationship_id"
+    ):
+        relationships.setdefault(relationship_id, []).append(pk)
+    for relationship_id, ours in sorted(relationships.items()):
+        # delay_on_commit, made robust: if the broker is down, the change is saved anyway and
+        # the failure logged; the nightly rebuild brings the series up to date.
+        job = partial(
+            recompute_snapshots.delay,
+            relationship_id,
+            since.isoformat() if since else None,
+            None if since is None else ours,
         )
-
-
-def _refresh_after_commit(relationship_id, since, indicator_ids):
-    relationship = Relationship.objects.get(pk=relationship_id)
-    ours = set(relationship.indicators.values_list("pk", flat=True))
-    snapshots_refresh(
-        relationship,
-        since=since,
-        indicator_ids=None if since is None else [k for k in indicator_ids if k in ours],
-    )
+        transaction.on_commit(job, robust=True)
 
 
 def _delete_derived(relationship, keys):

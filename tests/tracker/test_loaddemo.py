@@ -75,7 +75,7 @@ def test_running_twice_changes_nothing(demo):
 
 
 def test_a_changed_fixture_row_becomes_a_correction(tmp_path, demo):
-    for name in ("catalogue.toml", "sources.csv"):
+    for name in ("catalogue.toml", "sources.csv", "feeds.toml"):
         (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
     with (FIXTURES / "demo_observations.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -92,7 +92,7 @@ def test_a_changed_fixture_row_becomes_a_correction(tmp_path, demo):
 
 
 def test_a_bad_fixture_row_loads_nothing(tmp_path):
-    for name in ("catalogue.toml", "sources.csv"):
+    for name in ("catalogue.toml", "sources.csv", "feeds.toml"):
         (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
     text = (FIXTURES / "demo_observations.csv").read_text(encoding="utf-8")
     header, first, *rest = text.splitlines()

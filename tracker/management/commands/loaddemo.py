@@ -1,5 +1,6 @@
 """Load the catalogue, the sources and the demo observations; running it twice changes nothing."""
 
+import datetime as dt
 from pathlib import Path
 
 import tablib
@@ -8,8 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from tracker.catalogue import catalogue_load, sources_load
+from tracker.catalogue import catalogue_load, feeds_load, sources_load
 from tracker.resources import DemoObservationResource, observations_import
 
 DEMO_USERS = (
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             "--fixtures",
             type=Path,
             default=settings.BASE_DIR / "fixtures",
-            help="Folder with catalogue.toml, sources.csv and demo_observations.csv.",
+            help="Folder with catalogue.toml, sources.csv, feeds.toml and demo_observations.csv.",
         )
         parser.add_argument(
             "--users",
@@ -47,6 +49,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             report = catalogue_load(fixtures / "catalogue.toml")
             sources_load(fixtures / "sources.csv", report)
+            feeds_load(fixtures / "feeds.toml", report)
             dataset = tablib.Dataset().load(
                 (fixtures / "demo_observations.csv").read_text(encoding="utf-8"), format="csv"
             )
@@ -64,6 +67,16 @@ class Command(BaseCommand):
         )
         if users:
             self._create_users(password)
+            self._hourly_refresh_due_now()
+
+    def _hourly_refresh_due_now(self):
+        """So that the demo's beat sends its first job at start, not an hour later."""
+        from django_celery_beat.models import PeriodicTask
+
+        hour_ago = timezone.now() - dt.timedelta(hours=1, minutes=1)
+        PeriodicTask.objects.filter(task="tracker.tasks.refresh_sources").update(
+            last_run_at=hour_ago
+        )
 
     def _create_users(self, password):
         for username, group, is_staff, is_superuser in DEMO_USERS:

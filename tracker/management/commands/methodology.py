@@ -8,20 +8,25 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from tracker import methodology, selectors
-from tracker.models import Relationship
+from tracker.models import Observation, Relationship
 from tracker.snapshots import catalogue_for, compute_series, current_states, today_utc
 
 
 def demo_calibration() -> str:
-    """The calibration table from the demo relationship in the current database."""
+    """The calibration table: the demo dataset alone (the timeline's observations, whatever
+    else this database holds), scored with the current method and catalogue."""
     relationship = Relationship.objects.get(slug="russia-iran")
     end = max(max(methodology.CALIBRATION_DATES), today_utc())
+    demo = set(
+        Observation.objects.filter(reference__startswith="tl-").values_list("pk", flat=True)
+    )
+    states = [s for s in current_states(relationship) if s.key in demo]
     points = {
         p.date: p
-        for p in selectors.index_series(relationship, as_of=end)
+        for p in selectors.points_from(relationship, states, end)
         if p.date in methodology.CALIBRATION_DATES
     }
-    computed = compute_series(catalogue_for(relationship), current_states(relationship), end)
+    computed = compute_series(catalogue_for(relationship), states, end)
     names = dict(relationship.scenarios.values_list("slug", "name"))
     return methodology.calibration_table(points, methodology.observed_only_index(computed), names)
 

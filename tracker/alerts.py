@@ -1,0 +1,230 @@
+"""Alerts: what changed that an analyst should look at now, raised once and sent once.
+
+After each recompute the verdict before and after are compared: a band change, momentum
+crossing +-3, a tripwire crossed, new highly diagnostic evidence. A daily check raises stale
+indicators. Each alert has a key naming its event, unique in the database, so re-running any
+job raises nothing twice; sending claims the alert first, so nothing is sent twice either.
+"""
+
+import datetime as dt
+import json
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tracker import scoring, selectors
+from tracker.models import (
+    Alert,
+    IndicatorSignal,
+    ObservationScore,
+    Relationship,
+    Tripwire,
+)
+
+DIAGNOSTIC_ALERT = 3.0  # nats: a report that alone shifts the odds twentyfold
+WEBHOOK_TIMEOUT = 10
+
+
+def verdict_state(relationship: Relationship) -> dict | None:
+    """What alerts compare: the latest band, momentum label and tripwire signals (JSON)."""
+    verdict = selectors.verdict_latest(relationship)
+    if verdict is None:
+        return None
+    wires = Tripwire.objects.filter(indicator__relationship=relationship, enabled=True)
+    signals = dict(
+        IndicatorSignal.objects.filter(
+            indicator__in=wires.values("indicator"), date=verdict.date
+        ).values_list("indicator_id", "signal")
+    )
+    return {
+        "date": verdict.date.isoformat(),
+        "band": verdict.band,
+        "momentum": verdict.momentum_label,
+        "signals": {str(k): v for k, v in signals.items()},
+        "scored_at": timezone.now().isoformat(),
+    }
+
+
+def alerts_evaluate(relationship: Relationship, before: dict | None) -> list[Alert]:
+    """Raise the alerts that the change from `before` to now calls for."""
+    after = verdict_state(relationship)
+    if after is None:
+        return []
+    raised = []
+    names = dict(relationship.scenarios.values_list("slug", "name"))
+    day = after["date"]
+    if before and before["band"] != after["band"]:
+        raised.append(
+            _raise(
+                relationship,
+                Alert.Kind.BAND,
+                f"band:{relationship.slug}:{day}:{after['band']}",
+                f"{relationship.title}: now {names.get(after['band'], after['band'])}",
+                f"The alignment index moved from the {names.get(before['band'])} band into "
+                f"the {names.get(after['band'])} band.",
+            )
+        )
+    if (
+        before
+        and before["momentum"] != after["momentum"]
+        and after["momentum"]
+        in (
+            "toward alliance",
+            "toward divergence",
+        )
+    ):
+        raised.append(
+            _raise(
+                relationship,
+                Alert.Kind.MOMENTUM,
+                f"momentum:{relationship.slug}:{day}:{after['momentum']}",
+                f"{relationship.title}: momentum {after['momentum']}",
+                f"Over the last {scoring.MOMENTUM_DAYS} days the index moved more than "
+                f"{scoring.MOMENTUM_THRESHOLD:g} points {after['momentum']}.",
+            )
+        )
+    raised += _tripwires(relationship, before, after, day)
+    raised += _diagnostic(relationship, before)
+    return [alert for alert in raised if alert is not None]
+
+
+def _tripwires(relationship, before, after, day):
+    raised = []
+    wires = Tripwire.objects.filter(
+        indicator__relationship=relationship, enabled=True
+    ).select_related("indicator", "scenario")
+    for wire in wires:
+        now = after["signals"].get(str(wire.indicator_id))
+        then = (before or {}).get("signals", {}).get(str(wire.indicator_id))
+        if now is not None and wire.crossed(then, now):
+            raised.append(
+                _raise(
+                    relationship,
+                    Alert.Kind.TRIPWIRE,
+                    f"tripwire:{wire.pk}:{day}:{wire.direction}",
+                    f"Tripwire: {wire}",
+                    f"{wire.indicator.name} {wire.get_direction_display()} "
+                    f"{wire.threshold:g} (signal {now:.2f})."
+                    + (f" Signpost toward {wire.scenario.name}." if wire.scenario else "")
+                    + (f" {wire.note}" if wire.note else ""),
+                )
+            )
+    return raised
+
+
+def _diagnostic(relationship, before):
+    """Newly recorded observations that separate the scenarios sharply."""
+    since = dt.datetime.fromisoformat(before["scored_at"]) if before else None
+    scores = ObservationScore.objects.filter(
+        observation__indicator__relationship=relationship,
+        observation__status="accepted",
+        diagnosticity__gte=DIAGNOSTIC_ALERT,
+    ).select_related("observation__indicator")
+    if since is None:
+        return []  # the first scoring of a relationship is not news
+    raised = []
+    for score in scores.filter(observation__recorded_at__gte=since):
+        observation = score.observation
+        raised.append(
+            _raise(
+                relationship,
+                Alert.Kind.EVIDENCE,
+                f"evidence:{observation.pk}",
+                f"Diagnostic evidence: {observation.indicator.name}",
+                f"{observation.occurred_label}: {observation.summary} "
+                f"(grade {observation.grade}; favours {score.favours}).",
+            )
+        )
+    return raised
+
+
+def alerts_stale(relationship: Relationship, *, today: dt.date | None = None) -> list[Alert]:
+    """One alert per indicator per stale spell (keyed on its last observation)."""
+    raised = []
+    for stale in selectors.stale_indicators(relationship, today=today):
+        if stale.last_observed is None:
+            continue  # never observed: shown on the dashboard, not news every day
+        raised.append(
+            _raise(
+                relationship,
+                Alert.Kind.STALE,
+                f"stale:{stale.indicator.pk}:{stale.last_observed}",
+                f"Stale: {stale.indicator.name}",
+                f"No report since {stale.last_observed} ({stale.days_since} days; expected "
+                f"within {stale.indicator.cadence_days}).",
+            )
+        )
+    return [alert for alert in raised if alert is not None]
+
+
+def _raise(relationship, kind, key, title, message) -> Alert | None:
+    """Create the alert unless its event was raised before (then None)."""
+    try:
+        with transaction.atomic():
+            return Alert.objects.create(
+                relationship=relationship, kind=kind, key=key, title=title, message=message
+            )
+    except IntegrityError:
+        return None
+
+
+def alert_send(alert_id: int) -> None:
+    """E-mail and post an alert, each at most once: claim it first, then send.
+
+    A failed send releases the claim and raises, so that the job retries it.
+    """
+    if settings.ALERT_EMAILS:
+        _send_once(alert_id, "emailed_at", _email)
+    if settings.ALERT_WEBHOOK_URL:
+        _send_once(alert_id, "posted_at", _post)
+
+
+def _send_once(alert_id, stamp, send):
+    claimed = Alert.objects.filter(pk=alert_id, **{f"{stamp}__isnull": True}).update(
+        **{stamp: timezone.now()}
+    )
+    if not claimed:
+        return
+    try:
+        send(Alert.objects.select_related("relationship").get(pk=alert_id))
+    except Exception:
+        Alert.objects.filter(pk=alert_id).update(**{stamp: None})
+        raise
+
+
+def _email(alert: Alert) -> None:
+    send_mail(
+        subject=f"[Entente] {alert.title}",
+        message=f"{alert.message}\n\n{alert.relationship.title}, "
+        f"{alert.created_at:%Y-%m-%d %H:%M} UTC",
+        from_email=None,
+        recipient_list=settings.ALERT_EMAILS,
+    )
+
+
+def _post(alert: Alert) -> None:
+    body = json.dumps(
+        {
+            "kind": alert.kind,
+            "title": alert.title,
+            "message": alert.message,
+            "relationship": alert.relationship.slug,
+            "created_at": alert.created_at.isoformat(),
+            "key": alert.key,
+        }
+    ).encode()
+    request = urllib.request.Request(
+        settings.ALERT_WEBHOOK_URL,
+        data=body,
+        headers={"Content-Type": "application/json", "User-Agent": "Entente/1.0"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
+        response.read(1024)
+
+
+def latest_alerts(relationship: Relationship, limit: int = 8) -> list[Alert]:
+    return list(relationship.alerts.order_by("-created_at", "-pk")[:limit])

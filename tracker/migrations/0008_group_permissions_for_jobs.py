@@ -1,0 +1,39 @@
+"""Permissions for what the jobs produce: analysts triage signals (change_signal) and keep
+tripwires; readers see signals, tripwires and alerts."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+READ = ["view_signal", "view_tripwire", "view_alert", "view_historicalsignal"]
+GROUPS = {
+    "Reader": READ,
+    "Analyst": READ + ["change_signal", "add_tripwire", "change_tripwire", "view_historicaltripwire"],
+}
+
+
+def grant(apps, schema_editor):
+    app_config = apps.get_app_config("tracker")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
+        )
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in GROUPS.items():
+        for group in Group.objects.filter(name=name):
+            group.permissions.remove(*Permission.objects.filter(codename__in=codenames))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tracker", "0007_job_schedules")]
+
+    operations = [migrations.RunPython(grant, revoke)]

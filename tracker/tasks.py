@@ -1,0 +1,102 @@
+"""Celery jobs. Thin: ids in, a service does the work; here lives only the retry policy.
+
+Every job is idempotent (a rerun changes nothing), so all run with acks_late: a job whose
+worker dies is delivered again rather than lost. Only network faults are retried, with
+exponential backoff and jitter; bad input is recorded where it belongs and not retried.
+"""
+
+import datetime as dt
+import logging
+import urllib.error
+
+from celery import shared_task
+
+from tracker.alerts import alert_send, alerts_evaluate, alerts_stale, verdict_state
+from tracker.ingest.base import FetchError
+from tracker.ingestion import source_refresh
+from tracker.models import Relationship, Source
+from tracker.snapshots import snapshots_refresh
+
+logger = logging.getLogger(__name__)
+
+RETRY = {"retry_backoff": 30, "retry_backoff_max": 900, "retry_jitter": True, "max_retries": 5}
+
+
+@shared_task(acks_late=True)
+def refresh_sources() -> int:
+    """Enqueue a refresh of every enabled source with an adapter (hourly)."""
+    sources = list(
+        Source.objects.filter(enabled=True).exclude(adapter="").values_list("pk", flat=True)
+    )
+    for pk in sources:
+        refresh_source.delay(pk)
+    logger.info("refresh of %d enabled source(s) enqueued", len(sources))
+    return len(sources)
+
+
+@shared_task(acks_late=True, bind=True, **RETRY)
+def refresh_source(self, source_id: int) -> str:
+    """Fetch, parse and store one source; a network fault is retried, nothing else."""
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None:
+        return "no such source"
+    try:
+        outcome = source_refresh(source)
+    except FetchError as error:
+        raise self.retry(exc=error, countdown=error.retry_after) from error
+    return str(outcome)
+
+
+@shared_task(acks_late=True)
+def recompute_snapshots(
+    relationship_id: int, since: str | None = None, indicator_ids: list[int] | None = None
+) -> str:
+    """Refresh a relationship's series from `since` (ISO date; None: all), then alerts."""
+    relationship = Relationship.objects.filter(pk=relationship_id).first()
+    if relationship is None:
+        return "no such relationship"
+    before = verdict_state(relationship)
+    report = snapshots_refresh(
+        relationship,
+        since=dt.date.fromisoformat(since) if since else None,
+        indicator_ids=indicator_ids,
+    )
+    evaluate_alerts.delay(relationship_id, before)
+    logger.info("%s", report)
+    return str(report)
+
+
+@shared_task(acks_late=True)
+def recompute_all() -> int:
+    """Rebuild every relationship's series (nightly: decay moves on every day)."""
+    relationships = list(Relationship.objects.values_list("pk", flat=True))
+    for pk in relationships:
+        recompute_snapshots.delay(pk)
+    return len(relationships)
+
+
+@shared_task(acks_late=True)
+def evaluate_alerts(relationship_id: int, before: dict | None) -> int:
+    """Raise what changed since `before` (the verdict before the recompute); send each."""
+    relationship = Relationship.objects.filter(pk=relationship_id).first()
+    if relationship is None:
+        return 0
+    raised = alerts_evaluate(relationship, before)
+    for alert in raised:
+        send_alert.delay(alert.pk)
+    return len(raised)
+
+
+@shared_task(acks_late=True)
+def check_stale_indicators() -> int:
+    """Raise an alert for each indicator that has gone stale (daily)."""
+    raised = [alert for r in Relationship.objects.all() for alert in alerts_stale(r)]
+    for alert in raised:
+        send_alert.delay(alert.pk)
+    return len(raised)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError, urllib.error.URLError), **RETRY)
+def send_alert(alert_id: int) -> None:
+    """E-mail and post one alert, each once; mail and webhook faults are retried."""
+    alert_send(alert_id)
