@@ -1,0 +1,143 @@
+"""Refreshing sources: idempotent storage, machine-recorded datasets, hostile input recorded
+on the source with nothing written, network faults raised for a retry."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.factories import IndicatorFactory, RelationshipFactory, SourceFactory
+from tracker.ingest.base import FetchError
+from tracker.ingestion import gdelt_export_url, source_refresh
+from tracker.models import Observation, Signal, Source
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ingest"
+HOSTILE = [
+    ("rss", "malformed.xml"),
+    ("rss", "billion_laughs.xml"),
+    ("rss", "xxe.xml"),
+    ("rss", "empty.xml"),
+    ("rss", "latin1_declared_utf8.xml"),
+    ("gdelt", "gdelt_truncated.zip"),
+    ("gdelt", "gdelt_bomb.zip"),
+    ("gdelt", "gdelt_two_members.zip"),
+    ("gdelt", "gdelt_60_columns.zip"),
+    ("gdelt", "gdelt_not_utf8.zip"),
+    ("ofac_sdn", "sdn_wrong_columns.csv"),
+    ("ofac_sdn", "sdn_undecodable.csv"),
+]
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue():
+    relationship = RelationshipFactory()
+    for slug in ("sanctions-on-cooperation", "operational-support", "trade-and-transport"):
+        IndicatorFactory(relationship=relationship, slug=slug)
+    IndicatorFactory(relationship=relationship, slug="gdelt-dyadic-tone", level=True,
+                     floor=-10.0, ceiling=10.0)  # fmt: skip
+    IndicatorFactory(relationship=relationship, slug="drone-transfers")
+    return relationship
+
+
+def feed(adapter: str, **fields) -> Source:
+    return SourceFactory(name=f"{adapter} feed", adapter=adapter, enabled=True, **fields)
+
+
+def test_rss_signals_are_stored_once(catalogue):
+    source = feed("rss")
+    body = (DATA / "rss_sample.xml").read_bytes()
+    first = source_refresh(source, body=body)
+    assert first.status == "ok" and first.new == Signal.objects.count() > 0
+    second = source_refresh(source, body=body)
+    assert second.new == 0
+    assert Signal.objects.count() == first.new
+    source.refresh_from_db()
+    assert (source.fetch_count, source.failures, source.signal_count) == (2, 0, first.new)
+    assert source.last_success_at is not None and source.last_error == ""
+    assert not Observation.objects.exists()  # news waits for triage
+    suggested = Signal.objects.filter(suggested__slug="drone-transfers")
+    assert suggested.exists()
+
+
+@pytest.mark.parametrize(("adapter", "name"), HOSTILE)
+def test_hostile_input_is_recorded_on_the_source_and_writes_nothing(catalogue, adapter, name):
+    source = feed(adapter)
+    outcome = source_refresh(source, body=(DATA / name).read_bytes())
+    assert outcome.status == "failed" and outcome.error
+    source.refresh_from_db()
+    assert source.failures == 1
+    assert source.last_error == outcome.error
+    assert source.last_success_at is None
+    assert not Signal.objects.exists()
+    assert not Observation.objects.exists()
+
+
+def test_gdelt_records_the_daily_tone_and_queues_events_for_triage(catalogue):
+    source = feed("gdelt", default_reliability="D")
+    outcome = source_refresh(source, body=(DATA / "gdelt_export.zip").read_bytes())
+    tones = Observation.objects.filter(indicator__slug="gdelt-dyadic-tone")
+    assert outcome.recorded == tones.count() > 0
+    assert all(o.value is not None and o.reference.startswith(f"{source.pk}:tone-") for o in tones)
+    assert Signal.objects.filter(state="new").exists()  # single events go to triage
+    assert Signal.objects.filter(state="accepted", observation__in=tones).count() == tones.count()
+    # The same export again: nothing new, nothing changed.
+    history = Observation.history.count()
+    source_refresh(source, body=(DATA / "gdelt_export.zip").read_bytes())
+    assert Observation.history.count() == history
+
+
+def test_ofac_new_designations_become_one_observation(catalogue):
+    source = feed("ofac_sdn", default_reliability="A")
+    outcome = source_refresh(source, body=(DATA / "sdn.csv").read_bytes())
+    [observation] = Observation.objects.filter(indicator__slug="sanctions-on-cooperation")
+    assert outcome.recorded == 1
+    assert (observation.reliability, observation.credibility) == ("A", 1)
+    assert observation.signals.count() == outcome.new > 0
+    again = source_refresh(source, body=(DATA / "sdn.csv").read_bytes())
+    assert (again.new, again.recorded) == (0, 0)
+    assert Observation.objects.count() == 1
+
+
+def test_network_faults_are_recorded_and_raised_for_a_retry(catalogue):
+    source = feed("rss", feed_url="http://127.0.0.1:9/feed.xml")  # nothing listens on port 9
+    with pytest.raises(FetchError):
+        source_refresh(source)
+    source.refresh_from_db()
+    assert source.failures == 1 and source.last_error
+
+
+def test_a_missing_indicator_for_a_proposal_fails_cleanly(db):
+    source = feed("gdelt")
+    outcome = source_refresh(source, body=(DATA / "gdelt_export.zip").read_bytes())
+    assert outcome.status == "failed"
+    assert "no indicator" in outcome.error
+    assert not Signal.objects.exists()
+
+
+def test_gdelt_listing_names_the_export():
+    listing = (
+        b"151061 0f7b... http://data.gdeltproject.org/gdeltv2/20261125143000.export.CSV.zip\n"
+        b"258 aa... http://data.gdeltproject.org/gdeltv2/20261125143000.mentions.CSV.zip\n"
+    )
+    assert gdelt_export_url(listing).endswith("20261125143000.export.CSV.zip")
+
+
+class TestIngestCommand:
+    def test_runs_a_source_on_a_file(self, catalogue):
+        feed("rss")
+        out = io.StringIO()
+        call_command("ingest", "RSS FEED", "--file", str(DATA / "atom_sample.xml"), stdout=out)
+        assert "new signal(s)" in out.getvalue()
+        assert Signal.objects.exists()
+
+    def test_names_what_went_wrong(self, catalogue):
+        feed("rss")
+        with pytest.raises(CommandError, match="No source 'nope'.*rss feed"):
+            call_command("ingest", "nope")
+        with pytest.raises(CommandError, match="Cannot read"):
+            call_command("ingest", "rss feed", "--file", "/no/such/file.xml")
+        with pytest.raises(CommandError, match="failed"):
+            call_command("ingest", "rss feed", "--file", str(DATA / "billion_laughs.xml"))
