@@ -155,7 +155,7 @@ def categories_figure(points, categories) -> go.Figure:
     return figure
 
 
-def indicator_figure(indicator, signals, observations) -> go.Figure:
+def indicator_figure(indicator, signals, reports) -> go.Figure:
     """One indicator drawn for its kind: event impulses with the decayed signal, a level's
     line, or a stage ladder's steps (set-backs included)."""
     figure = go.Figure()
@@ -168,7 +168,7 @@ def indicator_figure(indicator, signals, observations) -> go.Figure:
         line={"color": INK, "width": 2, "shape": shape},
         hovertemplate="%{y:.2f}<extra>signal</extra>",
     )  # fmt: skip
-    dated = [o for o in observations if not o.is_retracted][-MAX_POINTS // 2 :]
+    dated = reports[-MAX_POINTS // 2 :]
     if indicator.kind == "event" and dated:
         figure.add_bar(
             x=[o.occurred_on.isoformat() for o in dated],
@@ -177,7 +177,7 @@ def indicator_figure(indicator, signals, observations) -> go.Figure:
             yaxis="y2",
             marker={"color": "rgba(70, 130, 180, 0.6)"},
             width=86400000 * 4,
-            text=[f"{o.grade} · {o.source.name}" for o in dated],
+            text=[f"{o.grade} · {o.source}" for o in dated],
             hovertemplate="magnitude %{y}<br>%{text}<extra></extra>",
         )
         figure.update_layout(
@@ -204,13 +204,13 @@ def indicator_figure(indicator, signals, observations) -> go.Figure:
     return figure
 
 
-def _reading(indicator, observation) -> float:
-    if observation.stage_id:
-        return observation.stage.score
+def _reading(indicator, report) -> float:
+    if report.stage_name is not None:
+        return report.stage_score
     span = indicator.ceiling - indicator.floor
-    return float(np.clip((observation.value - indicator.floor) / span, 0, 1))
+    return float(np.clip((report.value - indicator.floor) / span, 0, 1))
 
 
-def _label(observation) -> str:
-    what = observation.stage.name if observation.stage_id else f"{observation.value:g}"
-    return f"{what} · {observation.grade} · {observation.source.name}"
+def _label(report) -> str:
+    what = report.stage_name if report.stage_name is not None else f"{report.value:g}"
+    return f"{what} · {report.grade} · {report.source}"

@@ -201,13 +201,10 @@ def indicator_context(request, indicator, filters, *, form=None, editing=None) -
         signals = selectors.indicator_signals(indicator, start=start, end=end)
     observations = selectors.indicator_observations(indicator)
     page = Paginator(observations, 25).get_page(request.GET.get("page"))
-    chart_observations = []
+    reports = []
     if signals:
-        chart_observations = list(
-            observations.filter(
-                status=Observation.Status.ACCEPTED,
-                occurred_on__range=(signals[0].date, signals[-1].date),
-            ).order_by("occurred_on", "recorded_at", "pk")
+        reports = selectors.chart_reports(
+            indicator, signals[0].date, signals[-1].date, charts.MAX_POINTS // 2
         )
     return {
         "relationship": relationship,
@@ -215,9 +212,7 @@ def indicator_context(request, indicator, filters, *, form=None, editing=None) -
         "filters": filters,
         "periods": ["1y", "3y", "5y", "all"],
         "verdict": selectors.verdict_latest(relationship),
-        "figure": charts.figure_json(
-            charts.indicator_figure(indicator, signals, chart_observations)
-        )
+        "figure": charts.figure_json(charts.indicator_figure(indicator, signals, reports))
         if signals
         else None,
         "latest_signal": signals[-1] if signals else None,
@@ -246,12 +241,13 @@ def observation_add(request, slug):
         request.POST, indicator=indicator, instance=Observation(indicator=indicator)
     )
     if form.is_valid():
+        before = selectors.snapshot_version(indicator.relationship)
         try:
             services.observation_record(indicator=indicator, analyst=request.user, **_fields(form))
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return _after_write(request, indicator, "Observation recorded.")
+            return _after_write(request, indicator, "Observation recorded.", before)
     return _form_errors(request, indicator, form)
 
 

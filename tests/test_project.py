@@ -57,3 +57,15 @@ def test_a_bad_value_fails_with_its_name():
     result = manage("check", **PRODUCTION, DEBUG="perhaps")
     assert result.returncode != 0
     assert "DEBUG must be true or false, not 'perhaps'" in result.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_answers_the_proxy_in_production_shape(client, settings):
+    settings.ALLOWED_HOSTS = ["entente.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = client.get(
+        "/healthz", HTTP_HOST="entente.example.org", HTTP_X_FORWARDED_PROTO="https"
+    )
+    assert (response.status_code, response.content) == (200, b"ok")
+    assert client.get("/healthz", HTTP_HOST="entente.example.org").status_code == 301

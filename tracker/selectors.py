@@ -529,11 +529,57 @@ def latest_evidence(
         observations = observations.filter(indicator__category=category)
     if until is not None:
         observations = observations.filter(occurred_on__lte=until)
+    # The limit-th latest date first (an index walk), then a full sort of that short tail:
+    # sorting on three columns at once made SQLite sort all rows (seconds at a million).
+    cutoff = observations.order_by("-occurred_on").values_list("occurred_on", flat=True)
+    cutoff = cutoff[limit - 1 : limit].first()
+    if cutoff is not None:
+        observations = observations.filter(occurred_on__gte=cutoff)
     return list(
         observations.select_related("indicator", "source", "stage").order_by(
             "-occurred_on", "-recorded_at", "-pk"
         )[:limit]
     )
+
+
+@dataclass(frozen=True)
+class ChartReport:
+    """What an indicator chart shows of one observation."""
+
+    occurred_on: dt.date
+    magnitude: float | None
+    value: float | None
+    stage_name: str | None
+    stage_score: float | None
+    reliability: str
+    credibility: int
+    source: str
+
+    @property
+    def grade(self) -> str:
+        return f"{self.reliability}{self.credibility}"
+
+
+def chart_reports(indicator: Indicator, start: dt.date, end: dt.date, limit: int):
+    """The latest `limit` accepted observations of an indicator in [start, end], oldest
+    first, as plain values (a busy indicator has thousands)."""
+    rows = (
+        indicator.observations.filter(
+            status=Observation.Status.ACCEPTED, occurred_on__range=(start, end)
+        )
+        .order_by("-occurred_on", "-pk")
+        .values_list(
+            "occurred_on",
+            "magnitude",
+            "value",
+            "stage__name",
+            "stage__score",
+            "reliability",
+            "credibility",
+            "source__name",
+        )[:limit]
+    )
+    return [ChartReport(*row) for row in reversed(rows)]
 
 
 def key_events(

@@ -277,3 +277,21 @@ def test_methodology_page_renders_the_document_and_the_live_catalogue(client, sm
     assert "<h2" in page and "Scenario odds" in page
     assert indicators[0].name in page
     assert "The live catalogue" in page
+
+
+def test_poller_waits_for_the_worker_then_swaps_in_the_new_series(client, small, monkeypatch):
+    relationship, indicators = small
+    url = reverse("dashboard:indicator-refreshed", args=[indicators[0].slug])
+    version = Snapshot.objects.filter(relationship=relationship).latest("pk").pk
+    now = int(__import__("time").time())
+    # Not recomputed yet: nothing to swap.
+    assert client.get(url, {"after": version, "since": now}).status_code == 204
+    # Recomputed (the stored series was rewritten): the page part comes back.
+    Snapshot.objects.filter(pk=version).update(id=version + 10_000)
+    fresh = client.get(url, {"after": version, "since": now})
+    assert fresh.status_code == 200 and 'id="content"' in fresh.content.decode()
+    # A worker that never comes: after a minute the poller is told so and stops.
+    Snapshot.objects.filter(pk=version + 10_000).update(id=version)
+    late = client.get(url, {"after": version, "since": now - 61})
+    assert "is the worker running?" in late.content.decode()
+    assert client.get(url, {"after": "x", "since": now}).status_code == 400

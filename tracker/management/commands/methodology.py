@@ -17,9 +17,7 @@ def demo_calibration() -> str:
     else this database holds), scored with the current method and catalogue."""
     relationship = Relationship.objects.get(slug="russia-iran")
     end = max(max(methodology.CALIBRATION_DATES), today_utc())
-    demo = set(
-        Observation.objects.filter(reference__startswith="tl-").values_list("pk", flat=True)
-    )
+    demo = set(Observation.objects.filter(reference__startswith="tl-").values_list("pk", flat=True))
     states = [s for s in current_states(relationship) if s.key in demo]
     points = {
         p.date: p
