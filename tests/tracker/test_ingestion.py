@@ -141,3 +141,26 @@ class TestIngestCommand:
             call_command("ingest", "rss feed", "--file", "/no/such/file.xml")
         with pytest.raises(CommandError, match="failed"):
             call_command("ingest", "rss feed", "--file", str(DATA / "billion_laughs.xml"))
+
+
+def test_a_later_export_with_a_new_daily_tone_corrects_it_with_history(catalogue):
+    import datetime as dt
+
+    from tracker.ingest.base import ObservationProposal, SignalData
+    from tracker.ingestion import _store
+
+    source = feed("gdelt")
+
+    def export(value):
+        proposal = ObservationProposal(
+            indicator="gdelt-dyadic-tone", occurred_on=dt.date(2026, 11, 24),
+            summary=f"Mean Goldstein {value}", value=value, reliability="D", credibility=3,
+        )  # fmt: skip
+        return [SignalData("tone-20261124", "Tone", "", "", None, (), proposal)]
+
+    _store(source, export(2.5))
+    _store(source, export(3.5))  # the day's later events moved the mean
+    observation = Observation.objects.get(indicator__slug="gdelt-dyadic-tone")
+    assert observation.value == 3.5
+    assert [h.value for h in observation.history.order_by("history_date")] == [2.5, 3.5]
+    assert Signal.objects.get().proposal["value"] == 3.5
