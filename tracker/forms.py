@@ -25,20 +25,7 @@ class StageChoiceField(forms.ModelChoiceField):
 class ObservationForm(forms.ModelForm):
     class Meta:
         model = Observation
-        fields = (
-            "indicator",
-            "occurred_on",
-            "precision",
-            "magnitude",
-            "value",
-            "stage",
-            "summary",
-            "source",
-            "url",
-            "quote",
-            "reliability",
-            "credibility",
-        )
+        fields = Observation.ENTRY_FIELDS
         field_classes = {"stage": StageChoiceField}
         widgets = {
             "stage": StageSelect,

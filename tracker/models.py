@@ -454,6 +454,22 @@ class Observation(models.Model):
     objects = ObservationQuerySet.as_manager()
     history = HistoricalRecords()
 
+    # What an analyst enters (and may correct); provenance and status are kept by the app.
+    ENTRY_FIELDS = (
+        "indicator",
+        "occurred_on",
+        "precision",
+        "magnitude",
+        "value",
+        "stage",
+        "summary",
+        "source",
+        "url",
+        "quote",
+        "reliability",
+        "credibility",
+    )
+
     class Meta:
         ordering = ["-occurred_on", "-recorded_at"]
         indexes = [

@@ -105,21 +105,7 @@ class ObservationResource(resources.ModelResource):
 
     class Meta:
         model = Observation
-        fields = (
-            "reference",
-            "indicator",
-            "occurred_on",
-            "precision",
-            "magnitude",
-            "value",
-            "stage",
-            "summary",
-            "source",
-            "url",
-            "quote",
-            "reliability",
-            "credibility",
-        )
+        fields = ("reference", *Observation.ENTRY_FIELDS)
         import_id_fields = ("reference",)
         clean_model_instances = True
         skip_unchanged = True

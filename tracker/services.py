@@ -11,24 +11,9 @@ from django.utils import timezone
 from tracker.models import Observation, Signal
 from tracker.snapshots import snapshots_schedule
 
-# What an analyst may change in a correction; provenance fields (recorded_at, analyst,
-# reference) and status stay as they were.
-CORRECTABLE_FIELDS = frozenset(
-    {
-        "indicator",
-        "occurred_on",
-        "precision",
-        "magnitude",
-        "value",
-        "stage",
-        "summary",
-        "source",
-        "url",
-        "quote",
-        "reliability",
-        "credibility",
-    }
-)
+# What a correction may change: what the analyst entered; provenance fields (recorded_at,
+# analyst, reference) and status stay as they were.
+CORRECTABLE_FIELDS = frozenset(Observation.ENTRY_FIELDS)
 
 
 def observation_record(
