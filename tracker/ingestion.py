@@ -254,6 +254,12 @@ def _record(source: Source, outcome: RefreshOutcome) -> None:
     )
 
 
+def source_failed(source: Source, message: str) -> None:
+    """Record a failed refresh on its source (for what stops a refresh outside this module,
+    such as the job's time limit)."""
+    _record_failure(source, IngestError(message))
+
+
 def _record_failure(source: Source, error) -> None:
     now = timezone.now()
     message = _message(error)

@@ -10,16 +10,32 @@ import logging
 import urllib.error
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
 
 from tracker.alerts import alert_send, alerts_evaluate, alerts_stale, verdict_state
 from tracker.ingest.base import FetchError
-from tracker.ingestion import source_refresh
+from tracker.ingestion import source_failed, source_refresh
 from tracker.models import Relationship, Source
 from tracker.snapshots import snapshots_refresh
 
 logger = logging.getLogger(__name__)
 
 RETRY = {"retry_backoff": 30, "retry_backoff_max": 900, "retry_jitter": True, "max_retries": 5}
+
+
+def backoff(task, *, at_least: float | None = None) -> float:
+    """Exponential backoff with full jitter, capped at retry_backoff_max; a server's
+    Retry-After is honoured up to that cap (a longer wait would outlive the broker's
+    visibility timeout, and Redis would hand the held job out a second time)."""
+    delay = get_exponential_backoff_interval(
+        factor=task.retry_backoff,
+        retries=task.request.retries,
+        maximum=task.retry_backoff_max,
+        full_jitter=True,
+    )
+    return min(max(delay, at_least or 0), task.retry_backoff_max)
 
 
 @shared_task(acks_late=True)
@@ -43,7 +59,12 @@ def refresh_source(self, source_id: int) -> str:
     try:
         outcome = source_refresh(source)
     except FetchError as error:
-        raise self.retry(exc=error, countdown=error.retry_after) from error
+        raise self.retry(exc=error, countdown=backoff(self, at_least=error.retry_after)) from error
+    except SoftTimeLimitExceeded:
+        # Leave a trace for operators; the next hourly run tries again.
+        limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
+        source_failed(source, f"the refresh took longer than {limit} s and was stopped")
+        raise
     return str(outcome)
 
 

@@ -41,7 +41,6 @@ def test_one_job_at_a_time_per_worker_process():
 
 def test_only_network_faults_are_retried():
     assert tasks.refresh_source.max_retries == 5
-    assert tasks.refresh_source.retry_jitter is True
     assert tasks.send_alert.autoretry_for == (OSError, __import__("urllib.error").error.URLError)
     for name in OURS:
         if name not in {"tracker.tasks.refresh_source", "tracker.tasks.send_alert"}:
@@ -65,3 +64,19 @@ def test_settings_refuse_a_time_limit_above_the_visibility_timeout():
     )
     assert result.returncode != 0
     assert "CELERY_TASK_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT" in result.stderr
+
+
+class FakeRequest:
+    def __init__(self, retries):
+        self.retries = retries
+
+
+@pytest.mark.parametrize("retries", [0, 1, 3, 10])
+def test_backoff_grows_with_jitter_and_a_cap(retries, monkeypatch):
+    task = tasks.refresh_source
+    monkeypatch.setattr(type(task), "request", FakeRequest(retries), raising=False)
+    delays = [tasks.backoff(task) for _ in range(50)]
+    assert all(0 <= d <= min(30 * 2**retries, 900) for d in delays)
+    assert len(set(delays)) > 1  # jitter
+    assert tasks.backoff(task, at_least=86_400) == 900  # Retry-After, capped
+    assert tasks.backoff(task, at_least=901) == 900
