@@ -147,15 +147,6 @@ def point_on(relationship, day: dt.date, *, as_of=None, min_grade=None) -> Point
     return found[-1] if found else None
 
 
-def category_series(points: list[Point]) -> dict[str, list[tuple[dt.date, float]]]:
-    """Category sub-indices as one series per category, from `index_series` points."""
-    series = defaultdict(list)
-    for point in points:
-        for category, value in point.categories.items():
-            series[category].append((point.date, value))
-    return dict(series)
-
-
 def data_version() -> str:
     """Changes whenever an observation or the catalogue changes (history is append-only)."""
     quote = connection.ops.quote_name
