@@ -586,13 +586,13 @@ def key_events(
     if not specs:
         return []
     mean_weight = sum(s.weight for s in specs.values()) / len(specs)
-    scores = ObservationScore.objects.filter(
-        observation__indicator__relationship=relationship,
-        observation__status=Observation.Status.ACCEPTED,
-        observation__occurred_on__range=(start, end),
-    )
     if category is not None:
-        scores = scores.filter(observation__indicator__category=category)
+        specs = {k: spec for k, spec in specs.items() if spec.category == category.slug}
+    # Scores exist only for accepted observations; filtering on the score's own columns lets
+    # the database walk the diagnosticity index and stop early.
+    scores = ObservationScore.objects.filter(
+        indicator_id__in=list(specs), observation__occurred_on__range=(start, end)
+    )
     ranked = [
         Evidence(
             score.observation,

@@ -375,7 +375,8 @@ def bulk_insert(model, fields: Sequence[str], rows: Iterable[tuple], *, upsert=F
         conflict = f" ON CONFLICT ({first}) DO UPDATE SET {updates}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _copy(cursor.cursor, table, columns, rows, conflict)
+            types = [model._meta.get_field(f).db_type(connection).split("(")[0] for f in fields]
+            _copy(cursor.cursor, table, columns, types, rows, conflict)
             return
         sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
         rows = iter(rows)
@@ -383,14 +384,15 @@ def bulk_insert(model, fields: Sequence[str], rows: Iterable[tuple], *, upsert=F
             cursor.executemany(sql + conflict, batch)
 
 
-def _copy(cursor, table, columns, rows, conflict) -> None:
-    """COPY rows into `table` (psycopg 3); for an upsert, through a temporary table."""
+def _copy(cursor, table, columns, types, rows, conflict) -> None:
+    """Binary COPY of rows into `table` (psycopg 3); for an upsert, via a temporary table."""
     target = table
     if conflict:
         target = "entente_bulk_rows"
         cursor.execute(f"DROP TABLE IF EXISTS {target}")
         cursor.execute(f"CREATE TEMP TABLE {target} (LIKE {table}) ON COMMIT DROP")
-    with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
         for row in rows:
             copy.write_row(row)
     if conflict:
