@@ -25,7 +25,7 @@ class Measurement:
 
     def __str__(self):
         growth = self.peak_mb - self.start_mb
-        return f"{self.seconds:7.2f} s  peak RSS {self.peak_mb:7.0f} MB (+{growth:.0f})"
+        return f"{self.seconds:6.2f} s {self.peak_mb:5.0f} MB (+{growth:.0f})"
 
 
 @contextmanager

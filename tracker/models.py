@@ -473,7 +473,16 @@ class Observation(models.Model):
     class Meta:
         ordering = ["-occurred_on", "-recorded_at"]
         indexes = [
-            models.Index(fields=["indicator", "occurred_on"], name="observation_indicator_date"),
+            # An indicator's observations in date order, and every column scoring reads:
+            # a full rebuild reads a million observations from this index alone, in order,
+            # without touching the table (twice as fast as the table, on either database).
+            models.Index(
+                fields=[
+                    *("indicator", "occurred_on", "recorded_at", "id", "status"),
+                    *("magnitude", "value", "stage", "reliability", "credibility"),
+                ],
+                name="observation_scoring",
+            ),
             # The latest evidence across a relationship, newest first.
             models.Index(fields=["occurred_on"], name="observation_date"),
         ]
@@ -665,11 +674,23 @@ class ObservationScore(models.Model):
         Observation, on_delete=models.CASCADE, primary_key=True, related_name="score"
     )
     # The observation's indicator, copied: a rebuild reads and compares an indicator's scores
-    # by this index instead of joining a million observations.
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    # by the index below instead of joining a million observations.
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     alliance = models.FloatField(help_text="The indicator's alliance-ness it implied.")
     diagnosticity = models.FloatField(help_text="Range of its log-likelihoods across scenarios.")
     favours = models.SlugField(db_index=False, help_text="The scenario it supports most.")
+
+    class Meta:
+        indexes = [
+            # An indicator's scores with every column: a rebuild reads a million of them
+            # from this index alone, without touching the table.
+            models.Index(
+                fields=["indicator", "observation", "alliance", "diagnosticity", "favours"],
+                name="score_by_indicator",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.observation}: {self.diagnosticity:.2f} for {self.favours}"

@@ -20,8 +20,8 @@ from itertools import islice
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from tracker import scoring
@@ -131,30 +131,48 @@ def current_states(relationship, indicator_ids: Iterable[int] | None = None):
     return [ObservationState(*row) for row in rows.iterator(chunk_size=BATCH)]
 
 
+# Grade weights looked up by (reliability letter - "A", credibility): the same products as
+# scoring.grade_weight, without a Python call per observation.
+GRADE_TABLE = np.array(
+    [[0.0, *(scoring.grade_weight(r, c) for c in range(1, 7))] for r in "ABCDEF"]
+)
+
+
+def as_columns(rows, *dtypes) -> list[np.ndarray]:
+    """Rows as numpy columns of these dtypes, converted a chunk at a time. A rebuild reads a
+    million rows: kept as tuples, they would be walked again and again by Python's cyclic
+    garbage collector, which was a third of a rebuild's time."""
+    chunks = []
+    rows = iter(rows)
+    while chunk := list(islice(rows, BATCH * 10)):
+        columns = zip(*chunk, strict=True)
+        chunks.append([np.array(c, dtype=t) for c, t in zip(columns, dtypes, strict=True)])
+    return joined(chunks, dtypes)
+
+
+def joined(parts, dtypes) -> list[np.ndarray]:
+    """Columns of these dtypes joined from parts (each a list of columns)."""
+    if not parts:
+        return [np.zeros(0, dtype=t) for t in dtypes]
+    return [np.concatenate(column) for column in zip(*parts, strict=True)]
+
+
 def arrays_by_indicator(rows, origin: dt.date) -> dict[int, scoring.PointArrays]:
     """Scoring columns per indicator from (key, indicator, occurred_on, measure, reliability,
-    credibility) rows in their given order, days counted from `origin`."""
-    columns = defaultdict(lambda: ([], [], [], []))
-    weights = {
-        (r, c): scoring.grade_weight(r, c)
-        for r in scoring.RELIABILITY_WEIGHT
-        for c in scoring.CREDIBILITY_WEIGHT
-    }
-    base = origin.toordinal()
-    for key, indicator, occurred_on, measure, reliability, credibility in rows:
-        keys, days, measures, grades = columns[indicator]
-        keys.append(key)
-        days.append(occurred_on.toordinal() - base)
-        measures.append(measure)
-        grades.append(weights[reliability, credibility])
+    credibility) rows, keeping their given order within each indicator; days counted from
+    `origin`. Dates may come as dates or as ISO text: numpy reads either."""
+    keys, indicators, dates, measures, reliability, credibility = as_columns(
+        rows, np.int64, np.int64, "datetime64[D]", float, "U1", np.int64
+    )
+    days = (dates - np.datetime64(origin, "D")).astype(float)
+    grades = GRADE_TABLE[reliability.view(np.uint32) - ord("A"), credibility]
+    order = np.argsort(indicators, kind="stable")
+    found, starts = np.unique(indicators[order], return_index=True)
     return {
-        indicator: scoring.PointArrays(
-            keys=np.array(keys, dtype=np.int64),
-            days=np.array(days, dtype=float),
-            measure=np.array(measures, dtype=float),
-            grade=np.array(grades, dtype=float),
+        int(indicator): scoring.PointArrays(
+            keys=keys[part], days=days[part], measure=measures[part], grade=grades[part]
         )
-        for indicator, (keys, days, measures, grades) in columns.items()
+        for indicator, part in zip(found, np.split(order, starts[1:]), strict=True)
     }
 
 
@@ -170,18 +188,26 @@ def current_rows(relationship, indicator_ids):
     observations = Observation.objects.accepted().filter(
         indicator__relationship=relationship, indicator_id__in=list(indicator_ids)
     )
-    rows = observations.order_by("occurred_on", "recorded_at", "pk").values_list(
+    # In the order of the index observation_scoring, which holds every column read here:
+    # the database reads that index alone, in order, and never the table.
+    rows = observations.order_by("indicator_id", "occurred_on", "recorded_at", "pk").values_list(
         "pk",
         "indicator_id",
-        "occurred_on",
+        # SQLite's driver parses dates one by one in Python (a tenth of a full rebuild);
+        # there, the date comes as its stored ISO text, which numpy parses in one go.
+        Cast("occurred_on", CharField()) if connection.vendor == "sqlite" else "occurred_on",
         Coalesce("magnitude", "value", "stage__score"),
         "reliability",
         "credibility",
     )
-    # The ORM's SQL, fetched as plain tuples: its per-row machinery cost a third of a full
-    # rebuild at a million observations. (Dates still come back as dates on both SQLite
-    # and PostgreSQL: the database drivers convert them.)
-    sql, params = rows.query.sql_with_params()
+    return plain_rows(rows)
+
+
+def plain_rows(queryset):
+    """A values_list queryset's rows as the database driver returns them, without the ORM's
+    per-row machinery (a third of a full rebuild's time at a million observations). Dates
+    still come back as dates on SQLite and PostgreSQL: their drivers convert them."""
+    sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(BATCH * 10):
@@ -415,7 +441,11 @@ def _write_signals(fresh, first, since, end, offset):
     IndicatorSignal.objects.filter(indicator_id__in=fresh).filter(
         Q(date__lt=first) | Q(date__gte=since)
     ).delete()
-    dates = [first + dt.timedelta(days=day) for day in range(offset, (end - first).days + 1)]
+    # Adapted for the database once, not once per indicator (SQLite stores ISO text).
+    dates = [
+        connection.ops.adapt_datefield_value(first + dt.timedelta(days=day))
+        for day in range(offset, (end - first).days + 1)
+    ]
     rows = (
         (key, *values)
         for key, series in fresh.items()
@@ -432,41 +462,56 @@ def _write_signals(fresh, first, since, end, offset):
     bulk_insert(IndicatorSignal, SIGNAL_FIELDS, rows)
 
 
+SCORE_FIELDS = ("observation", "indicator", "alliance", "diagnosticity", "favours")
+SCORE_DTYPES = (np.int64, np.int64, float, float, object)
+
+
 def _write_scores(fresh, catalogue):
     """Bring the stored scores of these indicators' observations in line: insert the new,
     update the changed, delete those that no longer count (retracted or moved), and leave the
     rest alone. A rebuild mostly finds the scores it had; rewriting a million unchanged rows
-    was most of a full rebuild's time."""
-    slugs = [s.slug for s in catalogue.scenarios]
-    wanted = {
-        key: (indicator, alliance, spread, slugs[favoured])
-        for indicator, series in fresh.items()
-        for key, alliance, spread, favoured in zip(
-            series.point_keys.tolist(),
-            series.point_alliance.tolist(),
-            scoring.diagnosticity(series.point_loglik).tolist(),
-            np.argmax(series.point_loglik, axis=1).tolist() if len(series.point_keys) else [],
-            strict=True,
-        )
-    }
-    stored = {
-        key: values
-        for key, *values in ObservationScore.objects.filter(indicator_id__in=fresh)
-        .values_list("observation_id", "indicator_id", "alliance", "diagnosticity", "favours")
-        .iterator(chunk_size=BATCH * 10)
-    }
-    gone = [key for key in stored if key not in wanted]
+    was most of a full rebuild's time. Both sides are compared as columns, in key order."""
+    slugs = np.array([s.slug for s in catalogue.scenarios], dtype=object)
+    wanted = joined(
+        [
+            [
+                series.point_keys,
+                np.full(len(series.point_keys), indicator, dtype=np.int64),
+                series.point_alliance,
+                scoring.diagnosticity(series.point_loglik),
+                slugs[series.point_loglik.argmax(axis=1)],
+            ]
+            for indicator, series in fresh.items()
+            if len(series.point_keys)
+        ],
+        SCORE_DTYPES,
+    )
+    order = np.argsort(wanted[0])
+    wanted = [column[order] for column in wanted]
+    stored = as_columns(
+        plain_rows(
+            ObservationScore.objects.filter(indicator_id__in=fresh).values_list(
+                "observation_id", "indicator_id", "alliance", "diagnosticity", "favours"
+            )
+        ),
+        *SCORE_DTYPES,
+    )
+    order = np.argsort(stored[0])
+    stored = [column[order] for column in stored]
+    gone = stored[0][~np.isin(stored[0], wanted[0])].tolist()
     for start in range(0, len(gone), BATCH):
         ObservationScore.objects.filter(observation_id__in=gone[start : start + BATCH]).delete()
-    fields = ("observation", "indicator", "alliance", "diagnosticity", "favours")
-    new = sorted((key, *values) for key, values in wanted.items() if key not in stored)
-    bulk_insert(ObservationScore, fields, new)
-    changed = sorted(
-        (key, *values)
-        for key, values in wanted.items()
-        if key in stored and tuple(stored[key]) != values
-    )
-    bulk_insert(ObservationScore, fields, changed, upsert=True)
+    known = np.isin(wanted[0], stored[0])
+    at = np.searchsorted(stored[0], wanted[0][known])
+    differs = np.zeros(known.sum(), dtype=bool)
+    for ours, theirs in zip(wanted[1:], stored[1:], strict=True):
+        differs |= ours[known] != theirs[at]
+
+    def rows(where):
+        return zip(*(column[where].tolist() for column in wanted), strict=True)
+
+    bulk_insert(ObservationScore, SCORE_FIELDS, rows(~known))
+    bulk_insert(ObservationScore, SCORE_FIELDS, rows(np.flatnonzero(known)[differs]), upsert=True)
 
 
 def _read_signals(keys, since, end):

@@ -116,7 +116,11 @@ def test_incremental_refresh_equals_full_rebuild(initial, later, extra_days):
                 end=end,
             )
         incremental = stored_rows(relationship)
-        snapshots_refresh(relationship, end=end)
+        snapshots_refresh(relationship, end=end)  # over the stored rows: rewrites what differs
+        assert stored_rows(relationship) == incremental
+        for model in (Snapshot, IndicatorSignal, ObservationScore):
+            model.objects.all().delete()
+        snapshots_refresh(relationship, end=end)  # from nothing
         assert stored_rows(relationship) == incremental
         transaction.set_rollback(True)
 
