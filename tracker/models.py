@@ -642,14 +642,21 @@ class Snapshot(models.Model):
         return f"{self.relationship} on {self.date}: {self.index:.1f}"
 
 
+# Scores and daily signals are derived rows: only a rebuild writes them, from the observations
+# it has just read in the same transaction, under the relationship's lock, and it rewrites
+# them whole. Django still deletes them with their indicator or observation (CASCADE, done by
+# the ORM), but the database does not check each one: on PostgreSQL, whose foreign keys Django
+# makes deferred, checking the million rows of a full rebuild at commit took a third of it.
+DERIVED_LINK = {"on_delete": models.CASCADE, "db_constraint": False}
+
+
 class IndicatorSignal(models.Model):
     """One indicator's computed signal on one day: what the index is made of."""
 
     # The (indicator, date) unique index serves every lookup; a second index on indicator
     # alone would only slow down the rebuild, which writes hundreds of thousands of rows.
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="signals", db_index=False
-    )
+    # Derived rows carry no database foreign key (DERIVED_LINK): see ObservationScore.
+    indicator = models.ForeignKey(Indicator, related_name="signals", db_index=False, **DERIVED_LINK)
     date = models.DateField()
     signal = models.FloatField()
     alliance = models.FloatField()
@@ -671,13 +678,11 @@ class ObservationScore(models.Model):
     """What one accepted observation said, as scored: its reading and its diagnosticity."""
 
     observation = models.OneToOneField(
-        Observation, on_delete=models.CASCADE, primary_key=True, related_name="score"
+        Observation, primary_key=True, related_name="score", **DERIVED_LINK
     )
     # The observation's indicator, copied: a rebuild reads and compares an indicator's scores
     # by the index below instead of joining a million observations.
-    indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    indicator = models.ForeignKey(Indicator, related_name="+", db_index=False, **DERIVED_LINK)
     alliance = models.FloatField(help_text="The indicator's alliance-ness it implied.")
     diagnosticity = models.FloatField(help_text="Range of its log-likelihoods across scenarios.")
     favours = models.SlugField(db_index=False, help_text="The scenario it supports most.")

@@ -91,6 +91,18 @@ def test_full_rebuild_writes_one_snapshot_a_day():
     assert sum(first.odds.values()) == pytest.approx(1.0)
 
 
+def test_derived_rows_go_with_their_indicator_or_observation():
+    relationship, indicators = catalogue()
+    observation = observe(indicators[0], 10)
+    snapshots_refresh(relationship, end=END)
+    unobserved = indicators[3]
+    assert IndicatorSignal.objects.filter(indicator=unobserved).exists()
+    unobserved.delete()  # no database foreign key: Django's cascade must do it
+    observation.delete()
+    assert not IndicatorSignal.objects.filter(indicator_id=unobserved.pk).exists()
+    assert not ObservationScore.objects.filter(observation_id=observation.pk).exists()
+
+
 changes = st.lists(
     st.tuples(st.integers(0, 3), st.integers(0, 150), st.integers(1, 5)), min_size=1, max_size=4
 )

@@ -1,0 +1,39 @@
+"""Scores and daily signals, which only a rebuild writes, carry no database foreign key (see
+tracker.models.DERIVED_LINK); Django still deletes them with their indicator or observation."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+DERIVED_LINK = {"on_delete": django.db.models.deletion.CASCADE, "db_constraint": False}
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tracker", "0011_score_by_indicator_index")]
+
+    operations = [
+        migrations.AlterField(
+            model_name="indicatorsignal",
+            name="indicator",
+            field=models.ForeignKey(
+                db_index=False, related_name="signals", to="tracker.indicator", **DERIVED_LINK
+            ),
+        ),
+        migrations.AlterField(
+            model_name="observationscore",
+            name="indicator",
+            field=models.ForeignKey(
+                db_index=False, related_name="+", to="tracker.indicator", **DERIVED_LINK
+            ),
+        ),
+        migrations.AlterField(
+            model_name="observationscore",
+            name="observation",
+            field=models.OneToOneField(
+                primary_key=True,
+                related_name="score",
+                serialize=False,
+                to="tracker.observation",
+                **DERIVED_LINK,
+            ),
+        ),
+    ]
