@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from tracker.ingest.base import IngestError
 from tracker.ingestion import source_refresh
+from tracker.management.database import require_migrated
 from tracker.models import Source
 
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--file", type=Path, help="Parse this file instead of fetching.")
 
     def handle(self, *args, source: str, file: Path | None = None, **options):
+        require_migrated()
         match = Q(name__iexact=source) | (Q(pk=int(source)) if source.isdigit() else Q())
         found = Source.objects.filter(match).first()
         if found is None:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tracker.catalogue import catalogue_load, feeds_load, sources_load
+from tracker.management.database import require_migrated
 from tracker.resources import DemoObservationResource, observations_import
 
 DEMO_USERS = (
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fixtures: Path, users: bool, password: str, **options):
+        require_migrated()
         if users and not settings.DEBUG:
             raise CommandError("Demo logins are only created with DEBUG on.")
         with transaction.atomic():

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from tracker import methodology, selectors
+from tracker.management.database import require_migrated
 from tracker.models import Observation, Relationship
 from tracker.snapshots import catalogue_for, compute_series, current_states, today_utc
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="Fail if the file is stale.")
 
     def handle(self, *args, check=False, **options):
+        require_migrated()
         if not Relationship.objects.filter(slug="russia-iran").exists():
             call_command("loaddemo", stdout=io.StringIO())
         calibration = demo_calibration()

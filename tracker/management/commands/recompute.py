@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tracker.management.database import require_migrated
 from tracker.models import Relationship
 from tracker.snapshots import snapshots_refresh
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, relationship=None, since=None, **options):
+        require_migrated()
         relationships = Relationship.objects.order_by("slug")
         if relationship:
             relationships = relationships.filter(slug=relationship)
