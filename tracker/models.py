@@ -646,7 +646,7 @@ class Snapshot(models.Model):
 # it has just read in the same transaction, under the relationship's lock, and it rewrites
 # them whole. Django still deletes them with their indicator or observation (CASCADE, done by
 # the ORM), but the database does not check each one: on PostgreSQL, whose foreign keys Django
-# makes deferred, checking the million rows of a full rebuild at commit took a third of it.
+# makes deferred, checking the million rows of a full rebuild at commit took 10 s of it.
 DERIVED_LINK = {"on_delete": models.CASCADE, "db_constraint": False}
 
 

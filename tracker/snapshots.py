@@ -140,8 +140,8 @@ GRADE_TABLE = np.array(
 
 def as_columns(rows, *dtypes) -> list[np.ndarray]:
     """Rows as numpy columns of these dtypes, converted a chunk at a time. A rebuild reads a
-    million rows: kept as tuples, they would be walked again and again by Python's cyclic
-    garbage collector, which was a third of a rebuild's time."""
+    million rows: kept as tuples, they were walked again and again by Python's cyclic garbage
+    collector, at a cost of seconds that grew with everything else the process held."""
     chunks = []
     rows = iter(rows)
     while chunk := list(islice(rows, BATCH * 10)):
@@ -164,6 +164,8 @@ def arrays_by_indicator(rows, origin: dt.date) -> dict[int, scoring.PointArrays]
     keys, indicators, dates, measures, reliability, credibility = as_columns(
         rows, np.int64, np.int64, "datetime64[D]", float, "U1", np.int64
     )
+    if not len(keys):
+        return {}
     days = (dates - np.datetime64(origin, "D")).astype(float)
     grades = GRADE_TABLE[reliability.view(np.uint32) - ord("A"), credibility]
     order = np.argsort(indicators, kind="stable")

@@ -8,6 +8,7 @@ import time_machine
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +90,24 @@ def test_full_rebuild_writes_one_snapshot_a_day():
     first = Snapshot.objects.earliest("date")
     assert first.covered == 1
     assert sum(first.odds.values()) == pytest.approx(1.0)
+
+
+def test_an_incremental_refresh_of_an_indicator_left_without_evidence():
+    relationship, indicators = catalogue()
+    observe(indicators[0], 10)
+    only = observe(indicators[1], 20, 4)
+    snapshots_refresh(relationship, end=END)
+    Observation.objects.filter(pk=only.pk).update(
+        status=Observation.Status.RETRACTED, retracted_at=timezone.now()
+    )
+    report = snapshots_refresh(
+        relationship, since=only.occurred_on, indicator_ids=[indicators[1].pk], end=END
+    )
+    assert not report.full and report.rescored == 1
+    assert not ObservationScore.objects.filter(observation=only).exists()
+    incremental = stored_rows(relationship)
+    snapshots_refresh(relationship, end=END)
+    assert stored_rows(relationship) == incremental
 
 
 def test_derived_rows_go_with_their_indicator_or_observation():
