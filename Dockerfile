@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY . .
 RUN pip install --no-cache-dir -e . \
- && SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --no-input \
+ && python manage.py collectstatic --no-input \
  && useradd --system --home /app entente
 USER entente
 

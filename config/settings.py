@@ -1,7 +1,8 @@
 """Entente settings: every knob comes from an environment variable with a safe default.
 
-Production differs from development only by environment (see .env.example). A bad or
-missing value fails here, at start-up, with a message that names the variable.
+Production differs from development only by environment (see .env.example). A bad value
+fails here, at start-up, with a message that names the variable; a missing SECRET_KEY or
+ALLOWED_HOSTS stops the web server (config.startup).
 """
 
 import sys
@@ -43,19 +44,13 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG", False)
 
+# Required without DEBUG, and enforced as the web server starts (config.startup), not here:
+# offline commands such as makemigrations need neither.
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not (DEBUG or TESTING):
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
-
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
-if not ALLOWED_HOSTS:
-    if not (DEBUG or TESTING):
-        raise ImproperlyConfigured(
-            "ALLOWED_HOSTS must be set when DEBUG is off (comma-separated host names)."
-        )
-    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+if DEBUG or TESTING:
+    SECRET_KEY = SECRET_KEY or "django-insecure-development-only-key-never-use-in-production"
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]", "testserver"]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
