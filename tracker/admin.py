@@ -45,6 +45,16 @@ class NoDeleteMixin:
         return False
 
 
+class ReadOnlyMixin:
+    """Rows the jobs write: searched and audited here, never added or edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -324,15 +334,7 @@ class SourceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     list_display = ("name", "kind", "default_reliability", "adapter", "enabled", "health")
     list_filter = ("kind", "default_reliability", "adapter", "enabled")
     search_fields = ("name", "homepage")
-    readonly_fields = (
-        "last_fetched_at",
-        "last_success_at",
-        "last_error_at",
-        "last_error",
-        "failures",
-        "fetch_count",
-        "signal_count",
-    )
+    readonly_fields = Source.HEALTH_FIELDS
     fieldsets = (
         (None, {"fields": ("name", "kind", "homepage", "default_reliability")}),
         ("Refreshing", {"fields": ("adapter", "feed_url", "enabled")}),
@@ -349,20 +351,15 @@ class SourceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Signal)
-class SignalAdmin(NoDeleteMixin, SimpleHistoryAdmin):
-    """Signals are triaged on /triage/; here they can be searched and audited."""
+class SignalAdmin(ReadOnlyMixin, NoDeleteMixin, SimpleHistoryAdmin):
+    """Signals come from refresh jobs and are triaged on /triage/, where decisions are
+    recorded; here they can be searched and audited."""
 
     list_display = ("title", "source", "published_at", "state", "decided_by", "decided_at")
     list_filter = ("state", "source")
     search_fields = ("title", "excerpt", "url", "external_id")
     date_hierarchy = "published_at"
     list_select_related = ("source", "decided_by")
-
-    def has_add_permission(self, request):
-        return False  # signals come from refresh jobs
-
-    def has_change_permission(self, request, obj=None):
-        return False  # decisions are taken in triage, where they are recorded
 
 
 @admin.register(Tripwire)
@@ -373,17 +370,11 @@ class TripwireAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(NoDeleteMixin, admin.ModelAdmin):
+class AlertAdmin(ReadOnlyMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "title", "emailed_at", "posted_at")
     list_filter = ("kind", "relationship")
     search_fields = ("title", "message", "key")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ScenarioInline(admin.TabularInline):

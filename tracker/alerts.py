@@ -13,6 +13,7 @@ import urllib.request
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from tracker import scoring, selectors
@@ -39,12 +40,17 @@ def verdict_state(relationship: Relationship) -> dict | None:
             indicator__in=wires.values("indicator"), date=verdict.date
         ).values_list("indicator_id", "signal")
     )
+    # The newest observation scored so far: evidence above it is new. (Not a time: the job
+    # takes this state after the new observations have committed, before rescoring them.)
+    scored_up_to = ObservationScore.objects.filter(indicator__relationship=relationship).aggregate(
+        last=Max("observation_id")
+    )["last"]
     return {
         "date": verdict.date.isoformat(),
         "band": verdict.band,
         "momentum": verdict.momentum_label,
         "signals": {str(k): v for k, v in signals.items()},
-        "scored_at": timezone.now().isoformat(),
+        "scored_up_to": scored_up_to or 0,
     }
 
 
@@ -116,17 +122,16 @@ def _tripwires(relationship, before, after, day):
 
 
 def _diagnostic(relationship, before):
-    """Newly recorded observations that separate the scenarios sharply."""
-    since = dt.datetime.fromisoformat(before["scored_at"]) if before else None
+    """Observations scored for the first time that separate the scenarios sharply."""
+    if not before or "scored_up_to" not in before:
+        return []  # the first scoring of a relationship is not news
     scores = ObservationScore.objects.filter(
-        observation__indicator__relationship=relationship,
-        observation__status="accepted",
+        indicator__relationship=relationship,
+        observation_id__gt=before["scored_up_to"],
         diagnosticity__gte=DIAGNOSTIC_ALERT,
     ).select_related("observation__indicator")
-    if since is None:
-        return []  # the first scoring of a relationship is not news
     raised = []
-    for score in scores.filter(observation__recorded_at__gte=since):
+    for score in scores:
         observation = score.observation
         raised.append(
             _raise(

@@ -10,7 +10,7 @@ machine grade; news waits for an analyst in triage.
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -162,16 +162,7 @@ def _create_signal(source, item: SignalData, indicators) -> Signal:
 def _proposal_json(proposal: ObservationProposal | None) -> dict:
     if proposal is None:
         return {}
-    return {
-        "indicator": proposal.indicator,
-        "occurred_on": proposal.occurred_on.isoformat(),
-        "summary": proposal.summary,
-        "magnitude": proposal.magnitude,
-        "value": proposal.value,
-        "reliability": proposal.reliability,
-        "credibility": proposal.credibility,
-        "quote": proposal.quote,
-    }
+    return {**asdict(proposal), "occurred_on": proposal.occurred_on.isoformat()}
 
 
 def _record_proposal(source, signal, proposal: ObservationProposal, indicators) -> int:
@@ -180,16 +171,7 @@ def _record_proposal(source, signal, proposal: ObservationProposal, indicators) 
     if indicator is None:
         raise IngestError(f"the catalogue has no indicator {proposal.indicator!r}")
     reference = f"{source.pk}:{signal.external_id}"
-    fields = {
-        "indicator": indicator,
-        "occurred_on": proposal.occurred_on,
-        "summary": proposal.summary,
-        "magnitude": proposal.magnitude,
-        "value": proposal.value,
-        "reliability": proposal.reliability,
-        "credibility": proposal.credibility,
-        "quote": proposal.quote,
-    }
+    fields = {**asdict(proposal), "indicator": indicator}
     existing = Observation.objects.filter(reference=reference).first()
     if existing is None:
         observation = services.observation_record(
@@ -215,17 +197,10 @@ def _record_designations(source, fresh: list[tuple[Signal, SignalData]]) -> int:
         return 0
     ids = ",".join(sorted(item.external_id for _, item in fresh))
     reference = f"{source.pk}:designations:{hashlib.sha256(ids.encode()).hexdigest()[:16]}"
-    indicator = Indicator.objects.get(slug=proposal.indicator)
     observation = services.observation_record(
-        indicator=indicator,
-        occurred_on=proposal.occurred_on,
-        summary=proposal.summary,
-        magnitude=proposal.magnitude,
+        **{**asdict(proposal), "indicator": Indicator.objects.get(slug=proposal.indicator)},
         source=source,
         url=fresh[0][0].url,
-        quote=proposal.quote,
-        reliability=proposal.reliability,
-        credibility=proposal.credibility,
         reference=reference,
     )
     for signal, _ in fresh:

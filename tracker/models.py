@@ -333,19 +333,17 @@ class Source(models.Model):
         default=0, editable=False, help_text="Signals found, all refreshes together."
     )
 
-    history = HistoricalRecords(
-        excluded_fields=[
-            "etag",
-            "last_modified",
-            "last_fetched_at",
-            "last_success_at",
-            "last_error_at",
-            "last_error",
-            "failures",
-            "fetch_count",
-            "signal_count",
-        ]
+    # The refresh job's bookkeeping, shown read-only; not history worth keeping.
+    HEALTH_FIELDS = (
+        "last_fetched_at",
+        "last_success_at",
+        "last_error_at",
+        "last_error",
+        "failures",
+        "fetch_count",
+        "signal_count",
     )
+    history = HistoricalRecords(excluded_fields=["etag", "last_modified", *HEALTH_FIELDS])
 
     class Meta:
         ordering = ["name"]

@@ -39,11 +39,12 @@ def test_band_change_tripwire_and_evidence_raise_once(relationship, monkeypatch)
     ObservationFactory(indicator=drones, occurred_on=dt.date(2024, 1, 1), magnitude=0.5,
                        reliability="A", credibility=1)  # fmt: skip
     snapshots_refresh(relationship, end=END)
-    before = alerts.verdict_state(relationship)
-    assert before["band"] == "s"  # (0.12 + 1) / 2
 
+    # In the job's order: the observation commits, then the job takes `before` and rescores.
     ObservationFactory(indicator=drones, occurred_on=dt.date(2024, 6, 1), magnitude=20,
                        reliability="A", credibility=1)  # fmt: skip
+    before = alerts.verdict_state(relationship)
+    assert before["band"] == "s"  # (0.12 + 1) / 2
     snapshots_refresh(relationship, since=dt.date(2024, 6, 1), indicator_ids=[drones.pk], end=END)
     raised = alerts.alerts_evaluate(relationship, before)
     kinds = {a.kind for a in raised}
@@ -116,9 +117,15 @@ def test_a_failed_webhook_releases_its_claim_for_the_retry(relationship, setting
     assert alert.posted_at is None  # the retry will send it
 
 
-def test_recompute_job_evaluates_alerts(relationship, django_capture_on_commit_callbacks):
-    indicator = IndicatorFactory(relationship=relationship)
-    ObservationFactory(indicator=indicator, occurred_on=dt.date(2024, 1, 1))
+def test_recompute_job_evaluates_alerts(relationship):
+    indicator = IndicatorFactory(relationship=relationship, weight=1.0, half_life_days=1000)
+    ObservationFactory(indicator=indicator, occurred_on=dt.date(2024, 1, 1), magnitude=0.5)
     result = tasks.recompute_snapshots.delay(relationship.pk).get()
     assert "full rebuild" in result
     assert relationship.snapshots.exists()
+    assert not Alert.objects.exists()  # the first scoring is not news
+
+    report = ObservationFactory(indicator=indicator, occurred_on=dt.date(2024, 6, 1),
+                                magnitude=20, reliability="A", credibility=1)  # fmt: skip
+    tasks.recompute_snapshots.delay(relationship.pk, "2024-06-01", [indicator.pk]).get()
+    assert Alert.objects.filter(kind="evidence", key=f"evidence:{report.pk}").exists()
