@@ -150,6 +150,9 @@ def sources_load(path: Path, report: LoadReport | None = None) -> LoadReport:
     return report
 
 
+FEED_FIELDS = ("kind", "homepage", "default_reliability", "adapter", "feed_url")
+
+
 @transaction.atomic
 def feeds_load(path: Path, report: LoadReport | None = None) -> LoadReport:
     """Load the sources that refresh jobs fetch; a new one starts disabled (an operator
@@ -158,6 +161,5 @@ def feeds_load(path: Path, report: LoadReport | None = None) -> LoadReport:
     with path.open("rb") as handle:
         feeds = tomllib.load(handle)["feeds"]
     for spec in feeds:
-        fields = ("kind", "homepage", "default_reliability", "adapter", "feed_url")
-        upsert(Source, {"name": spec["name"]}, {f: spec.get(f, "") for f in fields}, report)
+        upsert(Source, {"name": spec["name"]}, {f: spec.get(f, "") for f in FEED_FIELDS}, report)
     return report

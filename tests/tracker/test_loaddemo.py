@@ -74,6 +74,14 @@ def test_running_twice_changes_nothing(demo):
     assert (history_rows(), Observation.objects.count()) == counts
 
 
+def test_feeds_start_disabled_and_reloading_keeps_an_operators_choice(demo):
+    feeds = Source.objects.exclude(adapter="")
+    assert feeds.exists() and not feeds.filter(enabled=True).exists()
+    feeds.filter(pk=feeds.first().pk).update(enabled=True)
+    call_command("loaddemo", stdout=io.StringIO())
+    assert list(feeds.filter(enabled=True)) == [feeds.first()]
+
+
 def test_a_changed_fixture_row_becomes_a_correction(tmp_path, demo):
     for name in ("catalogue.toml", "sources.csv", "feeds.toml"):
         (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
