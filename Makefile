@@ -26,15 +26,17 @@ run: $(STAMP)
 	$(VENV)/bin/celery -A config worker --beat --concurrency 1 --loglevel INFO & \
 	$(PY) manage.py runserver --noreload 127.0.0.1:8000
 
+REPORTS := var/test-results
+
 test: test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --junitxml=$(REPORTS)/sqlite.xml
 
 # The same suite on this machine's PostgreSQL (TEST_DATABASE_URL); skipped with a clear
 # reason when the server is not there, and a failure under CI=true.
 test-postgres: $(STAMP)
-	$(PY) -m tests.postgres -n auto
+	$(PY) -m tests.postgres -n auto --junitxml=$(REPORTS)/postgres.xml
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -2,13 +2,26 @@ import importlib
 import os
 
 import pytest
+import time_machine
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from tests.clock import NOW
 from tests.factories import UserFactory
 
 CI = os.environ.get("CI", "").lower() == "true"
+
+# One frozen clock for the whole run, collection and migrations included (see tests/clock.py).
+FROZEN = time_machine.travel(NOW, tick=False)
+
+
+def pytest_configure(config):
+    FROZEN.start()
+
+
+def pytest_unconfigure(config):
+    FROZEN.stop()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -20,6 +33,14 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"Skipped under CI=true, which counts as a failure: {reason}"
+
+
+@pytest.fixture
+def real_clock():
+    """The wall clock, running, for a test about other processes (a Celery worker reads the
+    machine's clock, not this process's frozen one)."""
+    with time_machine.travel(time_machine.escape_hatch.time.time(), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

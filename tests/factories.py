@@ -132,6 +132,8 @@ def _measure(observation, kind):
 
 
 class ObservationFactory(factory.django.DjangoModelFactory):
+    """Dated from the clock, which the suite freezes (tests/clock.py): ten days before it."""
+
     class Meta:
         model = Observation
 

@@ -1,6 +1,6 @@
 """The dashboard in real headless Chromium (Playwright), against a live server with the demo.
 
-Skipped with the reason when Chromium or Playwright is missing; under CI=true a skip fails.
+Skipped with the reason when Chromium is missing; under CI=true a skip fails.
 UPDATE_SCREENSHOT=1 also saves the overview to docs/screenshot.png for the README.
 """
 
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
 
 from tracker.models import Relationship
 
@@ -35,11 +37,10 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the live server sees com
 def browser():
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls
     # (fixtures, assertions) are not async code, so Django may allow them here.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
@@ -55,6 +56,7 @@ def demo(settings):
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(WAIT_MS)  # Playwright's own waits (clicks, selectors) too
     page = context.new_page()
     page.errors = []
     page.foreign = []
@@ -68,9 +70,35 @@ def page(browser, live_server):
     context.close()
 
 
+WAIT_MS = 60_000  # the bound on any one wait; a busy machine takes time, a broken page forever
+
+
+def wait_until(page, script, message, arg=None):
+    """Wait until `script` (a JS function of `arg`) is true in the page, or fail saying what
+    did not happen."""
+    try:
+        page.wait_for_function(script, arg=arg, timeout=WAIT_MS)
+    except PlaywrightTimeout:
+        raise AssertionError(
+            f"timed out after {WAIT_MS / 1000:g} s waiting until {message} (at {page.url})"
+        ) from None
+
+
+def wait_for_url(page, url, message):
+    try:
+        page.wait_for_url(url, timeout=WAIT_MS)
+    except PlaywrightTimeout:
+        raise AssertionError(
+            f"timed out after {WAIT_MS / 1000:g} s waiting until {message}; at {page.url}"
+        ) from None
+
+
 def charts_drawn(page, count):
-    page.wait_for_function(
-        f"document.querySelectorAll('[data-figure] .main-svg').length >= {count}"
+    wait_until(
+        page,
+        "n => document.querySelectorAll('[data-figure] .main-svg').length >= n",
+        f"{count} chart(s) are drawn",
+        arg=count,
     )
 
 
@@ -79,12 +107,35 @@ def chart_title(page):
 
 
 def wait_for_title(page, *, containing="", not_containing=""):
-    page.wait_for_function(
+    wait_until(
+        page,
         """([yes, no]) => {
             const title = document.querySelector('#content .panel h2');
             return title && title.innerText.includes(yes) && !(no && title.innerText.includes(no));
         }""",
+        f"the first chart's title contains {containing!r}"
+        + (f" and not {not_containing!r}" if not_containing else ""),
         arg=[containing, not_containing],
+    )
+
+
+def log_in(page, live_server, user):
+    """Log in through the form and wait for the redirect home: a goto before it lands
+    would cancel the login."""
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("button[type=submit]")
+    wait_for_url(page, live_server.url + "/", f"{user.username} is logged in and sent home")
+
+
+def settled(page):
+    """Fonts loaded and two frames painted: what a screenshot needs, awaited, not slept."""
+    page.evaluate(
+        """async () => {
+            await document.fonts.ready;
+            await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+        }"""
     )
 
 
@@ -94,7 +145,7 @@ def test_overview_draws_its_charts_without_errors_or_foreign_requests(page, live
     assert "Strategic convenience" in page.locator("#verdict .band").inner_text()
     assert page.errors == []
     assert page.foreign == []
-    page.wait_for_timeout(300)
+    settled(page)
     shot = page.screenshot(full_page=False)
     if os.environ.get("UPDATE_SCREENSHOT"):
         (ROOT / "docs" / "screenshot.png").write_bytes(shot)
@@ -108,7 +159,7 @@ def test_a_filter_swaps_the_partial_updates_the_url_and_redraws_and_back_restore
     full_title = chart_title(page)
     page.evaluate("document.querySelector('#content').dataset.original = 'yes'")
     page.select_option("select[name=period]", "1y")
-    page.wait_for_url(re.compile(r"\?period=1y$"))
+    wait_for_url(page, re.compile(r"\?period=1y$"), "the period filter pushes ?period=1y")
     charts_drawn(page, 3)
     # Swapped in place (no reload): the marker on the old element is gone with it, the
     # page's own marker is not.
@@ -120,16 +171,16 @@ def test_a_filter_swaps_the_partial_updates_the_url_and_redraws_and_back_restore
     assert str(x_range) >= "2025"
 
     page.select_option("select[name=category]", "economic")
-    page.wait_for_url(re.compile(r"category=economic"))
+    wait_for_url(page, re.compile(r"category=economic"), "the category filter is in the URL")
     wait_for_title(page, containing="Economic and energy")
     charts_drawn(page, 3)
 
     page.go_back()
-    page.wait_for_url(re.compile(r"\?period=1y$"))
+    wait_for_url(page, re.compile(r"\?period=1y$"), "Back restores ?period=1y")
     wait_for_title(page, containing="Nov 2025", not_containing="Economic")
     charts_drawn(page, 3)
     page.go_back()
-    page.wait_for_url(live_server.url + "/")
+    wait_for_url(page, live_server.url + "/", "Back restores the unfiltered overview")
     wait_for_title(page, containing=full_title)
     charts_drawn(page, 3)
     assert page.errors == []
@@ -138,10 +189,7 @@ def test_a_filter_swaps_the_partial_updates_the_url_and_redraws_and_back_restore
 def test_analyst_adds_an_observation_inline_and_the_verdict_updates(
     page, live_server, demo, analyst
 ):
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", analyst.username)
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("button[type=submit]")
+    log_in(page, live_server, analyst)
     page.goto(live_server.url + "/indicators/drone-transfers/")
     before = page.locator("#verdict-strip").inner_text()
     page.fill("#id_occurred_on", "2026-11-20")
@@ -169,10 +217,7 @@ def test_analyst_adds_an_observation_inline_and_the_verdict_updates(
 
 
 def test_a_reader_sees_no_form(page, live_server, demo, reader):
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", reader.username)
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("button[type=submit]")
+    log_in(page, live_server, reader)
     page.goto(live_server.url + "/indicators/su35-deal/")
     charts_drawn(page, 1)
     assert page.locator("#observation-form").count() == 0

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from tests.clock import TODAY
 from tests.factories import (
     CategoryFactory,
     IndicatorFactory,
@@ -11,7 +12,6 @@ from tests.factories import (
 )
 from tracker.snapshots import snapshots_refresh
 
-TODAY = dt.date(2026, 11, 25)
 BANDS = [
     ("unravelling", "Unravelling", 0, 25),
     ("strategic-convenience", "Strategic convenience", 25, 50),

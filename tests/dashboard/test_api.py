@@ -1,21 +1,24 @@
 """The read-only API: shapes, CSV, 400 naming the parameter, the OpenAPI schema, access."""
 
 import csv
+import datetime as dt
 import io
+import math
 
 import pytest
 from django.test import Client
 
-from tests.dashboard.conftest import TODAY
+from tests.clock import TODAY
+from tests.factories import IndicatorFactory, ObservationFactory
 from tracker.models import Observation, Snapshot
+from tracker.snapshots import snapshots_refresh
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def public(settings, monkeypatch):
+def public(settings):
     settings.DASHBOARD_PUBLIC = True
-    monkeypatch.setattr("tracker.selectors.today_utc", lambda: TODAY)
 
 
 def test_relationships(client, small):
@@ -78,10 +81,31 @@ def test_csv_exports(client, small):
 
 def test_indicators_with_latest_signal_and_staleness(client, small):
     relationship, indicators = small
-    data = client.get("/api/indicators/", {"relationship": relationship.slug}).json()
-    assert {row["slug"] for row in data} == {i.slug for i in indicators}
-    assert all(0 <= row["latest_signal"] <= 1 for row in data)
-    assert {row["stale"] for row in data} <= {True, False}
+    # Beside the five fresh ones (last seen 30-34 days ago, cadence 180): one last seen 400
+    # days ago, and one never observed.
+    old = IndicatorFactory(relationship=relationship, level=True, slug="old", cadence_days=180)
+    ObservationFactory(indicator=old, occurred_on=TODAY - dt.timedelta(days=400), value=80.0)
+    IndicatorFactory(relationship=relationship, slug="never")
+    snapshots_refresh(relationship, end=TODAY)
+
+    data = {row["slug"]: row for row in client.get("/api/indicators/").json()}
+    expected_stale = {i.slug: False for i in indicators} | {"old": True, "never": True}
+    assert {slug: row["stale"] for slug, row in data.items()} == expected_stale
+
+    def event(*days_ago):  # two B2 events of magnitude 2, half-life 365 d, saturation 4
+        return 1 - math.exp(-sum(2 * 0.81 * 2 ** (-d / 365) for d in days_ago) / 4)
+
+    expected_signal = {
+        indicators[0].slug: event(30, 130),
+        indicators[1].slug: 0.5,  # a level of 50 between floor 0 and ceiling 100
+        indicators[2].slug: 0.2,  # the first step of the ladder
+        indicators[3].slug: event(33, 133),  # the signal, before its polarity turns it
+        indicators[4].slug: 0.5,
+        "old": 0.8,  # a level holds until the next reading
+        "never": 0.0,  # no evidence: no signal
+    }
+    signals = {slug: row["latest_signal"] for slug, row in data.items()}
+    assert signals == pytest.approx(expected_signal, abs=1e-4)
 
 
 def test_observations_filters_and_paging(client, small):

@@ -4,9 +4,8 @@ import pytest
 from django.http import QueryDict
 
 from dashboard.filters import FilterError, Filters
+from tests.clock import TODAY
 from tests.factories import CategoryFactory
-
-TODAY = dt.date(2026, 11, 25)
 
 
 def parse(query: str) -> Filters:

@@ -1,5 +1,6 @@
 """Dashboard pages: what they show, partial swaps, bad parameters, the inline form, budgets."""
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -9,12 +10,15 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
-from tests.dashboard.conftest import TODAY, build
+from tests.clock import NOW, TODAY
+from tests.dashboard.conftest import build
 from tracker.models import Observation, Snapshot
+from tracker.scoring import METHOD_VERSION, momentum_label
 
 pytestmark = pytest.mark.django_db
 
 HOME = reverse("dashboard:home")
+ODDS = re.compile(r'<span class="odds-name">([^<]+)</span>.*?<span class="odds-p">([^<]+)</span>')
 FIGURE = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
 
 
@@ -23,10 +27,17 @@ def public(settings):
     settings.DASHBOARD_PUBLIC = True
 
 
-@pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("dashboard.views.today_utc", lambda: TODAY)
-    monkeypatch.setattr("tracker.selectors.today_utc", lambda: TODAY)
+def table_rows(html: str, css_class: str) -> list[list[str]]:
+    """The text of each body row's cells of the table of that class."""
+    table = html[html.index(f'<table class="{css_class}">') :]
+    body = table[table.index("<tbody>") : table.index("</tbody>")]
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
 
 
 def figures(html: str) -> dict[str, dict]:
@@ -38,10 +49,22 @@ def test_overview_answers_the_question(client, small):
     latest = Snapshot.objects.filter(relationship=relationship).latest("date")
     page = client.get(HOME).content.decode()
     assert relationship.question in page
-    assert f"{latest.index:.1f}" in page
-    assert "Momentum" in page and "Scenario odds" in page
+    assert f"<strong>{latest.index:.1f}</strong>" in page
+    label = momentum_label(latest.momentum)
+    assert f"Momentum {latest.momentum:.1f} over 90 days: <strong>{label}</strong>" in page
+    # Every scenario's stored odds, as whole percentages (Django's widthratio rounds).
+    shown = dict(ODDS.findall(page))
+    names = dict(relationship.scenarios.values_list("name", "slug"))
+    assert shown == {name: f"{round(latest.odds[slug] * 100)}%" for name, slug in names.items()}
+    assert "Evidence on 5 of 5 indicators (100% of the catalogue" in page
     assert set(figures(page)) == {"figure-index", "figure-odds", "figure-categories"}
-    assert "Latest evidence" in page and "Stale indicators" in page
+    # Latest evidence first: Indicator 0's report 30 days ago; nothing is stale.
+    evidence = page[page.index('<table class="evidence">') :]
+    body = evidence[evidence.index("<tbody>") :]
+    first_row = body[: body.index("</tr>")]
+    assert (TODAY - dt.timedelta(days=30)).strftime("%-d %b %Y") in first_row
+    assert "Indicator 0" in first_row
+    assert "None: every indicator has recent evidence." in page
 
 
 def test_figures_stay_small(client):
@@ -139,8 +162,24 @@ class TestIndicatorPage:
         assert stage.seed_quote in page
         assert "figure-indicator" in page
         figure = figures(page)["figure-indicator"]
-        assert figure["layout"]["yaxis"]["ticktext"]  # stage names on the axis
-        assert page.count("<tr") >= 3  # observations and history rows
+        assert figure["layout"]["yaxis"]["ticktext"] == [
+            "Reported interest",
+            "Contract",
+            "Delivered",
+        ]
+        # Newest first: when, reading, summary, source, grade, status.
+        sources = stage.observations.order_by("-occurred_on").values_list("source__name", flat=True)
+        observed = [(TODAY - dt.timedelta(days=d)).strftime("%-d %b %Y") for d in (32, 132)]
+        assert table_rows(page, "evidence") == [
+            [day, "Reported interest", "Something happened.", source, "B2", "Accepted"]
+            for day, source in zip(observed, sources, strict=True)
+        ]
+        # Each observation's creation, stamped by the (frozen) clock, by no one in particular;
+        # the latest change first (the older report was entered second).
+        created = NOW.strftime("%-d %b %Y %H:%M")
+        assert table_rows(page, "history") == [
+            [created, "—", "Created", f"{day}: Something happened."] for day in observed[::-1]
+        ]
         assert "Record an observation" not in page  # anonymous: no form
 
     def test_reader_sees_no_form(self, reader_client, small):
@@ -173,7 +212,7 @@ def inline_data(**overrides):
 
 class TestInlineForm:
     @pytest.mark.django_db(transaction=True)  # the refresh runs on commit, as in production
-    def test_analyst_records_inline_and_the_verdict_updates(self, client, analyst, today):
+    def test_analyst_records_inline_and_the_verdict_updates(self, client, analyst):
         relationship, indicators = build(5)
         client.force_login(analyst)
         event = indicators[0]
@@ -274,9 +313,18 @@ def test_query_budgets_hold_at_any_size(client, size, django_assert_max_num_quer
 def test_methodology_page_renders_the_document_and_the_live_catalogue(client, small):
     _, indicators = small
     page = client.get(reverse("dashboard:methodology")).content.decode()
-    assert "<h2" in page and "Scenario odds" in page
-    assert indicators[0].name in page
-    assert "The live catalogue" in page
+    # The document's own headings, each with its anchor (the toc extension), in its order.
+    document = (Path(__file__).parents[2] / "docs" / "methodology.md").read_text()
+    headings = re.findall(r"^## (.+)$", document, re.M)
+    rendered = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r'<h2 id="[^"]+">(.*?)</h2>', page)]
+    assert rendered[: len(headings)] == [re.sub(r"[`*]", "", h) for h in headings]
+    assert f"Method version <strong>{METHOD_VERSION}</strong>" in page
+    # The live catalogue: one row per indicator, with its weight, latest signal and seed.
+    rows = {row[1]: row for row in table_rows(page, "catalogue")}
+    assert set(rows) == {i.name for i in indicators}
+    level = indicators[1]  # a level of 50 between floor 0 and ceiling 100
+    assert rows[level.name][4:7] == ["1", "0.50", ""]
+    assert rows[level.name][7] == f"¶{level.seed_paragraph}: “{level.seed_quote}”"
 
 
 def test_poller_waits_for_the_worker_then_swaps_in_the_new_series(client, small, monkeypatch):

@@ -29,6 +29,11 @@ SHARED_REDIS_LOCK = Path(tempfile.gettempdir()) / f"entente-it-redis-db{SHARED_R
 LOGS = pytest.StashKey[list]()
 
 
+@pytest.fixture(autouse=True)
+def _wall_clock(real_clock):
+    """Workers are other processes on the machine's clock: these tests share it."""
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed test shows the logs of the processes it started."""

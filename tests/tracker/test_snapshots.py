@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import math
 
 import pytest
 import time_machine
@@ -304,7 +305,14 @@ def test_verdict_evidence_and_stale_indicators():
     snapshots_refresh(relationship, end=END)
     verdict = selectors.verdict_latest(relationship)
     assert verdict.date == END
-    assert verdict.band in {"u", "c", "s", "a"}
+    # By hand, method 1.0 (docs/methodology.md): the B2 event (g = 0.81) 181 days on with a
+    # 30-day half-life; the unobserved divergence indicator (weight 2) reads as alliance,
+    # the unobserved level as none; the stage is at the top of its ladder.
+    event = 1 - math.exp(-5 * 0.81 * 2 ** (-181 / 30) / 4.0)
+    expected = 100 * (1 * event + 2 * 1.0 + 1 * 0.0 + 1 * 1.0) / 5
+    assert verdict.index == pytest.approx(expected, abs=1e-6)
+    assert verdict.band == "s"  # 50 <= 60.3 < 75
+    assert verdict.band_name == relationship.scenarios.get(slug="s").name
     assert verdict.indicators == 4
     evidence = selectors.diagnostic_evidence(relationship, limit=5)
     assert {e.observation.indicator_id for e in evidence} == {indicators[0].pk, indicators[3].pk}

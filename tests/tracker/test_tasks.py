@@ -1,25 +1,63 @@
-"""The jobs' reliability settings, checked for every task, and their schedules."""
+"""The jobs' reliability settings, checked for every task, their retries and schedules."""
+
+import datetime as dt
+import json
+import urllib.error
+from collections import Counter
 
 import pytest
+from celery.signals import task_prerun
 from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 
 from config.celery import app
+from tests.clock import TODAY
+from tests.factories import (
+    IndicatorFactory,
+    ObservationFactory,
+    RelationshipFactory,
+    ScenarioFactory,
+    SourceFactory,
+)
+from tests.integration.support import FeedServer, free_port
 from tracker import tasks
+from tracker.ingest import FetchError
+from tracker.models import Alert, Snapshot, Source
 
 OURS = sorted(name for name in app.tasks if name.startswith("tracker."))
 
 
-def test_every_job_is_registered():
-    assert set(OURS) == {
-        "tracker.tasks.refresh_sources",
-        "tracker.tasks.refresh_source",
-        "tracker.tasks.recompute_snapshots",
-        "tracker.tasks.recompute_all",
-        "tracker.tasks.evaluate_alerts",
-        "tracker.tasks.check_stale_indicators",
-        "tracker.tasks.send_alert",
+def catalogue(indicators: int):
+    relationship = RelationshipFactory()
+    for slug, lower, upper in [("u", 0, 25), ("c", 25, 50), ("s", 50, 75), ("a", 75, 100)]:
+        ScenarioFactory(relationship=relationship, slug=slug, lower=lower, upper=upper)
+    return relationship, [IndicatorFactory(relationship=relationship) for _ in range(indicators)]
+
+
+@pytest.mark.django_db
+def test_each_schedule_runs_its_job_by_name():
+    """Beat sends a schedule's task by the name stored in the database: each name must be a
+    registered task that accepts the stored arguments and does its job."""
+    relationship, [fresh, stale] = catalogue(2)  # cadence 180 days
+    ObservationFactory(indicator=fresh, occurred_on=TODAY - dt.timedelta(days=10))
+    ObservationFactory(indicator=stale, occurred_on=TODAY - dt.timedelta(days=400))
+    results = {
+        schedule.name: app.tasks[schedule.task].apply(
+            args=json.loads(schedule.args), kwargs=json.loads(schedule.kwargs)
+        )
+        for schedule in PeriodicTask.objects.filter(task__startswith="tracker.")
     }
+    assert {name: result.state for name, result in results.items()} == {
+        "Refresh enabled sources": "SUCCESS",
+        "Recompute snapshots": "SUCCESS",
+        "Check stale indicators": "SUCCESS",
+    }
+    assert results["Refresh enabled sources"].result == 0  # no source is enabled
+    assert results["Recompute snapshots"].result == 1  # one relationship rebuilt...
+    assert Snapshot.objects.filter(relationship=relationship, date=TODAY).exists()
+    assert results["Check stale indicators"].result == 1  # ...one indicator gone quiet
+    last = TODAY - dt.timedelta(days=400)
+    assert Alert.objects.get(kind=Alert.Kind.STALE).key == f"stale:{stale.pk}:{last}"
 
 
 @pytest.mark.parametrize("name", OURS)
@@ -39,12 +77,70 @@ def test_one_job_at_a_time_per_worker_process():
     assert app.conf.worker_prefetch_multiplier == 1
 
 
-def test_only_network_faults_are_retried():
-    assert tasks.refresh_source.max_retries == 5
-    assert tasks.send_alert.autoretry_for == (OSError, __import__("urllib.error").error.URLError)
-    for name in OURS:
-        if name not in {"tracker.tasks.refresh_source", "tracker.tasks.send_alert"}:
-            assert not getattr(app.tasks[name], "autoretry_for", ())
+@pytest.fixture
+def attempts():
+    """How many times each job started. Eager mode runs a retry at once, in the same call,
+    when failures are returned rather than raised (Celery re-applies with the default)."""
+    propagates = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    started = Counter()
+
+    def note(sender, **_):
+        started[sender.name] += 1
+
+    task_prerun.connect(note, weak=False)
+    yield started
+    task_prerun.disconnect(note)
+    app.conf.task_eager_propagates = propagates
+
+
+@pytest.mark.django_db
+def test_a_network_fault_is_retried_until_max_retries_then_raised(attempts):
+    answers = {"/feed/down": (503, {})}
+    with FeedServer(b"", answers=answers) as feed:
+        source = SourceFactory(adapter=Source.Adapter.RSS, feed_url=feed.url("/feed/down"))
+        result = tasks.refresh_source.apply((source.pk,))
+        assert feed.statuses() == [503] * 6  # the first attempt and five retries
+    assert result.state == "FAILURE"
+    assert isinstance(result.result, FetchError) and "HTTP 503" in str(result.result)
+    assert attempts["tracker.tasks.refresh_source"] == 6
+    source.refresh_from_db()
+    assert (source.failures, source.last_success_at) == (6, None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ((404, {}), "HTTP 404"),  # gone for good
+        (None, "not well-formed"),  # the server answers, the body is not a feed
+    ],
+)
+def test_bad_input_and_refusals_are_recorded_not_retried(attempts, answer, error):
+    answers = {"/feed/x": answer} if answer else {}
+    with FeedServer(b"<rss><channel><item>", answers=answers) as feed:
+        source = SourceFactory(adapter=Source.Adapter.RSS, feed_url=feed.url("/feed/x"))
+        result = tasks.refresh_source.apply((source.pk,))
+        assert len(feed.statuses()) == 1
+    assert result.state == "SUCCESS"
+    assert attempts["tracker.tasks.refresh_source"] == 1
+    source.refresh_from_db()
+    assert source.failures == 1
+    assert error in source.last_error
+
+
+@pytest.mark.django_db
+def test_an_alert_whose_webhook_is_unreachable_is_retried_and_stays_unsent(attempts, settings):
+    settings.ALERT_WEBHOOK_URL = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens
+    relationship = RelationshipFactory()
+    alert = Alert.objects.create(
+        relationship=relationship, kind=Alert.Kind.BAND, key="band:1", title="t", message="m"
+    )
+    result = tasks.send_alert.apply((alert.pk,))
+    assert (result.state, type(result.result)) == ("FAILURE", urllib.error.URLError)
+    assert attempts["tracker.tasks.send_alert"] == 6
+    alert.refresh_from_db()
+    assert alert.posted_at is None  # the claim is released: a later run may send it
 
 
 @pytest.mark.django_db

@@ -2,7 +2,6 @@
 
 import datetime
 import io
-import time
 import tracemalloc
 import zipfile
 
@@ -180,18 +179,16 @@ def test_not_a_zip_is_refused():
         parse(b"")
 
 
-def test_zip_bomb_is_refused_by_its_declared_size_quickly_and_cheaply():
+def test_zip_bomb_is_refused_by_its_declared_size_before_unpacking():
     body = (DATA / "gdelt_bomb.zip").read_bytes()
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(TooLarge, match="would unpack to 209,715,200 bytes"):
             parse(body)
-        elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert elapsed < 1.0
+    # Memory, not seconds, shows it was not unpacked: 200 MB would have passed through.
     assert peak < 10 * 2**20
 
 

@@ -2,7 +2,6 @@
 
 import datetime
 import socket
-import time
 import tracemalloc
 
 import pytest
@@ -199,19 +198,16 @@ def test_whitespace_only_body_is_empty():
         parse_feed(b" \n\t ")
 
 
-def test_entity_bombs_are_refused_quickly_and_cheaply():
+def test_entity_bombs_are_refused_without_expanding():
     body = (DATA / "billion_laughs.xml").read_bytes()
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(ParseError):
             parse_feed(body)
-        elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     # Expanded, the ten levels would be 3 GB of "lol".
-    assert elapsed < 1.0
     assert peak < 5 * 2**20
 
 
