@@ -86,8 +86,23 @@ def database_url() -> str:
     raise RuntimeError(f"no DATABASE_URL for the engine {engine}")
 
 
+# libfaketime's variables (`faketime -f '+365d' make test`): a worker shares the test's clock.
+CLOCK_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_SHARED", "DONT_FAKE_MONOTONIC")
+
+
+def clock_env() -> dict[str, str]:
+    return {name: os.environ[name] for name in CLOCK_VARIABLES if name in os.environ}
+
+
+def service_env() -> dict[str, str]:
+    """The environment for a service (redis-server): the machine's clock, as the machine's
+    own services have (libfaketime also breaks redis-server's allocator)."""
+    return {name: value for name, value in os.environ.items() if name not in CLOCK_VARIABLES}
+
+
 def worker_env(**extra: str) -> dict[str, str]:
-    """A worker's whole environment: nothing leaks from the test process but PATH.
+    """A worker's whole environment: nothing leaks from the test process but PATH and the
+    clock.
 
     DEBUG=true spares a SECRET_KEY; DATABASE_URL is the test database; the caller adds the
     broker (REDIS_URL, or CELERY_DATA_DIR for the embedded broker) and any limits.
@@ -97,6 +112,7 @@ def worker_env(**extra: str) -> dict[str, str]:
         "DEBUG": "true",
         "DATABASE_URL": database_url(),
         "PYTHONUNBUFFERED": "1",  # the log file is complete when a test reads it
+        **clock_env(),
     }
     env.update(extra)
     return env
@@ -361,6 +377,7 @@ class PrivateRedis:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                env=service_env(),
             )
         self.starts += 1
         import redis

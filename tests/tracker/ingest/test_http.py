@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 import tracemalloc
+import uuid
 import zlib
 
 import pytest
@@ -35,7 +36,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.server.seen.append(dict(self.headers))
-        route = getattr(self, "route_" + self.path.strip("/").replace("-", "_"), None)
+        path = self.path.partition("?")[0]  # a query only tells one request from another
+        route = getattr(self, "route_" + path.strip("/").replace("-", "_"), None)
         if route is None:
             self.send_error(404)
             return
@@ -69,7 +71,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for _ in range(50):
             self.wfile.write(bytes(1024))
             time.sleep(0.1)
-        self.server.answered.set()
+        self.server.finished.add(self.path)
 
     def route_no_length(self):
         # HTTP/1.0 without Content-Length: the body ends when the connection closes.
@@ -116,7 +118,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def route_slow(self):
         # Answers only once the test has seen the client give up (or at teardown).
         self.server.release.wait(60)
-        self.server.answered.set()
+        self.server.finished.add(self.path)
         self.send(FEED)
 
     def route_trickle(self):
@@ -126,7 +128,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"x")
             self.wfile.flush()
             time.sleep(0.05)  # the trickle itself: two seconds for 40 bytes
-        self.server.answered.set()
+        self.server.finished.add(self.path)
 
     def route_error_500(self):
         self.send(b"oops", status=500)
@@ -158,7 +160,7 @@ def server():
     httpd.seen = []
     httpd.bomb = gzip_bomb()
     httpd.release = threading.Event()
-    httpd.answered = threading.Event()  # a slow route has sent all it had
+    httpd.finished = set()  # the requests (path and query) that a slow route answered in full
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -210,10 +212,11 @@ def test_user_agent_is_configurable(url, server):
     assert server.seen[-1]["User-Agent"] == "Entente-test/2"
 
 
-def test_announced_length_over_the_cap_is_refused_before_reading(url, slow):
+def test_announced_length_over_the_cap_is_refused_before_reading(slow):
+    address = slow("/big-announced")
     with pytest.raises(TooLarge, match="announces 10,737,418,240 bytes"):
-        fetch(url("/big-announced"), max_bytes=MB)
-    assert not slow.answered.is_set()  # refused on the header, the body still coming
+        fetch(address, max_bytes=MB)
+    assert not slow.finished(address)  # refused on the header, the body still coming
 
 
 @pytest.mark.parametrize("path", ["/no-length", "/chunked"])
@@ -275,28 +278,41 @@ def test_unrequested_encoding_is_refused(url):
 
 @pytest.fixture
 def slow(server):
-    """The slow routes' events, reset; a held answer is let go after the test."""
+    """slow(path): an address of that slow route for this request alone, and finished(url)
+    whether the server sent all of its answer (a handler of an earlier test may still be
+    trickling into a closed connection). A held answer is let go after the test."""
+    host, port = server.server_address
     server.release.clear()
-    server.answered.clear()
-    yield server
+
+    class Slow:
+        def __call__(self, path):
+            return f"http://{host}:{port}{path}?request={uuid.uuid4().hex}"
+
+        def finished(self, url):
+            return url.removeprefix(f"http://{host}:{port}") in server.finished
+
+    yield Slow()
     server.release.set()
 
 
-def test_server_too_slow_to_answer_is_retryable(url, slow):
+def test_server_too_slow_to_answer_is_retryable(slow):
+    address = slow("/slow")
     with pytest.raises(FetchError, match="did not answer within 0.3 s"):
-        fetch(url("/slow"), timeout=0.3)
-    assert not slow.answered.is_set()  # the client's timeout ended it, not the server
+        fetch(address, timeout=0.3)
+    assert not slow.finished(address)  # the client's timeout ended it, not the server
 
 
-def test_trickling_server_hits_the_total_time_limit(url, slow):
+def test_trickling_server_hits_the_total_time_limit(slow):
+    address = slow("/trickle")
     with pytest.raises(FetchError, match="still sending"):
-        fetch(url("/trickle"), timeout=5.0, total_timeout=0.5)
-    assert not slow.answered.is_set()  # given up mid-body, at the total limit
+        fetch(address, timeout=5.0, total_timeout=0.5)
+    assert not slow.finished(address)  # given up mid-body, at the total limit
 
 
-def test_trickling_server_within_the_total_limit_is_read(url, slow):
-    assert fetch(url("/trickle"), timeout=5.0).body == b"x" * 40
-    assert slow.answered.is_set()
+def test_trickling_server_within_the_total_limit_is_read(slow):
+    address = slow("/trickle")
+    assert fetch(address, timeout=5.0).body == b"x" * 40
+    assert slow.finished(address)
 
 
 @pytest.mark.parametrize("path", ["/error-500", "/too-many"])
