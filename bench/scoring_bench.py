@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from bench import pages_bench
 from bench.measure import measured
-from tracker import services
+from tracker.clock import today_utc
+from tracker.db import bulk_insert
 from tracker.models import Category, Indicator, Observation, Relationship, Scenario, Source, Stage
-from tracker.snapshots import bulk_insert, snapshots_refresh, today_utc
+from tracker.observations import services
+from tracker.series.refresh import snapshots_refresh
 
 INDICATORS = 200
 YEARS = 10

@@ -17,8 +17,12 @@ from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
 
-from tracker import scoring, selectors
+from tracker.clock import today_utc
 from tracker.models import Indicator, IndicatorSignal, Observation, Relationship
+from tracker.scoring import method
+from tracker.scoring.inputs import parse_min_grade
+from tracker.selectors.series import index_series
+from tracker.selectors.staleness import stale_indicators
 
 Format = Literal["json", "csv"]
 MAX_OBSERVATIONS = 10_000
@@ -167,15 +171,13 @@ def index(
     relationship = get_object_or_404(Relationship, slug=slug)
     if date_from and date_to and date_from > date_to:
         raise bad("from", "the range starts after it ends")
-    if as_of and as_of > selectors.today_utc():
+    if as_of and as_of > today_utc():
         raise bad("as_of", f"{as_of} is in the future")
     try:
-        grade = selectors.parse_min_grade(min_grade)
+        grade = parse_min_grade(min_grade)
     except ValueError as error:
         raise bad("min_grade", str(error)) from None
-    points = selectors.index_series(
-        relationship, start=date_from, end=date_to, as_of=as_of, min_grade=grade
-    )
+    points = index_series(relationship, start=date_from, end=date_to, as_of=as_of, min_grade=grade)
     series = [_point(p) for p in points]
     if format == "csv":
         return as_csv(series, f"{slug}-index")
@@ -184,7 +186,7 @@ def index(
     return JsonResponse(
         {
             "relationship": relationship.slug,
-            "method_version": scoring.METHOD_VERSION,
+            "method_version": method.METHOD_VERSION,
             "latest": series[-1] if series else None,
             "series": series,
         }
@@ -200,7 +202,7 @@ def indicators(request, relationship: str = "", format: Format = "json"):
         if not watched.exists():
             raise bad("relationship", f"there is no relationship {relationship!r}")
         found = found.filter(relationship__slug=relationship)
-    stale = {s.indicator.pk for r in watched for s in selectors.stale_indicators(r)}
+    stale = {s.indicator.pk for r in watched for s in stale_indicators(r)}
     last = IndicatorSignal.objects.filter(indicator__in=found).aggregate(last=Max("date"))["last"]
     signals = dict(
         IndicatorSignal.objects.filter(indicator__in=found, date=last).values_list(

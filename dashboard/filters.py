@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from tracker.models import Category
-from tracker.selectors import parse_min_grade
+from tracker.scoring.inputs import parse_min_grade
 
 PERIODS = {"1y": 365, "3y": 3 * 365, "5y": 5 * 365, "all": None}
 DEFAULT_PERIOD = "all"

@@ -1,7 +1,7 @@
 """The indicator page's inline form: the admin's observation form, for one indicator."""
 
-from tracker.forms import ObservationForm
 from tracker.models import Indicator
+from tracker.observations.forms import ObservationForm
 
 
 class InlineObservationForm(ObservationForm):

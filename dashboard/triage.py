@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tracker import services
-from tracker.forms import ObservationForm
 from tracker.models import Indicator, Observation, Signal, Source
+from tracker.observations.forms import ObservationForm
+from tracker.sources.triage import signal_accept, signal_dismiss
 
 analysts = [login_required, permission_required("tracker.change_signal", raise_exception=True)]
 
@@ -93,7 +93,7 @@ def accept(request, pk):
     if form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ObservationForm.Meta.fields}
         try:
-            services.signal_accept(signal, by=request.user, **fields)
+            signal_accept(signal, by=request.user, **fields)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -111,7 +111,7 @@ def accept(request, pk):
 def dismiss(request, pk):
     signal = get_object_or_404(Signal, pk=pk)
     with contextlib.suppress(ValidationError):  # already decided: show the row as it is
-        services.signal_dismiss(signal, by=request.user)
+        signal_dismiss(signal, by=request.user)
     return _decided(request, signal)
 
 

@@ -24,8 +24,8 @@ from dashboard import charts
 from dashboard.access import readable
 from dashboard.filters import FilterError, Filters
 from dashboard.forms import InlineObservationForm
-from tracker import selectors, services
 from tracker.alerts import latest_alerts
+from tracker.clock import today_utc
 from tracker.models import (
     Category,
     Indicator,
@@ -34,7 +34,23 @@ from tracker.models import (
     Relationship,
     Source,
 )
-from tracker.snapshots import today_utc
+from tracker.observations import services
+from tracker.selectors.evidence import chart_reports, key_events, latest_evidence
+from tracker.selectors.indicators import (
+    indicator_history,
+    indicator_observations,
+    indicator_signals,
+)
+from tracker.selectors.movement import contributions_between
+from tracker.selectors.series import (
+    assessment_on,
+    index_series,
+    series_bounds,
+    series_version,
+    snapshot_version,
+    verdict_latest,
+)
+from tracker.selectors.staleness import stale_indicators
 
 CACHE_SECONDS = 3600
 
@@ -96,7 +112,7 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
         "grades": ["", "A1", "B2", "C3", "D4"],
     }
     series = {"as_of": filters.as_of, "min_grade": filters.grade}
-    bounds = selectors.series_bounds(relationship, **series)
+    bounds = series_bounds(relationship, **series)
     if bounds is None:
         return context
     start, end = filters.window(*bounds)
@@ -104,16 +120,14 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
         return context | {"empty_window": (start, end)}
     moved_from, moved_to = filters.moved(end)
     context |= {
-        "verdict": selectors.point_on(relationship, end, **series),
+        "verdict": assessment_on(relationship, end, **series),
         "band_names": {s.slug: s.name for s in scenarios},
         "window": (start, end),
         "figures": _overview_figures(relationship, filters, (start, end), scenarios, context),
-        "evidence": selectors.latest_evidence(
-            relationship, category=filters.category, until=end, limit=10
-        ),
+        "evidence": latest_evidence(relationship, category=filters.category, until=end, limit=10),
         "stale": [
             s
-            for s in selectors.stale_indicators(relationship)
+            for s in stale_indicators(relationship)
             if filters.category is None or s.indicator.category_id == filters.category.pk
         ],
         "movement": _movement(relationship, filters, moved_from, moved_to),
@@ -127,14 +141,11 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
 
 def _overview_figures(relationship, filters, window, scenarios, context):
     """The three figures as JSON, cached until the series or the evidence changes."""
-    key = (
-        f"entente:figures:{relationship.pk}:{selectors.series_version(relationship)}:"
-        f"{filters.query()}"
-    )
+    key = f"entente:figures:{relationship.pk}:{series_version(relationship)}:{filters.query()}"
     figures = cache.get(key)
     if figures is None:
         start, end = window
-        shown = selectors.index_series(
+        shown = index_series(
             relationship, start=start, end=end, as_of=filters.as_of, min_grade=filters.grade
         )
         events = [
@@ -145,7 +156,7 @@ def _overview_figures(relationship, filters, window, scenarios, context):
                 f"{e.observation.summary[:140]}<br>{e.observation.source.name} · "
                 f"{e.observation.grade}",
             }
-            for e in selectors.key_events(relationship, start, end, category=filters.category)
+            for e in key_events(relationship, start, end, category=filters.category)
         ]
         figures = {
             "index": charts.figure_json(
@@ -168,7 +179,7 @@ def _value_on(points, day, category):
 
 
 def _movement(relationship, filters, moved_from, moved_to):
-    movement = selectors.contributions_between(relationship, moved_from, moved_to)
+    movement = contributions_between(relationship, moved_from, moved_to)
     if movement is not None and filters.category is not None:
         movement.moves = [
             m for m in movement.moves if m.indicator.category_id == filters.category.pk
@@ -198,12 +209,12 @@ def indicator_context(request, indicator, filters, *, form=None, editing=None) -
     if last:
         first = indicator.signals.order_by("date").values_list("date", flat=True).first()
         start, end = filters.window(first, last)
-        signals = selectors.indicator_signals(indicator, start=start, end=end)
-    observations = selectors.indicator_observations(indicator)
+        signals = indicator_signals(indicator, start=start, end=end)
+    observations = indicator_observations(indicator)
     page = Paginator(observations, 25).get_page(request.GET.get("page"))
     reports = []
     if signals:
-        reports = selectors.chart_reports(
+        reports = chart_reports(
             indicator, signals[0].date, signals[-1].date, charts.MAX_POINTS // 2
         )
     return {
@@ -211,13 +222,13 @@ def indicator_context(request, indicator, filters, *, form=None, editing=None) -
         "indicator": indicator,
         "filters": filters,
         "periods": ["1y", "3y", "5y", "all"],
-        "verdict": selectors.verdict_latest(relationship),
+        "verdict": verdict_latest(relationship),
         "figure": charts.figure_json(charts.indicator_figure(indicator, signals, reports))
         if signals
         else None,
         "latest_signal": signals[-1] if signals else None,
         "page": page,
-        "history": selectors.indicator_history(indicator),
+        "history": indicator_history(indicator),
         "form": form,
         "editing": editing,
         "can_record": request.user.has_perm("tracker.add_observation"),
@@ -241,7 +252,7 @@ def observation_add(request, slug):
         request.POST, indicator=indicator, instance=Observation(indicator=indicator)
     )
     if form.is_valid():
-        before = selectors.snapshot_version(indicator.relationship)
+        before = snapshot_version(indicator.relationship)
         try:
             services.observation_record(indicator=indicator, analyst=request.user, **_fields(form))
         except ValidationError as error:
@@ -266,7 +277,7 @@ def observation_edit(request, slug, pk):
     form = InlineObservationForm(request.POST, indicator=indicator, instance=observation)
     if form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        before = selectors.snapshot_version(indicator.relationship)
+        before = snapshot_version(indicator.relationship)
         try:
             services.observation_correct(Observation.objects.get(pk=pk), by=request.user, **changed)
         except ValidationError as error:
@@ -286,7 +297,7 @@ def _after_write(request, indicator, message, before: int):
             request, indicator, Filters(), form=_blank_form(request, indicator)
         )
         context["message"] = message
-        if selectors.snapshot_version(indicator.relationship) == before:
+        if snapshot_version(indicator.relationship) == before:
             # The worker recomputes after the commit: poll until the new series is stored.
             context["pending"] = before
         return render(request, "dashboard/indicator.html#content", context)
@@ -306,7 +317,7 @@ def indicator_refreshed(request, slug):
     if not (after.isdigit() and since.isdigit()):
         return HttpResponse("after, since: whole numbers are required", status=400)
     waited = time.time() - int(since)
-    if selectors.snapshot_version(indicator.relationship) == int(after) and waited < PATIENCE:
+    if snapshot_version(indicator.relationship) == int(after) and waited < PATIENCE:
         return HttpResponse(status=204)
     context = indicator_context(request, indicator, Filters(), form=_blank_form(request, indicator))
     if waited >= PATIENCE:
@@ -336,7 +347,7 @@ def methodology(request):
                 indicator__relationship=relationship, date=latest
             ).values_list("indicator_id", "signal")
         )
-        stale = {s.indicator.pk for s in selectors.stale_indicators(relationship)}
+        stale = {s.indicator.pk for s in stale_indicators(relationship)}
         for indicator in relationship.indicators.select_related("category").order_by(
             "category__order", "name"
         ):

@@ -15,8 +15,6 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker import services
-from tracker.forms import ObservationForm
 from tracker.models import (
     Alert,
     Category,
@@ -29,8 +27,10 @@ from tracker.models import (
     Stage,
     Tripwire,
 )
-from tracker.resources import ObservationResource
-from tracker.snapshots import snapshots_schedule
+from tracker.observations import services
+from tracker.observations.forms import ObservationForm
+from tracker.observations.resources import ObservationResource
+from tracker.series.schedule import catalogue_changed
 
 admin.site.site_header = "Entente — analyst workbench"
 admin.site.site_title = "Entente"
@@ -325,8 +325,7 @@ class IndicatorAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Parameters or the ladder may have changed: rescore every day.
-        snapshots_schedule(indicator_ids=[form.instance.pk], since=None)
+        catalogue_changed(indicator_ids=[form.instance.pk])  # parameters, or the ladder
 
 
 @admin.register(Source)
@@ -391,9 +390,8 @@ class RelationshipAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # The scenario bands may have changed: rescore every day.
-        indicators = form.instance.indicators.values_list("pk", flat=True)
-        snapshots_schedule(indicator_ids=indicators, since=None)
+        # The scenario bands may have changed.
+        catalogue_changed(indicator_ids=form.instance.indicators.values_list("pk", flat=True))
 
 
 @admin.register(Category)

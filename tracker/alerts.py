@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from tracker import scoring, selectors
 from tracker.models import (
     Alert,
     IndicatorSignal,
@@ -24,6 +23,9 @@ from tracker.models import (
     Relationship,
     Tripwire,
 )
+from tracker.scoring import method
+from tracker.selectors.series import verdict_latest
+from tracker.selectors.staleness import stale_indicators
 
 DIAGNOSTIC_ALERT = 3.0  # nats: a report that alone shifts the odds twentyfold
 WEBHOOK_TIMEOUT = 10
@@ -31,7 +33,7 @@ WEBHOOK_TIMEOUT = 10
 
 def verdict_state(relationship: Relationship) -> dict | None:
     """What alerts compare: the latest band, momentum label and tripwire signals (JSON)."""
-    verdict = selectors.verdict_latest(relationship)
+    verdict = verdict_latest(relationship)
     if verdict is None:
         return None
     wires = Tripwire.objects.filter(indicator__relationship=relationship, enabled=True)
@@ -88,8 +90,8 @@ def alerts_evaluate(relationship: Relationship, before: dict | None) -> list[Ale
                 Alert.Kind.MOMENTUM,
                 f"momentum:{relationship.slug}:{day}:{after['momentum']}",
                 f"{relationship.title}: momentum {after['momentum']}",
-                f"Over the last {scoring.MOMENTUM_DAYS} days the index moved more than "
-                f"{scoring.MOMENTUM_THRESHOLD:g} points {after['momentum']}.",
+                f"Over the last {method.MOMENTUM_DAYS} days the index moved more than "
+                f"{method.MOMENTUM_THRESHOLD:g} points {after['momentum']}.",
             )
         )
     raised += _tripwires(relationship, before, after, day)
@@ -149,7 +151,7 @@ def _diagnostic(relationship, before):
 def alerts_stale(relationship: Relationship, *, today: dt.date | None = None) -> list[Alert]:
     """One alert per indicator per stale spell (keyed on its last observation)."""
     raised = []
-    for stale in selectors.stale_indicators(relationship, today=today):
+    for stale in stale_indicators(relationship, today=today):
         if stale.last_observed is None:
             continue  # never observed: shown on the dashboard, not news every day
         raised.append(

@@ -9,7 +9,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from tracker import scoring
+from tracker.scoring import method
 
 CALIBRATION_DATES = (
     dt.date(2022, 12, 31),
@@ -22,7 +22,7 @@ CALIBRATION_DATES = (
 
 def observed_only_index(computed) -> dict[dt.date, float]:
     """The index averaged over the indicators with evidence only, from `compute_series`."""
-    specs = {spec.key: spec for spec in computed.catalogue_specs}
+    specs = {spec.key: spec for spec in computed.specs}
     result = {}
     for n, day in enumerate(computed.dates):
         pairs = [
@@ -71,7 +71,7 @@ def catalogue_tables(path: Path) -> str:
     lines += ["", "### Grade weights", "", "| reliability | weight | credibility | weight |"]
     lines.append("|---|---|---|---|")
     for (r, rw), (c, cw) in zip(
-        scoring.RELIABILITY_WEIGHT.items(), scoring.CREDIBILITY_WEIGHT.items(), strict=True
+        method.RELIABILITY_WEIGHT.items(), method.CREDIBILITY_WEIGHT.items(), strict=True
     ):
         lines.append(f"| {r} | {rw:g} | {c} | {cw:g} |")
     total = sum(i["weight"] for i in data["indicators"])

@@ -608,7 +608,7 @@ class Observation(models.Model):
 
 
 class Snapshot(models.Model):
-    """The computed assessment of a relationship on one day (rebuilt by tracker.snapshots)."""
+    """The computed assessment of a relationship on one day (rebuilt by tracker.series.refresh)."""
 
     # The (relationship, date) unique index serves every lookup; no separate FK index.
     relationship = models.ForeignKey(

@@ -15,10 +15,10 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from tracker.alerts import alert_send, alerts_evaluate, alerts_stale, verdict_state
-from tracker.ingest.base import FetchError
-from tracker.ingestion import source_failed, source_refresh
 from tracker.models import Relationship, Source
-from tracker.snapshots import snapshots_refresh
+from tracker.series.refresh import snapshots_refresh
+from tracker.sources.base import FetchError
+from tracker.sources.refresh import source_failed, source_refresh
 
 logger = logging.getLogger(__name__)
 

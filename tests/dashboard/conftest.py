@@ -10,7 +10,7 @@ from tests.factories import (
     RelationshipFactory,
     ScenarioFactory,
 )
-from tracker.snapshots import snapshots_refresh
+from tracker.series.refresh import snapshots_refresh
 
 BANDS = [
     ("unravelling", "Unravelling", 0, 25),

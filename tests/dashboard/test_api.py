@@ -11,7 +11,7 @@ from django.test import Client
 from tests.clock import TODAY
 from tests.factories import IndicatorFactory, ObservationFactory
 from tracker.models import Observation, Snapshot
-from tracker.snapshots import snapshots_refresh
+from tracker.series.refresh import snapshots_refresh
 
 pytestmark = pytest.mark.django_db
 

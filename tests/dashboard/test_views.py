@@ -13,7 +13,7 @@ from django.urls import reverse
 from tests.clock import NOW, TODAY
 from tests.dashboard.conftest import build
 from tracker.models import Observation, Snapshot
-from tracker.scoring import METHOD_VERSION, momentum_label
+from tracker.scoring.method import METHOD_VERSION, momentum_label
 
 pytestmark = pytest.mark.django_db
 

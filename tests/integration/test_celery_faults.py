@@ -30,8 +30,8 @@ from tests.integration.support import (
     wait_until,
     worker_env,
 )
-from tracker.ingest import ADAPTERS
 from tracker.models import Signal, Snapshot, Source
+from tracker.sources.adapters import ADAPTERS
 from tracker.tasks import recompute_snapshots, refresh_source, refresh_sources
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -16,7 +16,7 @@ from tests.factories import (
 )
 from tracker import alerts, tasks
 from tracker.models import Alert, Tripwire
-from tracker.snapshots import snapshots_refresh
+from tracker.series.refresh import snapshots_refresh
 
 pytestmark = pytest.mark.django_db
 END = dt.date(2024, 6, 30)

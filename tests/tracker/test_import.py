@@ -105,7 +105,7 @@ def test_a_file_with_wrong_columns_is_refused(analyst_client, catalogue):
 
 
 def test_a_retracted_observation_is_not_corrected_by_import(analyst_client, analyst, catalogue):
-    from tracker import services
+    from tracker.observations import services
 
     observation = ObservationFactory(reference="a-1")
     services.observation_retract(observation, by=analyst, reason="Withdrawn")

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.factories import IndicatorFactory, RelationshipFactory, SourceFactory
-from tracker.ingest.base import FetchError
-from tracker.ingestion import gdelt_export_url, source_refresh
 from tracker.models import Observation, Signal, Source
+from tracker.sources.base import FetchError
+from tracker.sources.refresh import gdelt_export_url, source_refresh
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ingest"
 HOSTILE = [
@@ -146,8 +146,8 @@ class TestIngestCommand:
 def test_a_later_export_with_a_new_daily_tone_corrects_it_with_history(catalogue):
     import datetime as dt
 
-    from tracker.ingest.base import ObservationProposal, SignalData
-    from tracker.ingestion import _store
+    from tracker.sources.base import ObservationProposal, SignalData
+    from tracker.sources.refresh import _store
 
     source = feed("gdelt")
 

@@ -7,7 +7,7 @@ from celery.signals import task_prerun
 from django.db import transaction
 
 from tests.factories import IndicatorFactory, RelationshipFactory
-from tracker.snapshots import snapshots_schedule
+from tracker.series.schedule import snapshots_schedule
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from tracker import scoring
-from tracker.scoring import IndicatorSpec, Point, ScenarioSpec
+from tracker.scoring import method as scoring
+from tracker.scoring.method import IndicatorSpec, Point, ScenarioSpec
 
 BANDS = [
     ScenarioSpec("unravelling", 0, 25),

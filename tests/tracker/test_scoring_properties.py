@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tracker import scoring
-from tracker.scoring import IndicatorSpec, Point, ScenarioSpec
+from tracker.scoring import method as scoring
+from tracker.scoring.method import IndicatorSpec, Point, ScenarioSpec
 
 BANDS = [
     ScenarioSpec("unravelling", 0, 25),

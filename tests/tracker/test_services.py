@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.factories import IndicatorFactory, ObservationFactory, SourceFactory
-from tracker import services
 from tracker.models import Observation
+from tracker.observations import services
 
 pytestmark = pytest.mark.django_db
 

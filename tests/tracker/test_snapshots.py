@@ -20,9 +20,14 @@ from tests.factories import (
     ScenarioFactory,
     SourceFactory,
 )
-from tracker import selectors, services
 from tracker.models import IndicatorSignal, Observation, ObservationScore, Snapshot
-from tracker.snapshots import snapshots_refresh
+from tracker.observations import services
+from tracker.scoring.inputs import parse_min_grade, states_as_known_on
+from tracker.selectors.evidence import diagnostic_evidence
+from tracker.selectors.movement import contributions_between
+from tracker.selectors.series import index_series, verdict_latest
+from tracker.selectors.staleness import stale_indicators
+from tracker.series.refresh import snapshots_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -220,11 +225,11 @@ class TestAsKnownOn:
             services.observation_retract(kept, by=analyst, reason="Withdrawn")
 
         moment = dt.datetime(2024, 1, 20, tzinfo=dt.UTC)
-        then = selectors.states_as_known_on(relationship, moment)
+        then = states_as_known_on(relationship, moment)
         assert [(s.key, s.magnitude) for s in then] == [(kept.pk, 2)]
-        in_february = selectors.states_as_known_on(relationship, moment.replace(month=2, day=15))
+        in_february = states_as_known_on(relationship, moment.replace(month=2, day=15))
         assert {(s.key, s.magnitude) for s in in_february} == {(kept.pk, 5), (later.pk, 3)}
-        now = selectors.states_as_known_on(relationship, moment.replace(month=4))
+        now = states_as_known_on(relationship, moment.replace(month=4))
         assert [s.key for s in now] == [later.pk]  # the retraction counts from March
 
     @settings(
@@ -251,11 +256,11 @@ class TestAsKnownOn:
                     recorded_at=observation.recorded_at + dt.timedelta(days=delay)
                 )
             as_of = START + dt.timedelta(days=cutoff)
-            replay = selectors.index_series(relationship, as_of=as_of)
+            replay = index_series(relationship, as_of=as_of)
             moment = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
             Observation.objects.filter(recorded_at__gt=moment).delete()
             snapshots_refresh(relationship, end=as_of)
-            assert replay == selectors.index_series(relationship)
+            assert replay == index_series(relationship)
             transaction.set_rollback(True)
 
     def test_as_known_now_equals_the_stored_series(self):
@@ -263,8 +268,8 @@ class TestAsKnownOn:
         for n, day in [(0, 3), (1, 20), (2, 33), (3, 70)]:
             observe(indicators[n], day, 2)
         snapshots_refresh(relationship, end=END)
-        stored = selectors.index_series(relationship)
-        computed = selectors.index_series(relationship, as_of=END)
+        stored = index_series(relationship)
+        computed = index_series(relationship, as_of=END)
         assert computed == stored  # every field of every day, momentum and odds included
 
 
@@ -273,12 +278,12 @@ def test_minimum_grade_filters_evidence():
     observe(indicators[0], 3, reliability="A", credibility=1)
     observe(indicators[1], 3, reliability="D", credibility=4)
     snapshots_refresh(relationship, end=END)
-    everything = selectors.index_series(relationship)[-1]
-    strict = selectors.index_series(relationship, min_grade=selectors.parse_min_grade("B2"))[-1]
+    everything = index_series(relationship)[-1]
+    strict = index_series(relationship, min_grade=parse_min_grade("B2"))[-1]
     assert (everything.covered, strict.covered) == (2, 1)
-    assert selectors.parse_min_grade("c") == ("C", 6)
+    assert parse_min_grade("c") == ("C", 6)
     with pytest.raises(ValueError, match="minimum grade"):
-        selectors.parse_min_grade("Z9")
+        parse_min_grade("Z9")
 
 
 def test_contributions_add_up_and_name_the_observations():
@@ -287,7 +292,7 @@ def test_contributions_add_up_and_name_the_observations():
     drones = observe(indicators[0], 100, 4)
     friction = observe(indicators[1], 110, 3)
     snapshots_refresh(relationship, end=END)
-    movement = selectors.contributions_between(relationship, dt.date(2024, 3, 1), END)
+    movement = contributions_between(relationship, dt.date(2024, 3, 1), END)
     assert sum(m.contribution for m in movement.moves) == pytest.approx(movement.change)
     by_indicator = {m.indicator.pk: m for m in movement.moves}
     event_move = by_indicator[indicators[0].pk]
@@ -303,7 +308,7 @@ def test_verdict_evidence_and_stale_indicators():
     observe(indicators[0], 0, 5)
     observe(indicators[3], 170, 2)
     snapshots_refresh(relationship, end=END)
-    verdict = selectors.verdict_latest(relationship)
+    verdict = verdict_latest(relationship)
     assert verdict.date == END
     # By hand, method 1.0 (docs/methodology.md): the B2 event (g = 0.81) 181 days on with a
     # 30-day half-life; the unobserved divergence indicator (weight 2) reads as alliance,
@@ -314,12 +319,10 @@ def test_verdict_evidence_and_stale_indicators():
     assert verdict.band == "s"  # 50 <= 60.3 < 75
     assert verdict.band_name == relationship.scenarios.get(slug="s").name
     assert verdict.indicators == 4
-    evidence = selectors.diagnostic_evidence(relationship, limit=5)
+    evidence = diagnostic_evidence(relationship, limit=5)
     assert {e.observation.indicator_id for e in evidence} == {indicators[0].pk, indicators[3].pk}
     assert evidence == sorted(evidence, key=lambda e: -e.weight)
-    stale = {
-        s.indicator.pk: s.days_since for s in selectors.stale_indicators(relationship, today=END)
-    }
+    stale = {s.indicator.pk: s.days_since for s in stale_indicators(relationship, today=END)}
     assert stale == {indicators[0].pk: 181, indicators[1].pk: None, indicators[2].pk: None}
 
 

@@ -21,8 +21,8 @@ from tests.factories import (
 )
 from tests.integration.support import FeedServer, free_port
 from tracker import tasks
-from tracker.ingest import FetchError
 from tracker.models import Alert, Snapshot, Source
+from tracker.sources.base import FetchError
 
 OURS = sorted(name for name in app.tasks if name.startswith("tracker."))
 

@@ -2,8 +2,19 @@
 
 import pytest
 
-from tracker.ingest import ADAPTERS, Adapter, FetchError, IngestError, ParseError, TooLarge
-from tracker.ingest.base import MAX_EXTERNAL_ID, MAX_URL, clip, safe_url, stable_id
+from tracker.sources.adapters import ADAPTERS
+from tracker.sources.base import (
+    MAX_EXTERNAL_ID,
+    MAX_URL,
+    Adapter,
+    FetchError,
+    IngestError,
+    ParseError,
+    TooLarge,
+    clip,
+    safe_url,
+    stable_id,
+)
 
 
 def test_registry_names_match_the_source_adapter_choices():

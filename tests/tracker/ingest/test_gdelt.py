@@ -8,8 +8,9 @@ import zipfile
 import pytest
 
 from tests.tracker.ingest import DATA, samples
-from tracker.ingest import ADAPTERS, ParseError, TooLarge
-from tracker.ingest.gdelt import COLUMN, COLUMNS, TONE_INDICATOR, GdeltAdapter, _Capped
+from tracker.sources.adapters import ADAPTERS
+from tracker.sources.base import ParseError, TooLarge
+from tracker.sources.gdelt import COLUMN, COLUMNS, TONE_INDICATOR, GdeltAdapter, _Capped
 
 UTC = datetime.UTC
 ROWS = samples.GDELT_ROWS

@@ -12,8 +12,8 @@ import zlib
 
 import pytest
 
-from tracker.ingest import FetchError, HTTPStatusError, IngestError, ParseError, TooLarge
-from tracker.ingest.http import fetch
+from tracker.sources.base import FetchError, HTTPStatusError, IngestError, ParseError, TooLarge
+from tracker.sources.fetch import fetch
 
 FEED = b"<rss version='2.0'><channel><title>Feed</title></channel></rss>"
 ETAG = '"v1"'

@@ -5,8 +5,9 @@ import datetime
 import pytest
 
 from tests.tracker.ingest import DATA, samples
-from tracker.ingest import ADAPTERS, ParseError, SignalData
-from tracker.ingest.ofac import (
+from tracker.sources.adapters import ADAPTERS
+from tracker.sources.base import ParseError, SignalData
+from tracker.sources.ofac import (
     OfacSdnAdapter,
     designations_proposal,
     parse_sdn,

@@ -7,9 +7,9 @@ import tracemalloc
 import pytest
 
 from tests.tracker.ingest import DATA, samples
-from tracker.ingest import ADAPTERS, Adapter, ParseError
-from tracker.ingest.base import MAX_EXCERPT
-from tracker.ingest.rss import RssAdapter, declared_encoding, parse_feed
+from tracker.sources.adapters import ADAPTERS
+from tracker.sources.base import MAX_EXCERPT, Adapter, ParseError
+from tracker.sources.rss import RssAdapter, declared_encoding, parse_feed
 
 UTC = datetime.UTC
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.ingest import rules
+from tracker.sources import matching as rules
 
 ROOT = Path(__file__).resolve().parents[3]
 CATALOGUE = tomllib.loads((ROOT / "fixtures" / "catalogue.toml").read_text(encoding="utf-8"))

@@ -5,10 +5,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from tracker.ingest.base import IngestError
-from tracker.ingestion import source_refresh
 from tracker.management.database import require_migrated
 from tracker.models import Source
+from tracker.sources.base import IngestError
+from tracker.sources.refresh import source_refresh
 
 
 class Command(BaseCommand):

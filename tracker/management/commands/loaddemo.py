@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.catalogue import catalogue_load, feeds_load, sources_load
 from tracker.management.database import require_migrated
-from tracker.resources import DemoObservationResource, observations_import
+from tracker.observations.fixtures import catalogue_load, feeds_load, sources_load
+from tracker.observations.resources import DemoObservationResource, observations_import
 
 DEMO_USERS = (
     # username, group, is_staff, is_superuser

@@ -7,10 +7,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from tracker import methodology, selectors
+from tracker import methodology
+from tracker.clock import today_utc
 from tracker.management.database import require_migrated
 from tracker.models import Observation, Relationship
-from tracker.snapshots import catalogue_for, compute_series, current_states, today_utc
+from tracker.scoring.compute import compute_series
+from tracker.scoring.inputs import current_states, scoring_inputs
+from tracker.selectors.series import assessments_from
 
 
 def demo_calibration() -> str:
@@ -22,10 +25,10 @@ def demo_calibration() -> str:
     states = [s for s in current_states(relationship) if s.key in demo]
     points = {
         p.date: p
-        for p in selectors.points_from(relationship, states, end)
+        for p in assessments_from(relationship, states, end)
         if p.date in methodology.CALIBRATION_DATES
     }
-    computed = compute_series(catalogue_for(relationship), states, end)
+    computed = compute_series(scoring_inputs(relationship), states, end)
     names = dict(relationship.scenarios.values_list("slug", "name"))
     return methodology.calibration_table(points, methodology.observed_only_index(computed), names)
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tracker.management.database import require_migrated
 from tracker.models import Relationship
-from tracker.snapshots import snapshots_refresh
+from tracker.series.refresh import snapshots_refresh
 
 
 def iso_date(text: str) -> dt.date:

@@ -21,8 +21,8 @@ import feedparser
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from tracker.ingest import rules
-from tracker.ingest.base import (
+from tracker.sources import matching
+from tracker.sources.base import (
     MAX_EXCERPT,
     MAX_TITLE,
     ParseError,
@@ -171,7 +171,7 @@ def _signal(entry, *, base: str) -> SignalData:
         url=safe_url(urllib.parse.urljoin(base, link) if base else link),
         excerpt=clip(summary, MAX_EXCERPT),
         published_at=_utc(published),
-        suggested=rules.suggest(f"{title}\n{summary}"),
+        suggested=matching.suggest(f"{title}\n{summary}"),
     )
 
 

@@ -19,8 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tracker.ingest import rules
-from tracker.ingest.base import (
+from tracker.sources import matching
+from tracker.sources.base import (
     MAX_EXCERPT,
     MAX_TITLE,
     ObservationProposal,
@@ -115,8 +115,8 @@ def dyad_events(body: bytes, *, max_member_bytes: int = MAX_MEMBER_BYTES) -> Ite
 
 def event_signal(event: Event) -> SignalData:
     """One event as a signal, with a proposal when its code maps to an event indicator."""
-    what = rules.cameo_name(event.code)
-    indicator = rules.cameo_indicator(event.code)
+    what = matching.cameo_name(event.code)
+    indicator = matching.cameo_indicator(event.code)
     magnitude = round(min(5.0, 1.0 + math.log2(max(1, event.sources))), 2)
     summary = (
         f"GDELT: {ACTOR_NAMES[event.actor1]} → {ACTOR_NAMES[event.actor2]}: {what} "
@@ -124,7 +124,7 @@ def event_signal(event: Event) -> SignalData:
         f"{_count(event.mentions, 'mention')})"
     )
     proposal = None
-    if indicator and indicator not in rules.STAGE_INDICATORS:
+    if indicator and indicator not in matching.STAGE_INDICATORS:
         proposal = ObservationProposal(
             indicator=indicator,
             occurred_on=event.day,

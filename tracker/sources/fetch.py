@@ -16,7 +16,7 @@ import urllib.request
 import zlib
 from dataclasses import dataclass
 
-from tracker.ingest.base import FetchError, HTTPStatusError, IngestError, ParseError, TooLarge
+from tracker.sources.base import FetchError, HTTPStatusError, IngestError, ParseError, TooLarge
 
 CHUNK = 64 * 1024
 SCHEMES = frozenset({"http", "https"})

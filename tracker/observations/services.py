@@ -1,4 +1,4 @@
-"""Writes: every change to observations goes through these functions.
+"""Writes to observations: every change goes through these functions.
 
 Each validates with `full_clean()` before saving, records who made the change (in the
 history), and never deletes: a wrong observation is corrected or retracted.
@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.models import Observation, Signal
-from tracker.snapshots import snapshots_schedule
+from tracker.models import Observation
+from tracker.series.schedule import snapshots_schedule
 
 # What a correction may change: what the analyst entered; provenance fields (recorded_at,
 # analyst, reference) and status stay as they were.
@@ -53,7 +53,7 @@ def observation_record(
         reference=reference,
     )
     observation.full_clean()
-    _save(observation, by=analyst, reason="Recorded")
+    observation_save(observation, by=analyst, reason="Recorded")
     snapshots_schedule(indicator_ids=[indicator.pk], since=occurred_on)
     return observation
 
@@ -69,7 +69,7 @@ def observation_correct(observation: Observation, *, by, reason="", **changes) -
     for field, new_value in changes.items():
         setattr(observation, field, new_value)
     observation.full_clean()
-    _save(observation, by=by, reason=reason or "Corrected")
+    observation_save(observation, by=by, reason=reason or "Corrected")
     _schedule(observation, saved)
     return observation
 
@@ -83,7 +83,7 @@ def observation_retract(observation: Observation, *, by, reason: str) -> Observa
     observation.status = Observation.Status.RETRACTED
     observation.retracted_at = timezone.now()
     observation.retraction_reason = reason.strip()
-    _save(observation, by=by, reason=f"Retracted: {reason.strip()}")
+    observation_save(observation, by=by, reason=f"Retracted: {reason.strip()}")
     _schedule(observation)
     return observation
 
@@ -96,7 +96,7 @@ def observation_reinstate(observation: Observation, *, by, reason: str) -> Obser
     observation.retracted_at = None
     observation.retraction_reason = ""
     observation.full_clean()
-    _save(observation, by=by, reason=f"Reinstated: {reason.strip()}")
+    observation_save(observation, by=by, reason=f"Reinstated: {reason.strip()}")
     _schedule(observation)
     return observation
 
@@ -113,50 +113,15 @@ def _schedule(observation: Observation, saved: dict | None = None) -> None:
     )
 
 
-def _save(observation: Observation, *, by, reason: str) -> None:
-    """Save with the history row naming who changed it and why (not left on the instance)."""
+def observation_save(observation: Observation, *, by, reason: str, force_insert=False) -> None:
+    """Save a validated observation, its history row naming who changed it and why (not left
+    on the instance). Also the import's way in, which validates rows itself."""
     if by is not None:
         observation._history_user = by
     observation._change_reason = reason[:100]
     try:
         with transaction.atomic():
-            observation.save()
+            observation.save(force_insert=force_insert)
     finally:
         observation.__dict__.pop("_history_user", None)
         observation.__dict__.pop("_change_reason", None)
-
-
-def signal_accept(signal, *, by, **observation) -> Observation:
-    """Turn a triaged signal into an observation; the decision (who, when) is recorded."""
-    with transaction.atomic():
-        signal = _undecided(signal)
-        recorded = observation_record(analyst=by, **observation)
-        signal.state = Signal.State.ACCEPTED
-        signal.observation = recorded
-        _decide(signal, by)
-    return recorded
-
-
-def signal_dismiss(signal, *, by):
-    """Set a signal aside (not evidence, or a duplicate); the decision is recorded."""
-    with transaction.atomic():
-        signal = _undecided(signal)
-        signal.state = Signal.State.DISMISSED
-        _decide(signal, by)
-    return signal
-
-
-def _undecided(signal) -> Signal:
-    """The signal, locked; one decision per signal even when two analysts click at once."""
-    signal = Signal.objects.select_for_update().get(pk=signal.pk)
-    if signal.state != Signal.State.NEW:
-        raise ValidationError(f"This signal was already {signal.get_state_display().lower()}.")
-    return signal
-
-
-def _decide(signal, by) -> None:
-    signal.decided_by = by
-    signal.decided_at = timezone.now()
-    signal._history_user = by
-    signal._change_reason = signal.get_state_display()
-    signal.save()

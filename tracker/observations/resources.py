@@ -12,7 +12,8 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from tracker.models import Indicator, Observation, Source, Stage
-from tracker.snapshots import snapshots_schedule
+from tracker.observations.services import observation_save
+from tracker.series.schedule import snapshots_schedule
 
 
 class LookupWidget(widgets.ForeignKeyWidget):
@@ -174,13 +175,15 @@ class ObservationResource(resources.ModelResource):
             self._touch(saved["indicator_id"], saved["occurred_on"])
         self._touch(instance.indicator_id, instance.occurred_on)
         user = kwargs.get("user")
-        if user is not None and not user.is_anonymous:
-            instance._history_user = user
-            if instance.pk is None:
-                instance.analyst = user
-        instance._change_reason = "Imported" if instance.pk is None else "Corrected by import"
-        if instance.pk is None and "recorded_at" not in row:
-            instance.recorded_at = timezone.now()
+        self.user = user if user is not None and not user.is_anonymous else None
+        if instance.pk is None:
+            instance.analyst = self.user
+            if "recorded_at" not in row:
+                instance.recorded_at = timezone.now()
+
+    def do_instance_save(self, instance, is_create):
+        reason = "Imported" if is_create else "Corrected by import"
+        observation_save(instance, by=self.user, reason=reason, force_insert=is_create)
 
 
 class DemoObservationResource(ObservationResource):

@@ -7,7 +7,6 @@ item twice is one signal. Structured datasets record some observations directly,
 machine grade; news waits for an analyst in triage.
 """
 
-import datetime as dt
 import hashlib
 import logging
 from dataclasses import asdict, dataclass
@@ -17,12 +16,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tracker import services
-from tracker.ingest import ADAPTERS
-from tracker.ingest.base import FetchError, IngestError, ObservationProposal, SignalData
-from tracker.ingest.http import fetch
-from tracker.ingest.ofac import designations_proposal
+from tracker.clock import today_utc
 from tracker.models import Indicator, Observation, Signal, Source
+from tracker.observations import services
+from tracker.sources.adapters import ADAPTERS
+from tracker.sources.base import FetchError, IngestError, ObservationProposal, SignalData
+from tracker.sources.fetch import fetch
+from tracker.sources.ofac import designations_proposal
+from tracker.sources.triage import signal_recorded_by_job
 
 logger = logging.getLogger(__name__)
 
@@ -185,14 +186,13 @@ def _record_proposal(source, signal, proposal: ObservationProposal, indicators) 
             existing, by=None, reason=f"Updated by {source.name}", **changed
         )
     signal.proposal = _proposal_json(proposal)
-    _decide(signal, observation)
+    signal_recorded_by_job(signal, observation)
     return 1
 
 
 def _record_designations(source, fresh: list[tuple[Signal, SignalData]]) -> int:
     """New OFAC designations touching both Russia and Iran: one observation per refresh."""
-    today = timezone.now().astimezone(dt.UTC).date()
-    proposal = designations_proposal([item for _, item in fresh], on=today)
+    proposal = designations_proposal([item for _, item in fresh], on=today_utc())
     if proposal is None:
         return 0
     ids = ",".join(sorted(item.external_id for _, item in fresh))
@@ -204,17 +204,8 @@ def _record_designations(source, fresh: list[tuple[Signal, SignalData]]) -> int:
         reference=reference,
     )
     for signal, _ in fresh:
-        _decide(signal, observation)
+        signal_recorded_by_job(signal, observation)
     return 1
-
-
-def _decide(signal: Signal, observation: Observation) -> None:
-    """Mark a signal as recorded by the machine (no analyst decided it)."""
-    signal.state = Signal.State.ACCEPTED
-    signal.observation = observation
-    signal.decided_at = signal.decided_at or timezone.now()
-    signal._change_reason = "Recorded by the refresh job"
-    signal.save()
 
 
 def _record(source: Source, outcome: RefreshOutcome) -> None:

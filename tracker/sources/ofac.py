@@ -15,7 +15,7 @@ import io
 import math
 import re
 
-from tracker.ingest.base import (
+from tracker.sources.base import (
     MAX_EXCERPT,
     MAX_TITLE,
     ObservationProposal,

@@ -1,0 +1,232 @@
+"""What the scoring method reads, from the database: indicators, bands and observations.
+
+The method (`tracker.scoring.method`) takes plain values; this module turns models into them,
+as they stand now or as Entente knew them at a past moment ("as known on").
+"""
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import connection
+from django.db.models import CharField
+from django.db.models.functions import Cast, Coalesce
+
+from tracker.db import BATCH, as_columns, plain_rows
+from tracker.models import Observation, Relationship, Stage
+from tracker.scoring import method
+
+NO_POINTS = method.PointArrays(*(np.zeros(0) for _ in range(4)))
+GRADE = re.compile(r"^([A-F])([1-6])?$")
+
+
+def parse_min_grade(text: str | None) -> tuple[str, int] | None:
+    """ "B2" keeps reliability A–B with credibility 1–2; "C" keeps A–C with any credibility."""
+    if not text:
+        return None
+    match = GRADE.match(text.strip().upper())
+    if not match:
+        raise ValueError(
+            f"a minimum grade is a letter A–F and optionally a digit 1–6, not {text!r}"
+        )
+    return match[1], int(match[2] or 6)
+
+
+@dataclass
+class ScoringInputs:
+    """A relationship's indicators and bands as the method takes them, in a fixed order
+    (indicators by id, bands by lower bound)."""
+
+    relationship: Relationship
+    specs: list[method.IndicatorSpec]
+    scenarios: list[method.ScenarioSpec]
+    centres: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        self.centres = method.centres(self.scenarios)
+
+    @property
+    def keys(self) -> list[int]:
+        return [spec.key for spec in self.specs]
+
+
+def scoring_inputs(relationship: Relationship) -> ScoringInputs:
+    indicators = relationship.indicators.select_related("category").order_by("pk")
+    specs = [
+        method.IndicatorSpec(
+            key=i.pk,
+            kind=i.kind,
+            polarity=i.polarity,
+            weight=i.weight,
+            category=i.category.slug,
+            half_life_days=i.half_life_days,
+            saturation=i.saturation,
+            floor=i.floor,
+            ceiling=i.ceiling,
+            sigma=i.sigma,
+        )
+        for i in indicators
+    ]
+    scenarios = [
+        method.ScenarioSpec(slug=s.slug, lower=s.lower, upper=s.upper)
+        for s in relationship.scenarios.order_by("lower")
+    ]
+    return ScoringInputs(relationship, specs, scenarios)
+
+
+@dataclass(frozen=True)
+class ObservationState:
+    """An observation's scored fields, as stored now or as they were at a past moment."""
+
+    key: int
+    indicator: int
+    occurred_on: dt.date
+    recorded_at: dt.datetime
+    magnitude: float | None
+    value: float | None
+    stage_score: float | None
+    reliability: str
+    credibility: int
+
+    @property
+    def measure(self) -> float:
+        for number in (self.magnitude, self.value, self.stage_score):
+            if number is not None:
+                return number
+        raise ValueError(f"observation {self.key} has no measure")
+
+    def passes(self, min_grade: tuple[str, int] | None) -> bool:
+        if min_grade is None:
+            return True
+        reliability, credibility = min_grade
+        return self.reliability <= reliability and self.credibility <= credibility
+
+
+STATE_FIELDS = (
+    "pk",
+    "indicator_id",
+    "occurred_on",
+    "recorded_at",
+    "magnitude",
+    "value",
+    "stage__score",
+    "reliability",
+    "credibility",
+)
+
+
+def current_states(relationship, indicator_ids: Iterable[int] | None = None):
+    """The accepted observations of a relationship as they stand now."""
+    observations = Observation.objects.accepted().filter(indicator__relationship=relationship)
+    if indicator_ids is not None:
+        observations = observations.filter(indicator_id__in=list(indicator_ids))
+    rows = observations.order_by("occurred_on", "recorded_at", "pk").values_list(*STATE_FIELDS)
+    return [ObservationState(*row) for row in rows.iterator(chunk_size=BATCH)]
+
+
+# Grade weights looked up by (reliability letter - "A", credibility): the same products as
+# method.grade_weight, without a Python call per observation.
+GRADE_TABLE = np.array([[0.0, *(method.grade_weight(r, c) for c in range(1, 7))] for r in "ABCDEF"])
+
+
+def arrays_by_indicator(rows, origin: dt.date) -> dict[int, method.PointArrays]:
+    """Scoring columns per indicator from (key, indicator, occurred_on, measure, reliability,
+    credibility) rows, keeping their given order within each indicator; days counted from
+    `origin`. Dates may come as dates or as ISO text: numpy reads either."""
+    keys, indicators, dates, measures, reliability, credibility = as_columns(
+        rows, np.int64, np.int64, "datetime64[D]", float, "U1", np.int64
+    )
+    if not len(keys):
+        return {}
+    days = (dates - np.datetime64(origin, "D")).astype(float)
+    grades = GRADE_TABLE[reliability.view(np.uint32) - ord("A"), credibility]
+    order = np.argsort(indicators, kind="stable")
+    found, starts = np.unique(indicators[order], return_index=True)
+    return {
+        int(indicator): method.PointArrays(
+            keys=keys[part], days=days[part], measure=measures[part], grade=grades[part]
+        )
+        for indicator, part in zip(found, np.split(order, starts[1:]), strict=True)
+    }
+
+
+def state_rows(states):
+    return (
+        (s.key, s.indicator, s.occurred_on, s.measure, s.reliability, s.credibility) for s in states
+    )
+
+
+def current_rows(relationship, indicator_ids):
+    """The scoring columns of accepted observations, straight from the database (no objects:
+    a full rebuild reads every observation, a million in the benchmark)."""
+    observations = Observation.objects.accepted().filter(
+        indicator__relationship=relationship, indicator_id__in=list(indicator_ids)
+    )
+    # In the order of the index observation_scoring, which holds every column read here:
+    # the database reads that index alone, in order, and never the table.
+    rows = observations.order_by("indicator_id", "occurred_on", "recorded_at", "pk").values_list(
+        "pk",
+        "indicator_id",
+        # SQLite's driver parses dates one by one in Python (a tenth of a full rebuild);
+        # there, the date comes as its stored ISO text, which numpy parses in one go.
+        Cast("occurred_on", CharField()) if connection.vendor == "sqlite" else "occurred_on",
+        Coalesce("magnitude", "value", "stage__score"),
+        "reliability",
+        "credibility",
+    )
+    return plain_rows(rows)
+
+
+def states_as_known_on(relationship, moment: dt.datetime) -> list[ObservationState]:
+    """The observations as Entente knew them at `moment`: recorded by then, with the values
+    they had then (later corrections unseen), and counting if not retracted by then."""
+    history = Observation.history.model.objects.filter(
+        history_date__lte=moment, recorded_at__lte=moment
+    ).order_by("id", "history_date", "history_id")
+    latest = {}
+    for row in history.values_list(
+        "id",
+        "history_type",
+        "status",
+        "indicator_id",
+        "occurred_on",
+        "recorded_at",
+        "magnitude",
+        "value",
+        "stage_id",
+        "reliability",
+        "credibility",
+    ).iterator(chunk_size=5000):
+        latest[row[0]] = row
+    indicators = set(relationship.indicators.values_list("pk", flat=True))
+    scores = dict(Stage.objects.filter(indicator__in=indicators).values_list("pk", "score"))
+    states = [
+        ObservationState(
+            key=pk,
+            indicator=indicator,
+            occurred_on=occurred_on,
+            recorded_at=recorded_at,
+            magnitude=magnitude,
+            value=value,
+            stage_score=scores.get(stage) if stage else None,
+            reliability=reliability,
+            credibility=credibility,
+        )
+        for (
+            pk,
+            kind,
+            status,
+            indicator,
+            occurred_on,
+            recorded_at,
+            magnitude,
+            value,
+            stage,
+            reliability,
+            credibility,
+        ) in latest.values()
+        if kind != "-" and status == Observation.Status.ACCEPTED and indicator in indicators
+    ]
+    return sorted(states, key=lambda s: (s.occurred_on, s.recorded_at, s.key))

@@ -1,0 +1,171 @@
+"""The assessment over time: the stored series, or one scored on demand.
+
+Default views read the stored snapshots and never recompute. "As known on" a past date and
+the minimum-grade filter are computed on demand from the observations' history with the
+same method, and cached until any observation or catalogue entry changes.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Max, Min
+
+from tracker.clock import today_utc
+from tracker.models import Indicator, Observation, Relationship, Scenario, Stage
+from tracker.scoring import method
+from tracker.scoring.compute import compute_series, day_fields
+from tracker.scoring.inputs import (
+    current_states,
+    scoring_inputs,
+    states_as_known_on,
+)
+
+CACHE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The assessment on one day."""
+
+    date: dt.date
+    index: float
+    low: float
+    high: float
+    band: str
+    momentum: float
+    odds: dict[str, float]
+    coverage: float
+    covered: int
+    categories: dict[str, float]
+
+    @property
+    def momentum_label(self) -> str:
+        return method.momentum_label(self.momentum)
+
+
+ASSESSMENT_FIELDS = tuple(f.name for f in fields(Assessment))
+
+
+@dataclass(frozen=True)
+class Verdict(Assessment):
+    """The latest assessment, with what a reader needs to weigh it."""
+
+    band_name: str
+    indicators: int
+    method_version: str
+
+
+def verdict_latest(relationship: Relationship) -> Verdict | None:
+    snapshot = relationship.snapshots.order_by("-date").first()
+    if snapshot is None:
+        return None
+    band = relationship.scenarios.filter(slug=snapshot.band).values_list("name", flat=True)
+    return Verdict(
+        **{name: getattr(snapshot, name) for name in ASSESSMENT_FIELDS},
+        band_name=band.first() or snapshot.band,
+        indicators=relationship.indicators.count(),
+        method_version=snapshot.method_version,
+    )
+
+
+def index_series(
+    relationship: Relationship,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    as_of: dt.date | None = None,
+    min_grade: tuple[str, int] | None = None,
+) -> list[Assessment]:
+    """The daily series between `start` and `end`, optionally as known at the end of `as_of`
+    and from observations of at least `min_grade` only."""
+    if as_of is None and min_grade is None:
+        snapshots = relationship.snapshots.order_by("date")
+        if start:
+            snapshots = snapshots.filter(date__gte=start)
+        if end:
+            snapshots = snapshots.filter(date__lte=end)
+        return [Assessment(*row) for row in snapshots.values_list(*ASSESSMENT_FIELDS)]
+    points = _computed_assessments(relationship, as_of, min_grade)
+    return [p for p in points if (not start or p.date >= start) and (not end or p.date <= end)]
+
+
+def series_bounds(relationship, *, as_of=None, min_grade=None) -> tuple[dt.date, dt.date] | None:
+    """The first and last dates of the series (stored, or as known on / by grade)."""
+    if as_of is None and min_grade is None:
+        bounds = relationship.snapshots.aggregate(first=Min("date"), last=Max("date"))
+        return (bounds["first"], bounds["last"]) if bounds["first"] else None
+    points = _computed_assessments(relationship, as_of, min_grade)
+    return (points[0].date, points[-1].date) if points else None
+
+
+def assessment_on(relationship, day: dt.date, *, as_of=None, min_grade=None) -> Assessment | None:
+    """The assessment on one day (the last one at or before it)."""
+    found = index_series(relationship, end=day, start=day, as_of=as_of, min_grade=min_grade)
+    return found[-1] if found else None
+
+
+def data_version() -> str:
+    """Changes whenever an observation or the catalogue changes (history is append-only)."""
+    quote = connection.ops.quote_name
+    latest = ", ".join(
+        f"(SELECT MAX({quote('history_id')}) FROM {quote(model.history.model._meta.db_table)})"
+        for model in (Observation, Indicator, Stage, Scenario)
+    )
+    with connection.cursor() as cursor:  # one round trip instead of four
+        cursor.execute(f"SELECT {latest}")
+        stamps = cursor.fetchone()
+    return "-".join(str(stamp or 0) for stamp in stamps)
+
+
+def _computed_assessments(relationship, as_of, min_grade) -> list[Assessment]:
+    grade = "".join(map(str, min_grade)) if min_grade else "all"
+    key = (
+        f"entente:series:{method.METHOD_VERSION}:{relationship.pk}:{as_of or 'now'}:{grade}:"
+        f"{data_version()}"
+    )
+    points = cache.get(key)
+    if points is None:
+        points = _compute_assessments(relationship, as_of, min_grade)
+        cache.set(key, points, CACHE_SECONDS)
+    return points
+
+
+def _compute_assessments(relationship, as_of, min_grade) -> list[Assessment]:
+    if as_of is None:
+        states, end = current_states(relationship), None
+    else:
+        moment = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
+        states, end = states_as_known_on(relationship, moment), as_of
+    states = [s for s in states if s.passes(min_grade)]
+    end = end or relationship.snapshots.aggregate(last=Max("date"))["last"] or today_utc()
+    return assessments_from(relationship, states, end)
+
+
+def assessments_from(relationship, states, end: dt.date) -> list[Assessment]:
+    """The daily assessment scored from these observation states, up to `end`."""
+    inputs = scoring_inputs(relationship)
+    computed = compute_series(inputs, states, end)
+    if computed is None:
+        return []
+    slugs = [s.slug for s in inputs.scenarios]
+    return [
+        Assessment(
+            date=day,
+            momentum=float(computed.momentum[n]),
+            **day_fields(computed.aggregate, slugs, n),
+        )
+        for n, day in enumerate(computed.dates)
+    ]
+
+
+def snapshot_version(relationship: Relationship) -> int:
+    """Changes when the stored series is rewritten (a refresh writes new rows)."""
+    return relationship.snapshots.aggregate(last=Max("pk"))["last"] or 0
+
+
+def series_version(relationship: Relationship) -> str:
+    """Changes whenever the stored series or any observation or catalogue entry changes:
+    a cache key part that needs no invalidation messages between processes."""
+    return f"{snapshot_version(relationship)}-{data_version()}"

@@ -1,0 +1,111 @@
+"""Suggest catalogue indicators for machine-found items: keyword rules and CAMEO codes.
+
+The rules are data, in fixtures/matching.toml (its header says how terms match), so that
+they are read, reviewed and extended without touching this code. Suggestions only steer
+triage; an analyst decides.
+"""
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Suggest `indicator` when a term matches and every context group matches."""
+
+    indicator: str
+    terms: tuple[str, ...]
+    context: tuple[tuple[str, ...], ...] = ()
+
+
+def _load(path: Path = FIXTURES / "matching.toml") -> tuple[tuple[Rule, ...], dict, dict]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    groups = data["groups"]
+
+    def group(item: str | list[str]) -> tuple[str, ...]:
+        names = [item] if isinstance(item, str) else item
+        return tuple(term for name in names for term in groups[name])
+
+    rules = tuple(
+        Rule(
+            indicator=rule["indicator"],
+            terms=tuple(rule["terms"]),
+            context=tuple(group(item) for item in rule.get("context", [])),
+        )
+        for rule in data["keyword"]
+    )
+    return rules, data["cameo"], data["cameo-names"]
+
+
+KEYWORD_RULES, CAMEO_RULES, CAMEO_NAMES = _load()
+
+# Stage indicators need an analyst to choose the rung, so rules may suggest them but a
+# structured adapter never proposes an observation for them (a proposal has no stage).
+STAGE_INDICATORS = frozenset(
+    indicator["slug"]
+    for indicator in tomllib.loads((FIXTURES / "catalogue.toml").read_text(encoding="utf-8"))[
+        "indicators"
+    ]
+    if indicator["kind"] == "stage"
+)
+
+_CAMEO_CODE = re.compile(r"\d{2,4}")
+# Typographic dashes and no-break spaces read as their plain forms.
+_DASHES = str.maketrans(
+    dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-") | {"\u00a0": " "}
+)
+
+
+def suggest(text: str) -> tuple[str, ...]:
+    """Indicator slugs the keyword rules suggest for `text`, sorted and unique."""
+    normal = text.translate(_DASHES)
+    return tuple(
+        sorted(
+            {
+                rule.indicator
+                for rule in KEYWORD_RULES
+                if _matches(rule.terms, normal)
+                and all(_matches(group, normal) for group in rule.context)
+            }
+        )
+    )
+
+
+def cameo_indicator(event_code: str) -> str | None:
+    """The indicator a CAMEO event code points at, or None (see CAMEO_RULES)."""
+    if not _CAMEO_CODE.fullmatch(event_code):
+        return None
+    for length in (4, 3, 2):
+        if len(event_code) >= length and event_code[:length] in CAMEO_RULES:
+            return CAMEO_RULES[event_code[:length]]
+    return None
+
+
+def cameo_name(event_code: str) -> str:
+    """A readable description of a CAMEO code, from its most specific known prefix."""
+    for length in (4, 3, 2):
+        name = CAMEO_NAMES.get(event_code[:length]) if len(event_code) >= length else None
+        if name:
+            return name
+    return f"CAMEO {event_code}"
+
+
+def _matches(terms: tuple[str, ...], text: str) -> bool:
+    return _pattern(terms).search(text) is not None
+
+
+@cache
+def _pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(_term_regex(term) for term in terms), re.IGNORECASE)
+
+
+def _term_regex(term: str) -> str:
+    prefix = term.endswith("*")
+    words = term.rstrip("*").split(" ")
+    body = r"[\s-]+".join("-?".join(re.escape(part) for part in word.split("-")) for word in words)
+    return rf"(?<!\w){body}" + (r"\w*" if prefix else r"(?!\w)")
