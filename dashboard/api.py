@@ -18,7 +18,7 @@ from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
 
 from tracker.clock import today_utc
-from tracker.models import Indicator, IndicatorSignal, Observation, Relationship
+from tracker.models import Indicator, IndicatorReading, Observation, Relationship
 from tracker.scoring import method
 from tracker.scoring.inputs import parse_min_grade
 from tracker.selectors.series import index_series
@@ -203,10 +203,10 @@ def indicators(request, relationship: str = "", format: Format = "json"):
             raise bad("relationship", f"there is no relationship {relationship!r}")
         found = found.filter(relationship__slug=relationship)
     stale = {s.indicator.pk for r in watched for s in stale_indicators(r)}
-    last = IndicatorSignal.objects.filter(indicator__in=found).aggregate(last=Max("date"))["last"]
-    signals = dict(
-        IndicatorSignal.objects.filter(indicator__in=found, date=last).values_list(
-            "indicator_id", "signal"
+    last = IndicatorReading.objects.filter(indicator__in=found).aggregate(last=Max("date"))["last"]
+    readings = dict(
+        IndicatorReading.objects.filter(indicator__in=found, date=last).values_list(
+            "indicator_id", "reading"
         )
     )
     rows = [
@@ -217,7 +217,7 @@ def indicators(request, relationship: str = "", format: Format = "json"):
             "kind": i.kind,
             "polarity": i.polarity,
             "weight": i.weight,
-            "latest_signal": signals.get(i.pk),
+            "latest_signal": readings.get(i.pk),
             "stale": i.pk in stale,
         }
         for i in found

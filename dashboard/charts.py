@@ -155,18 +155,18 @@ def categories_figure(points, categories) -> go.Figure:
     return figure
 
 
-def indicator_figure(indicator, signals, reports) -> go.Figure:
+def indicator_figure(indicator, readings, reports) -> go.Figure:
     """One indicator drawn for its kind: event impulses with the decayed signal, a level's
     line, or a stage ladder's steps (set-backs included)."""
     figure = go.Figure()
-    x = [s.date.isoformat() for s in signals]
-    values = np.array([s.signal for s in signals])
-    keep = sample(len(signals), values, MAX_POINTS // 2)
+    x = [s.date.isoformat() for s in readings]
+    values = np.array([s.reading for s in readings])
+    keep = sample(len(readings), values, MAX_POINTS // 2)
     shape = "hv" if indicator.kind != "event" else "linear"
     figure.add_scatter(
-        x=[x[n] for n in keep], y=np.round(values[keep], 3), name="signal (0–1)",
+        x=[x[n] for n in keep], y=np.round(values[keep], 3), name="reading (0–1)",
         line={"color": INK, "width": 2, "shape": shape},
-        hovertemplate="%{y:.2f}<extra>signal</extra>",
+        hovertemplate="%{y:.2f}<extra>reading</extra>",
     )  # fmt: skip
     dated = reports[-MAX_POINTS // 2 :]
     if indicator.kind == "event" and dated:
@@ -193,7 +193,7 @@ def indicator_figure(indicator, signals, reports) -> go.Figure:
             text=[_label(o) for o in dated],
             hovertemplate="%{text}<extra></extra>",
         )
-    _layout(figure, height=300, y_title="signal", yaxis_range=[-0.02, 1.02])
+    _layout(figure, height=300, y_title="reading", yaxis_range=[-0.02, 1.02])
     if indicator.kind == "stage":
         # Name the rungs: a ladder reads better as words than as scores.
         stages = list(indicator.stages.order_by("score"))

@@ -29,7 +29,7 @@ from tracker.clock import today_utc
 from tracker.models import (
     Category,
     Indicator,
-    IndicatorSignal,
+    IndicatorReading,
     Observation,
     Relationship,
     Source,
@@ -39,7 +39,7 @@ from tracker.selectors.evidence import chart_reports, key_events, latest_evidenc
 from tracker.selectors.indicators import (
     indicator_history,
     indicator_observations,
-    indicator_signals,
+    indicator_readings,
 )
 from tracker.selectors.movement import contributions_between
 from tracker.selectors.series import (
@@ -204,18 +204,18 @@ def indicator(request, slug):
 
 def indicator_context(request, indicator, filters, *, form=None, editing=None) -> dict:
     relationship = indicator.relationship
-    last = indicator.signals.aggregate(last=Max("date"))["last"]
-    signals = []
+    last = indicator.readings.aggregate(last=Max("date"))["last"]
+    readings = []
     if last:
-        first = indicator.signals.order_by("date").values_list("date", flat=True).first()
+        first = indicator.readings.order_by("date").values_list("date", flat=True).first()
         start, end = filters.window(first, last)
-        signals = indicator_signals(indicator, start=start, end=end)
+        readings = indicator_readings(indicator, start=start, end=end)
     observations = indicator_observations(indicator)
     page = Paginator(observations, 25).get_page(request.GET.get("page"))
     reports = []
-    if signals:
+    if readings:
         reports = chart_reports(
-            indicator, signals[0].date, signals[-1].date, charts.MAX_POINTS // 2
+            indicator, readings[0].date, readings[-1].date, charts.MAX_POINTS // 2
         )
     return {
         "relationship": relationship,
@@ -223,10 +223,10 @@ def indicator_context(request, indicator, filters, *, form=None, editing=None) -
         "filters": filters,
         "periods": ["1y", "3y", "5y", "all"],
         "verdict": verdict_latest(relationship),
-        "figure": charts.figure_json(charts.indicator_figure(indicator, signals, reports))
-        if signals
+        "figure": charts.figure_json(charts.indicator_figure(indicator, readings, reports))
+        if readings
         else None,
-        "latest_signal": signals[-1] if signals else None,
+        "latest_reading": readings[-1] if readings else None,
         "page": page,
         "history": indicator_history(indicator),
         "form": form,
@@ -342,16 +342,16 @@ def methodology(request):
     catalogue = []
     if relationship:
         latest = relationship.snapshots.aggregate(last=Max("date"))["last"]
-        signals = dict(
-            IndicatorSignal.objects.filter(
+        readings = dict(
+            IndicatorReading.objects.filter(
                 indicator__relationship=relationship, date=latest
-            ).values_list("indicator_id", "signal")
+            ).values_list("indicator_id", "reading")
         )
         stale = {s.indicator.pk for s in stale_indicators(relationship)}
         for indicator in relationship.indicators.select_related("category").order_by(
             "category__order", "name"
         ):
-            catalogue.append((indicator, signals.get(indicator.pk), indicator.pk in stale))
+            catalogue.append((indicator, readings.get(indicator.pk), indicator.pk in stale))
     return render(
         request,
         "dashboard/methodology.html",

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from tracker.models import (
     Alert,
-    IndicatorSignal,
+    IndicatorReading,
     ObservationScore,
     Relationship,
     Tripwire,
@@ -32,15 +32,15 @@ WEBHOOK_TIMEOUT = 10
 
 
 def verdict_state(relationship: Relationship) -> dict | None:
-    """What alerts compare: the latest band, momentum label and tripwire signals (JSON)."""
+    """What alerts compare: the latest band, momentum label and tripwire readings (JSON)."""
     verdict = verdict_latest(relationship)
     if verdict is None:
         return None
     wires = Tripwire.objects.filter(indicator__relationship=relationship, enabled=True)
-    signals = dict(
-        IndicatorSignal.objects.filter(
+    readings = dict(
+        IndicatorReading.objects.filter(
             indicator__in=wires.values("indicator"), date=verdict.date
-        ).values_list("indicator_id", "signal")
+        ).values_list("indicator_id", "reading")
     )
     # The newest observation scored so far: evidence above it is new. (Not a time: the job
     # takes this state after the new observations have committed, before rescoring them.)
@@ -51,7 +51,7 @@ def verdict_state(relationship: Relationship) -> dict | None:
         "date": verdict.date.isoformat(),
         "band": verdict.band,
         "momentum": verdict.momentum_label,
-        "signals": {str(k): v for k, v in signals.items()},
+        "readings": {str(k): v for k, v in readings.items()},
         "scored_up_to": scored_up_to or 0,
     }
 
@@ -105,8 +105,8 @@ def _tripwires(relationship, before, after, day):
         indicator__relationship=relationship, enabled=True
     ).select_related("indicator", "scenario")
     for wire in wires:
-        now = after["signals"].get(str(wire.indicator_id))
-        then = (before or {}).get("signals", {}).get(str(wire.indicator_id))
+        now = after["readings"].get(str(wire.indicator_id))
+        then = (before or {}).get("readings", {}).get(str(wire.indicator_id))
         if now is not None and wire.crossed(then, now):
             raised.append(
                 _raise(
@@ -115,7 +115,7 @@ def _tripwires(relationship, before, after, day):
                     f"tripwire:{wire.pk}:{day}:{wire.direction}",
                     f"Tripwire: {wire}",
                     f"{wire.indicator.name} {wire.get_direction_display()} "
-                    f"{wire.threshold:g} (signal {now:.2f})."
+                    f"{wire.threshold:g} (reading {now:.2f})."
                     + (f" Signpost toward {wire.scenario.name}." if wire.scenario else "")
                     + (f" {wire.note}" if wire.note else ""),
                 )

@@ -108,13 +108,13 @@ class Indicator(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0.01)],
-        help_text="Event indicators: graded magnitude at which the signal reaches ~63% of full.",
+        help_text="Event indicators: graded magnitude at which the reading reaches ~63% of full.",
     )
     floor = models.FloatField(
-        null=True, blank=True, help_text="Level indicators: the value that maps to signal 0."
+        null=True, blank=True, help_text="Level indicators: the value that maps to reading 0."
     )
     ceiling = models.FloatField(
-        null=True, blank=True, help_text="Level indicators: the value that maps to signal 1."
+        null=True, blank=True, help_text="Level indicators: the value that maps to reading 1."
     )
     cadence_days = models.PositiveIntegerField(
         default=365,
@@ -211,7 +211,7 @@ class Stage(models.Model):
     name = models.CharField(max_length=100)
     score = models.FloatField(
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text="Signal of this stage, 0 (none) to 1 (full).",
+        help_text="Reading of this stage, 0 (none) to 1 (full).",
     )
     description = models.TextField(blank=True)
 
@@ -640,7 +640,7 @@ class Snapshot(models.Model):
         return f"{self.relationship} on {self.date}: {self.index:.1f}"
 
 
-# Scores and daily signals are derived rows: only a rebuild writes them, from the observations
+# Scores and daily readings are derived rows: only a rebuild writes them, from the observations
 # it has just read in the same transaction, under the relationship's lock, and it rewrites
 # them whole. Django still deletes them with their indicator or observation (CASCADE, done by
 # the ORM), but the database does not check each one: on PostgreSQL, whose foreign keys Django
@@ -648,32 +648,34 @@ class Snapshot(models.Model):
 DERIVED_LINK = {"on_delete": models.CASCADE, "db_constraint": False}
 
 
-class IndicatorSignal(models.Model):
-    """One indicator's computed signal on one day: what the index is made of."""
+class IndicatorReading(models.Model):
+    """One indicator's computed reading on one day: what the index is made of."""
 
     # The (indicator, date) unique index serves every lookup; a second index on indicator
     # alone would only slow down the rebuild, which writes hundreds of thousands of rows.
     # Derived rows carry no database foreign key (DERIVED_LINK): see ObservationScore.
-    indicator = models.ForeignKey(Indicator, related_name="signals", db_index=False, **DERIVED_LINK)
+    indicator = models.ForeignKey(
+        Indicator, related_name="readings", db_index=False, **DERIVED_LINK
+    )
     date = models.DateField()
-    signal = models.FloatField()
+    reading = models.FloatField(help_text="The indicator's reading s, 0 to 1.")
     alliance = models.FloatField()
     grade = models.FloatField(help_text="Mean grade weight of the evidence that counts.")
-    strength = models.FloatField(help_text="Event: graded decayed sum; else the signal.")
+    strength = models.FloatField(help_text="Event: graded decayed sum; else the reading.")
     observed = models.BooleanField(help_text="Has evidence by this day.")
 
     class Meta:
         ordering = ["indicator", "date"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "date"], name="signal_one_per_day"),
+            models.UniqueConstraint(fields=["indicator", "date"], name="reading_one_per_day"),
         ]
 
     def __str__(self):
-        return f"{self.indicator} on {self.date}: {self.signal:.3f}"
+        return f"{self.indicator} on {self.date}: {self.reading:.3f}"
 
 
 class ObservationScore(models.Model):
-    """What one accepted observation said, as scored: its reading and its diagnosticity."""
+    """What one accepted observation said, as scored: its alliance-ness and diagnosticity."""
 
     observation = models.OneToOneField(
         Observation, primary_key=True, related_name="score", **DERIVED_LINK
@@ -753,7 +755,7 @@ class Signal(models.Model):
 
 
 class Tripwire(models.Model):
-    """A signpost: an indicator's signal crossing a threshold raises an alert."""
+    """A signpost: an indicator's reading crossing a threshold raises an alert."""
 
     class Direction(models.TextChoices):
         ABOVE = "above", "rises above"
@@ -770,7 +772,7 @@ class Tripwire(models.Model):
     direction = models.CharField(max_length=5, choices=Direction.choices, default=Direction.ABOVE)
     threshold = models.FloatField(
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text="On the indicator's signal scale, 0 to 1.",
+        help_text="On the indicator's reading scale, 0 to 1.",
     )
     note = models.TextField(blank=True, help_text="Why this matters.")
     enabled = models.BooleanField(default=True)
@@ -789,7 +791,7 @@ class Tripwire(models.Model):
         return f"{self.indicator} {self.get_direction_display()} {self.threshold:g}"
 
     def crossed(self, before: float | None, after: float) -> bool:
-        """True if the signal went from this side of the threshold to the other."""
+        """True if the reading went from this side of the threshold to the other."""
         if self.direction == self.Direction.ABOVE:
             return after > self.threshold and (before is None or before <= self.threshold)
         return after < self.threshold and (before is None or before >= self.threshold)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tracker.scoring import method as scoring
-from tracker.scoring.method import IndicatorSpec, Point, ScenarioSpec
+from tracker.scoring.method import GradedPoint, IndicatorSpec, ScenarioSpec
 
 BANDS = [
     ScenarioSpec("unravelling", 0, 25),
@@ -34,17 +34,17 @@ def test_grade_weights_multiply():
 
 
 def test_event_decays_by_half_life_and_saturates():
-    one = series(event(), [Point(key=1, day=0, measure=2.0, grade=1.0)])
+    one = series(event(), [GradedPoint(key=1, day=0, measure=2.0, grade=1.0)])
     # x = 2, 1, 0.5 at days 0, 10, 20; s = 1 - exp(-x / 4)
     assert one.strength[[0, 10, 20]] == pytest.approx([2.0, 1.0, 0.5])
-    assert one.signal[0] == pytest.approx(1 - math.exp(-0.5))
-    assert one.signal[10] == pytest.approx(1 - math.exp(-0.25))
-    assert one.signal[20] == pytest.approx(1 - math.exp(-0.125))
+    assert one.reading[0] == pytest.approx(1 - math.exp(-0.5))
+    assert one.reading[10] == pytest.approx(1 - math.exp(-0.25))
+    assert one.reading[20] == pytest.approx(1 - math.exp(-0.125))
     assert one.grade[5] == pytest.approx(1.0)
 
 
 def test_event_grade_weights_the_magnitude_and_sets_the_ribbon():
-    one = series(event(), [Point(key=1, day=0, measure=4.0, grade=0.5)])
+    one = series(event(), [GradedPoint(key=1, day=0, measure=4.0, grade=0.5)])
     assert one.strength[0] == pytest.approx(2.0)
     assert one.grade[0] == pytest.approx(0.5)
     assert one.uncertainty[0] == pytest.approx(0.25)
@@ -53,7 +53,10 @@ def test_event_grade_weights_the_magnitude_and_sets_the_ribbon():
 def test_events_add_up_and_mean_grade_is_weighted_by_decayed_magnitude():
     one = series(
         event(),
-        [Point(key=1, day=0, measure=2.0, grade=1.0), Point(key=2, day=10, measure=2.0, grade=0.5)],
+        [
+            GradedPoint(key=1, day=0, measure=2.0, grade=1.0),
+            GradedPoint(key=2, day=10, measure=2.0, grade=0.5),
+        ],
     )
     # day 10: x = 2 * 0.5 + 2 * 0.5 = 2; ungraded = 1 + 2 = 3; mean grade = 2 / 3
     assert one.strength[10] == pytest.approx(2.0)
@@ -61,9 +64,9 @@ def test_events_add_up_and_mean_grade_is_weighted_by_decayed_magnitude():
 
 
 def test_no_evidence_before_the_first_observation():
-    one = series(event(), [Point(key=1, day=5, measure=2.0, grade=1.0)])
+    one = series(event(), [GradedPoint(key=1, day=5, measure=2.0, grade=1.0)])
     assert not one.observed[:5].any() and one.observed[5:].all()
-    assert (one.signal[:5] == 0).all()
+    assert (one.reading[:5] == 0).all()
     assert (one.grade[:5] == 0).all()  # full uncertainty: the ribbon spans +-0.5
 
 
@@ -72,12 +75,12 @@ def test_level_is_the_latest_value_clamped_between_floor_and_ceiling():
     one = series(
         spec,
         [
-            Point(key=1, day=0, measure=20.0, grade=1.0),
-            Point(key=2, day=10, measure=150.0, grade=0.5),
-            Point(key=3, day=20, measure=-5.0, grade=0.81),
+            GradedPoint(key=1, day=0, measure=20.0, grade=1.0),
+            GradedPoint(key=2, day=10, measure=150.0, grade=0.5),
+            GradedPoint(key=3, day=20, measure=-5.0, grade=0.81),
         ],
     )
-    assert one.signal[[0, 9, 10, 19, 20, 29]] == pytest.approx([0.2, 0.2, 1.0, 1.0, 0.0, 0.0])
+    assert one.reading[[0, 9, 10, 19, 20, 29]] == pytest.approx([0.2, 0.2, 1.0, 1.0, 0.0, 0.0])
     assert one.grade[[0, 10, 20]] == pytest.approx([1.0, 0.5, 0.81])
 
 
@@ -86,26 +89,29 @@ def test_stage_steps_and_can_move_back():
     one = series(
         spec,
         [
-            Point(key=1, day=0, measure=0.2, grade=1.0),
-            Point(key=2, day=10, measure=0.6, grade=1.0),
-            Point(key=3, day=20, measure=0.0, grade=1.0),  # denied: a set-back
+            GradedPoint(key=1, day=0, measure=0.2, grade=1.0),
+            GradedPoint(key=2, day=10, measure=0.6, grade=1.0),
+            GradedPoint(key=3, day=20, measure=0.0, grade=1.0),  # denied: a set-back
         ],
     )
-    assert one.signal[[0, 10, 19, 20]] == pytest.approx([0.2, 0.6, 0.6, 0.0])
+    assert one.reading[[0, 10, 19, 20]] == pytest.approx([0.2, 0.6, 0.6, 0.0])
 
 
 def test_same_day_reports_of_a_level_keep_their_order_the_last_wins():
     spec = IndicatorSpec(key=1, kind="level", polarity=1, weight=1.0, floor=0.0, ceiling=10.0)
     one = series(
         spec,
-        [Point(key=9, day=3, measure=1.0, grade=1.0), Point(key=2, day=3, measure=7.0, grade=1.0)],
+        [
+            GradedPoint(key=9, day=3, measure=1.0, grade=1.0),
+            GradedPoint(key=2, day=3, measure=7.0, grade=1.0),
+        ],
     )
-    assert one.signal[3] == pytest.approx(0.7)
+    assert one.reading[3] == pytest.approx(0.7)
 
 
 def test_divergence_polarity_inverts():
     spec = IndicatorSpec(key=1, kind="stage", polarity=-1, weight=1.0)
-    one = series(spec, [Point(key=1, day=0, measure=0.3, grade=1.0)])
+    one = series(spec, [GradedPoint(key=1, day=0, measure=0.3, grade=1.0)])
     assert one.alliance[0] == pytest.approx(0.7)
     assert series(spec, [], days=3).alliance.tolist() == [1.0, 1.0, 1.0]
 
@@ -114,8 +120,8 @@ def test_index_ribbon_coverage_and_categories_by_hand():
     a = IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0, category="x")
     b = IndicatorSpec(key=2, kind="stage", polarity=-1, weight=3.0, category="y")
     c = IndicatorSpec(key=3, kind="stage", polarity=1, weight=4.0, category="y")
-    sa = series(a, [Point(key=1, day=0, measure=0.5, grade=0.81)], days=2)
-    sb = series(b, [Point(key=2, day=0, measure=0.2, grade=1.0)], days=2)
+    sa = series(a, [GradedPoint(key=1, day=0, measure=0.5, grade=0.81)], days=2)
+    sb = series(b, [GradedPoint(key=2, day=0, measure=0.2, grade=1.0)], days=2)
     sc = series(c, [], days=2)
     result = scoring.aggregate([a, b, c], [sa, sb, sc], BANDS)
     # a = 0.5, 0.8, 0 (no evidence) -> 100 * (0.5 + 2.4 + 0) / 8
@@ -132,7 +138,7 @@ def test_index_ribbon_coverage_and_categories_by_hand():
 
 def test_odds_by_hand():
     spec = IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0, sigma=0.25)
-    one = series(spec, [Point(key=1, day=0, measure=0.375, grade=1.0)], days=1)
+    one = series(spec, [GradedPoint(key=1, day=0, measure=0.375, grade=1.0)], days=1)
     odds = scoring.aggregate([spec], [one], BANDS).odds[0]
     # log-likelihoods -(a - mu)^2 / (2 sigma^2): -0.5, 0, -0.5, -2
     expected = np.exp([-0.5, 0.0, -0.5, -2.0])
@@ -204,8 +210,8 @@ def test_long_half_lives_and_long_spans_stay_finite():
     one = series(
         spec,
         [
-            Point(key=1, day=0, measure=5.0, grade=1.0),
-            Point(key=2, day=3000, measure=5.0, grade=1.0),
+            GradedPoint(key=1, day=0, measure=5.0, grade=1.0),
+            GradedPoint(key=2, day=3000, measure=5.0, grade=1.0),
         ],
         days=3001,
     )

@@ -5,7 +5,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tracker.scoring import method as scoring
-from tracker.scoring.method import IndicatorSpec, Point, ScenarioSpec
+from tracker.scoring.method import GradedPoint, IndicatorSpec, ScenarioSpec
 
 BANDS = [
     ScenarioSpec("unravelling", 0, 25),
@@ -52,7 +52,7 @@ def points(draw, spec, max_size=8):
     }[spec.kind]
     size = draw(st.integers(0, max_size))
     return [
-        Point(
+        GradedPoint(
             key=spec.key * 100 + n,
             day=draw(st.integers(0, int(DAYS[-1]))),
             measure=draw(measure),
@@ -86,7 +86,7 @@ def test_bounds_ribbon_and_odds(case):
     assert np.allclose(result.odds.sum(axis=1), 1.0)
     assert ((result.odds >= 0) & (result.odds <= 1)).all()
     for one in series:
-        assert ((one.signal >= 0) & (one.signal <= 1)).all()
+        assert ((one.reading >= 0) & (one.reading <= 1)).all()
         assert ((one.alliance >= 0) & (one.alliance <= 1)).all()
         assert ((one.grade >= 0) & (one.grade <= 1 + TOLERANCE)).all()
     for values in result.categories.values():

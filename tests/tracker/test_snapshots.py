@@ -20,7 +20,7 @@ from tests.factories import (
     ScenarioFactory,
     SourceFactory,
 )
-from tracker.models import IndicatorSignal, Observation, ObservationScore, Snapshot
+from tracker.models import IndicatorReading, Observation, ObservationScore, Snapshot
 from tracker.observations import services
 from tracker.scoring.inputs import parse_min_grade, states_as_known_on
 from tracker.selectors.evidence import diagnostic_evidence
@@ -71,17 +71,17 @@ def stored_rows(relationship):
         .order_by("date")
         .values_list("date", "index", "low", "high", "band", "momentum", "odds", "categories")
     )
-    signals = list(
-        IndicatorSignal.objects.filter(indicator__relationship=relationship)
+    readings = list(
+        IndicatorReading.objects.filter(indicator__relationship=relationship)
         .order_by("indicator", "date")
-        .values_list("indicator", "date", "signal", "alliance", "grade", "strength", "observed")
+        .values_list("indicator", "date", "reading", "alliance", "grade", "strength", "observed")
     )
     scores = list(
         ObservationScore.objects.order_by("observation").values_list(
             "observation", "alliance", "diagnosticity", "favours"
         )
     )
-    return snapshots, signals, scores
+    return snapshots, readings, scores
 
 
 def test_full_rebuild_writes_one_snapshot_a_day():
@@ -91,7 +91,7 @@ def test_full_rebuild_writes_one_snapshot_a_day():
     report = snapshots_refresh(relationship, end=END)
     assert report.full
     assert Snapshot.objects.count() == (END - (START + dt.timedelta(days=10))).days + 1
-    assert IndicatorSignal.objects.count() == 4 * Snapshot.objects.count()
+    assert IndicatorReading.objects.count() == 4 * Snapshot.objects.count()
     assert ObservationScore.objects.count() == 2
     first = Snapshot.objects.earliest("date")
     assert first.covered == 1
@@ -121,10 +121,10 @@ def test_derived_rows_go_with_their_indicator_or_observation():
     observation = observe(indicators[0], 10)
     snapshots_refresh(relationship, end=END)
     unobserved = indicators[3]
-    assert IndicatorSignal.objects.filter(indicator=unobserved).exists()
+    assert IndicatorReading.objects.filter(indicator=unobserved).exists()
     unobserved.delete()  # no database foreign key: Django's cascade must do it
     observation.delete()
-    assert not IndicatorSignal.objects.filter(indicator_id=unobserved.pk).exists()
+    assert not IndicatorReading.objects.filter(indicator_id=unobserved.pk).exists()
     assert not ObservationScore.objects.filter(observation_id=observation.pk).exists()
 
 
@@ -155,7 +155,7 @@ def test_incremental_refresh_equals_full_rebuild(initial, later, extra_days):
         incremental = stored_rows(relationship)
         snapshots_refresh(relationship, end=end)  # over the stored rows: rewrites what differs
         assert stored_rows(relationship) == incremental
-        for model in (Snapshot, IndicatorSignal, ObservationScore):
+        for model in (Snapshot, IndicatorReading, ObservationScore):
             model.objects.all().delete()
         snapshots_refresh(relationship, end=end)  # from nothing
         assert stored_rows(relationship) == incremental

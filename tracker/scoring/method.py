@@ -68,7 +68,7 @@ class IndicatorSpec:
 
 
 @dataclass(frozen=True)
-class Point:
+class GradedPoint:
     """One observation as scoring sees it; `measure` is a magnitude, a value or a stage score."""
 
     key: int
@@ -81,10 +81,10 @@ class Point:
 class IndicatorSeries:
     """One indicator on the day grid, and what each of its observations says."""
 
-    signal: np.ndarray  # s in [0, 1]
+    reading: np.ndarray  # s in [0, 1]
     alliance: np.ndarray  # a in [0, 1]
     grade: np.ndarray  # mean grade weight of the evidence that counts; 0 with none
-    strength: np.ndarray  # event: graded decayed sum x; level, stage: the signal
+    strength: np.ndarray  # event: graded decayed sum x; level, stage: the reading
     observed: np.ndarray  # bool: has evidence by this day
     point_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     point_alliance: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -96,11 +96,11 @@ class IndicatorSeries:
 
 
 def no_evidence(spec: IndicatorSpec, days: int, scenarios: int) -> IndicatorSeries:
-    """An indicator before (or without) any observation: signal 0, full uncertainty."""
-    signal = np.zeros(days)
+    """An indicator before (or without) any observation: reading 0, full uncertainty."""
+    reading = np.zeros(days)
     return IndicatorSeries(
-        signal=signal,
-        alliance=_alliance(spec, signal),
+        reading=reading,
+        alliance=_alliance(spec, reading),
         grade=np.zeros(days),
         strength=np.zeros(days),
         observed=np.zeros(days, dtype=bool),
@@ -108,8 +108,8 @@ def no_evidence(spec: IndicatorSpec, days: int, scenarios: int) -> IndicatorSeri
     )
 
 
-def _alliance(spec: IndicatorSpec, signal):
-    return signal if spec.polarity > 0 else 1.0 - signal
+def _alliance(spec: IndicatorSpec, reading):
+    return reading if spec.polarity > 0 else 1.0 - reading
 
 
 def loglik(sigma: float, alliance, grade, centres) -> np.ndarray:
@@ -140,7 +140,7 @@ def _decayed_sums(log_terms, point_days, days, rate):
 
 
 def indicator_series(
-    spec: IndicatorSpec, points: Sequence[Point], days: np.ndarray, centres: np.ndarray
+    spec: IndicatorSpec, points: Sequence[GradedPoint], days: np.ndarray, centres: np.ndarray
 ) -> IndicatorSeries:
     """Score one indicator on the day grid `days` (ascending ints, first day 0 or later).
 
@@ -191,7 +191,7 @@ def _event_series(spec, keys, point_days, magnitude, grade, days, centres):
         log_graded, log_magnitude = np.log(graded), np.log(magnitude)
     strength, observed, log_graded_sum = _decayed_sums(log_graded, point_days, days, rate)
     _, _, log_ungraded_sum = _decayed_sums(log_magnitude, point_days, days, rate)
-    signal = -np.expm1(-strength / spec.saturation)
+    reading = -np.expm1(-strength / spec.saturation)
     # The decay factors cancel in the ratio: take it in log space, where nothing underflows.
     mean_grade = np.where(observed, np.exp(log_graded_sum - log_ungraded_sum), 0.0)
 
@@ -199,8 +199,8 @@ def _event_series(spec, keys, point_days, magnitude, grade, days, centres):
     at_points, _, _ = _decayed_sums(log_graded, point_days, point_days, rate)
     point_alliance = _alliance(spec, -np.expm1(-at_points / spec.saturation))
     return IndicatorSeries(
-        signal=signal,
-        alliance=_alliance(spec, signal),
+        reading=reading,
+        alliance=_alliance(spec, reading),
         grade=mean_grade,
         strength=strength,
         observed=observed,
@@ -212,20 +212,20 @@ def _event_series(spec, keys, point_days, magnitude, grade, days, centres):
 
 def _state_series(spec, keys, point_days, measure, grade, days, centres):
     if spec.kind == LEVEL:
-        point_signal = np.clip((measure - spec.floor) / (spec.ceiling - spec.floor), 0.0, 1.0)
+        point_reading = np.clip((measure - spec.floor) / (spec.ceiling - spec.floor), 0.0, 1.0)
     else:
-        point_signal = np.clip(measure, 0.0, 1.0)
-    point_alliance = _alliance(spec, point_signal)
+        point_reading = np.clip(measure, 0.0, 1.0)
+    point_alliance = _alliance(spec, point_reading)
 
     last = np.searchsorted(point_days, days, side="right") - 1
     observed = last >= 0
     latest = np.maximum(last, 0)
-    signal = np.where(observed, point_signal[latest], 0.0)
+    reading = np.where(observed, point_reading[latest], 0.0)
     return IndicatorSeries(
-        signal=signal,
-        alliance=_alliance(spec, signal),
+        reading=reading,
+        alliance=_alliance(spec, reading),
         grade=np.where(observed, grade[latest], 0.0),
-        strength=signal,
+        strength=reading,
         observed=observed,
         point_keys=keys,
         point_alliance=point_alliance,

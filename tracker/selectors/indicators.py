@@ -1,17 +1,17 @@
 """An indicator's page: its daily readings, its observations and their history."""
 
-from tracker.models import Indicator, IndicatorSignal, Observation
+from tracker.models import Indicator, IndicatorReading, Observation
 
 
-def indicator_signals(indicator: Indicator, *, start=None, end=None) -> list[IndicatorSignal]:
+def indicator_readings(indicator: Indicator, *, start=None, end=None) -> list[IndicatorReading]:
     # "indicator" too: the related manager sets it on every row, and a deferred FK would
     # cost one query per row.
-    signals = indicator.signals.order_by("date").only("indicator", "date", "signal", "alliance")
+    readings = indicator.readings.order_by("date").only("indicator", "date", "reading", "alliance")
     if start:
-        signals = signals.filter(date__gte=start)
+        readings = readings.filter(date__gte=start)
     if end:
-        signals = signals.filter(date__lte=end)
-    return list(signals)
+        readings = readings.filter(date__lte=end)
+    return list(readings)
 
 
 def indicator_observations(indicator: Indicator):

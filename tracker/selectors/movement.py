@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 
 from django.db.models import Max
 
-from tracker.models import Indicator, IndicatorSignal, Observation, Relationship
+from tracker.models import Indicator, IndicatorReading, Observation, Relationship
 from tracker.scoring import method
 from tracker.scoring.inputs import scoring_inputs
 
@@ -61,10 +61,10 @@ def contributions_between(
     start = min(start, end)
     inputs = scoring_inputs(relationship)
     indicators = Indicator.objects.in_bulk(inputs.keys)
-    signals = _signals_on(inputs.keys, [start, end])
+    readings = _readings_on(inputs.keys, [start, end])
     no_data = {spec.key: float(spec.polarity < 0) for spec in inputs.specs}
-    before = [signals.get((k, start), (no_data[k], 0.0))[0] for k in inputs.keys]
-    after = [signals.get((k, end), (no_data[k], 0.0))[0] for k in inputs.keys]
+    before = [readings.get((k, start), (no_data[k], 0.0))[0] for k in inputs.keys]
+    after = [readings.get((k, end), (no_data[k], 0.0))[0] for k in inputs.keys]
     shares = method.contributions(inputs.specs, before, after)
     index_at = dict(snapshots.filter(date__in=[start, end]).values_list("date", "index"))
     baseline = method.baseline(inputs.specs)
@@ -89,7 +89,7 @@ def contributions_between(
             share=float(shares[n] / change) if change else 0.0,
             carryover=float(shares[n]),
         )
-        strength_before = signals.get((spec.key, start), (0.0, 0.0))[1]
+        strength_before = readings.get((spec.key, start), (0.0, 0.0))[1]
         _attribute(move, spec, new.get(spec.key, []), strength_before, start, end, total_weight)
         movement.moves.append(move)
     movement.moves.sort(key=lambda m: -abs(m.contribution))
@@ -113,8 +113,8 @@ def _load_shown(moves):
             share.observation = loaded[share.pk]
 
 
-def _signals_on(keys, dates):
-    rows = IndicatorSignal.objects.filter(indicator_id__in=keys, date__in=dates).values_list(
+def _readings_on(keys, dates):
+    rows = IndicatorReading.objects.filter(indicator_id__in=keys, date__in=dates).values_list(
         "indicator_id", "date", "alliance", "strength"
     )
     return {(key, date): (alliance, strength) for key, date, alliance, strength in rows}

@@ -20,7 +20,7 @@ from django.db.models import Q
 from tracker.clock import today_utc
 from tracker.db import BATCH, as_columns, bulk_insert, joined, plain_rows
 from tracker.models import (
-    IndicatorSignal,
+    IndicatorReading,
     Observation,
     ObservationScore,
     Relationship,
@@ -104,10 +104,10 @@ def snapshots_refresh(
         for key, spec in zip(inputs.keys, inputs.specs, strict=True)
         if key in rescore
     }
-    _write_signals(fresh, first, since, end, offset)
+    _write_readings(fresh, first, since, end, offset)
     _write_scores(fresh, inputs)
 
-    kept = _read_signals(set(inputs.keys) - rescore, since, end)
+    kept = _read_readings(set(inputs.keys) - rescore, since, end)
     window = [_slice(fresh[key], offset) if key in fresh else kept[key] for key in inputs.keys]
     aggregate = method.aggregate(inputs.specs, window, inputs.scenarios)
     momentum = aggregate.index - _index_before(relationship, inputs, first, since, aggregate)
@@ -118,13 +118,13 @@ def snapshots_refresh(
 
 def _delete_derived(relationship, keys):
     Snapshot.objects.filter(relationship=relationship).delete()
-    IndicatorSignal.objects.filter(indicator_id__in=keys).delete()
+    IndicatorReading.objects.filter(indicator_id__in=keys).delete()
     ObservationScore.objects.filter(observation__indicator_id__in=keys).delete()
 
 
 def _slice(series: method.IndicatorSeries, offset: int) -> method.IndicatorSeries:
     return method.IndicatorSeries(
-        signal=series.signal[offset:],
+        reading=series.reading[offset:],
         alliance=series.alliance[offset:],
         grade=series.grade[offset:],
         strength=series.strength[offset:],
@@ -132,10 +132,10 @@ def _slice(series: method.IndicatorSeries, offset: int) -> method.IndicatorSerie
     )
 
 
-SIGNAL_FIELDS = (
+READING_FIELDS = (
     "indicator",
     "date",
-    "signal",
+    "reading",
     "alliance",
     "grade",
     "strength",
@@ -143,8 +143,8 @@ SIGNAL_FIELDS = (
 )
 
 
-def _write_signals(fresh, first, since, end, offset):
-    IndicatorSignal.objects.filter(indicator_id__in=fresh).filter(
+def _write_readings(fresh, first, since, end, offset):
+    IndicatorReading.objects.filter(indicator_id__in=fresh).filter(
         Q(date__lt=first) | Q(date__gte=since)
     ).delete()
     # Adapted for the database once, not once per indicator (SQLite stores ISO text).
@@ -157,7 +157,7 @@ def _write_signals(fresh, first, since, end, offset):
         for key, series in fresh.items()
         for values in zip(
             dates,
-            series.signal[offset:].tolist(),
+            series.reading[offset:].tolist(),
             series.alliance[offset:].tolist(),
             series.grade[offset:].tolist(),
             series.strength[offset:].tolist(),
@@ -165,7 +165,7 @@ def _write_signals(fresh, first, since, end, offset):
             strict=True,
         )
     )
-    bulk_insert(IndicatorSignal, SIGNAL_FIELDS, rows)
+    bulk_insert(IndicatorReading, READING_FIELDS, rows)
 
 
 SCORE_FIELDS = ("observation", "indicator", "alliance", "diagnosticity", "favours")
@@ -220,14 +220,14 @@ def _write_scores(fresh, inputs):
     bulk_insert(ObservationScore, SCORE_FIELDS, rows(np.flatnonzero(known)[differs]), upsert=True)
 
 
-def _read_signals(keys, since, end):
-    """Stored daily signals of the indicators that did not change, as series from `since`."""
+def _read_readings(keys, since, end):
+    """Stored daily readings of the indicators that did not change, as series from `since`."""
     length = (end - since).days + 1
     found = {}
     rows = (
-        IndicatorSignal.objects.filter(indicator_id__in=keys, date__gte=since, date__lte=end)
+        IndicatorReading.objects.filter(indicator_id__in=keys, date__gte=since, date__lte=end)
         .order_by("indicator_id", "date")
-        .values_list("indicator_id", "signal", "alliance", "grade", "strength", "observed")
+        .values_list("indicator_id", "reading", "alliance", "grade", "strength", "observed")
     )
     columns = defaultdict(list)
     for key, *values in rows.iterator(chunk_size=BATCH * 5):
@@ -236,12 +236,12 @@ def _read_signals(keys, since, end):
         values = columns.get(key, [])
         if len(values) != length:
             raise RuntimeError(
-                f"indicator {key} has {len(values)} stored signals from {since} to {end}, "
+                f"indicator {key} has {len(values)} stored readings from {since} to {end}, "
                 f"expected {length}: run a full recompute"
             )
-        signal, alliance, grade, strength, observed = zip(*values, strict=True)
+        reading, alliance, grade, strength, observed = zip(*values, strict=True)
         found[key] = method.IndicatorSeries(
-            signal=np.array(signal),
+            reading=np.array(reading),
             alliance=np.array(alliance),
             grade=np.array(grade),
             strength=np.array(strength),
