@@ -10,17 +10,17 @@ import datetime as dt
 import io
 from typing import Literal
 
-from django.conf import settings
-from django.db.models import Max
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
 
+from dashboard.access import can_read
 from tracker.clock import today_utc
-from tracker.models import Indicator, IndicatorReading, Observation, Relationship
+from tracker.models import Indicator, Observation, Relationship
 from tracker.scoring import method
 from tracker.scoring.inputs import parse_min_grade
+from tracker.selectors.indicators import latest_readings
 from tracker.selectors.series import index_series
 from tracker.selectors.staleness import stale_indicators
 
@@ -29,8 +29,8 @@ MAX_OBSERVATIONS = 10_000
 
 
 def reader(request):
-    """Anyone when the dashboard is public, else a logged-in user (the session)."""
-    return settings.DASHBOARD_PUBLIC or request.user.is_authenticated
+    """The API reads as the pages do (dashboard.access), with the session's user."""
+    return can_read(request.user)
 
 
 api = NinjaAPI(
@@ -203,12 +203,7 @@ def indicators(request, relationship: str = "", format: Format = "json"):
             raise bad("relationship", f"there is no relationship {relationship!r}")
         found = found.filter(relationship__slug=relationship)
     stale = {s.indicator.pk for r in watched for s in stale_indicators(r)}
-    last = IndicatorReading.objects.filter(indicator__in=found).aggregate(last=Max("date"))["last"]
-    readings = dict(
-        IndicatorReading.objects.filter(indicator__in=found, date=last).values_list(
-            "indicator_id", "reading"
-        )
-    )
+    readings = latest_readings(found)
     rows = [
         {
             "slug": i.slug,

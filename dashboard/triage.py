@@ -6,7 +6,6 @@ decision replaces just its row.
 
 import contextlib
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -15,21 +14,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dashboard.access import TRIAGE, allowed
 from tracker.models import Indicator, Observation, Signal, Source
 from tracker.observations.forms import ObservationForm
 from tracker.sources.triage import signal_accept, signal_dismiss
 
-analysts = [login_required, permission_required("tracker.change_signal", raise_exception=True)]
-
-
-def _analysts(view):
-    for decorator in reversed(analysts):
-        view = decorator(view)
-    return view
-
 
 @require_GET
-@_analysts
+@allowed(TRIAGE)
 def triage(request):
     """The queue: new signals first, newest first, with their suggested indicators."""
     state = request.GET.get("state", Signal.State.NEW)
@@ -79,7 +71,7 @@ def _initial(signal: Signal) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-@_analysts
+@allowed(TRIAGE)
 def accept(request, pk):
     """Accept a signal: the pre-filled observation form, validated like any other."""
     signal = get_object_or_404(Signal.objects.select_related("source"), pk=pk)
@@ -107,7 +99,7 @@ def accept(request, pk):
 
 
 @require_POST
-@_analysts
+@allowed(TRIAGE)
 def dismiss(request, pk):
     signal = get_object_or_404(Signal, pk=pk)
     with contextlib.suppress(ValidationError):  # already decided: show the row as it is

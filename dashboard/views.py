@@ -9,7 +9,6 @@ import time
 
 import markdown
 from django.conf import settings
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -21,15 +20,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url
 
 from dashboard import charts
-from dashboard.access import readable
-from dashboard.filters import FilterError, Filters
+from dashboard.access import CORRECT, RECORD, allowed, readable
+from dashboard.filters import PERIODS, FilterError, Filters
 from dashboard.forms import InlineObservationForm
 from tracker.alerts import latest_alerts
 from tracker.clock import today_utc
 from tracker.models import (
     Category,
     Indicator,
-    IndicatorReading,
     Observation,
     Relationship,
     Source,
@@ -40,6 +38,7 @@ from tracker.selectors.indicators import (
     indicator_history,
     indicator_observations,
     indicator_readings,
+    latest_readings,
 )
 from tracker.selectors.movement import contributions_between
 from tracker.selectors.series import (
@@ -108,7 +107,7 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
             .distinct()
             .order_by("order")
         ),
-        "periods": ["1y", "3y", "5y", "all"],
+        "periods": list(PERIODS),
         "grades": ["", "A1", "B2", "C3", "D4"],
     }
     series = {"as_of": filters.as_of, "min_grade": filters.grade}
@@ -221,7 +220,7 @@ def indicator_context(request, indicator, filters, *, form=None, editing=None) -
         "relationship": relationship,
         "indicator": indicator,
         "filters": filters,
-        "periods": ["1y", "3y", "5y", "all"],
+        "periods": list(PERIODS),
         "verdict": verdict_latest(relationship),
         "figure": charts.figure_json(charts.indicator_figure(indicator, readings, reports))
         if readings
@@ -231,20 +230,19 @@ def indicator_context(request, indicator, filters, *, form=None, editing=None) -
         "history": indicator_history(indicator),
         "form": form,
         "editing": editing,
-        "can_record": request.user.has_perm("tracker.add_observation"),
-        "can_correct": request.user.has_perm("tracker.change_observation"),
+        "can_record": request.user.has_perm(RECORD),
+        "can_correct": request.user.has_perm(CORRECT),
     }
 
 
 def _blank_form(request, indicator):
-    if not request.user.has_perm("tracker.add_observation"):
+    if not request.user.has_perm(RECORD):
         return None
     return InlineObservationForm(indicator=indicator, instance=Observation(indicator=indicator))
 
 
 @require_http_methods(["POST"])
-@login_required
-@permission_required("tracker.add_observation", raise_exception=True)
+@allowed(RECORD)
 def observation_add(request, slug):
     """Record an observation from the indicator page (htmx: the page part updates in place)."""
     indicator = get_object_or_404(Indicator, slug=slug)
@@ -263,8 +261,7 @@ def observation_add(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
-@permission_required("tracker.change_observation", raise_exception=True)
+@allowed(CORRECT)
 def observation_edit(request, slug, pk):
     """Correct an observation from the indicator page; the previous version stays in history."""
     indicator = get_object_or_404(Indicator, slug=slug)
@@ -341,16 +338,10 @@ def methodology(request):
     relationship = Relationship.objects.order_by("pk").first()
     catalogue = []
     if relationship:
-        latest = relationship.snapshots.aggregate(last=Max("date"))["last"]
-        readings = dict(
-            IndicatorReading.objects.filter(
-                indicator__relationship=relationship, date=latest
-            ).values_list("indicator_id", "reading")
-        )
+        indicators = relationship.indicators.select_related("category")
+        readings = latest_readings(indicators)
         stale = {s.indicator.pk for s in stale_indicators(relationship)}
-        for indicator in relationship.indicators.select_related("category").order_by(
-            "category__order", "name"
-        ):
+        for indicator in indicators.order_by("category__order", "name"):
             catalogue.append((indicator, readings.get(indicator.pk), indicator.pk in stale))
     return render(
         request,

@@ -7,7 +7,6 @@ Database constraints hold every rule that can be written as a CHECK; `clean()` h
 never deleted.
 """
 
-import datetime as dt
 import math
 
 from django.conf import settings
@@ -18,8 +17,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from tracker.clock import utc_date
 
-class URLField(models.URLField):
+
+class HttpsURLField(models.URLField):
     """A URL whose form field reads a bare host as https (Django 6's default, chosen now)."""
 
     def formfield(self, **kwargs):
@@ -307,13 +308,13 @@ class Source(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    homepage = URLField(blank=True)
+    homepage = HttpsURLField(blank=True)
     default_reliability = models.CharField(
         max_length=1,
         choices=Reliability.choices,
         help_text="Used for new observations from this source unless the analyst grades otherwise.",
     )
-    feed_url = URLField("feed URL", max_length=500, blank=True)
+    feed_url = HttpsURLField("feed URL", max_length=500, blank=True)
     adapter = models.CharField(max_length=10, choices=Adapter.choices, blank=True)
     enabled = models.BooleanField(
         default=False, help_text="Refresh jobs fetch only enabled sources with an adapter."
@@ -421,7 +422,7 @@ class Observation(models.Model):
     )
     summary = models.TextField(help_text="What happened, in your own words.")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="observations")
-    url = URLField("URL", max_length=500, blank=True)
+    url = HttpsURLField("URL", max_length=500, blank=True)
     quote = models.TextField(blank=True, help_text="The source's own words, verbatim.")
     reliability = models.CharField(
         max_length=1,
@@ -589,7 +590,7 @@ class Observation(models.Model):
         if self.occurred_on is None:
             return
         recorded = self.recorded_at or timezone.now()
-        if self.occurred_on > recorded.astimezone(dt.UTC).date():
+        if self.occurred_on > utc_date(recorded):
             errors["occurred_on"] = (
                 "The date cannot be in the future (after the day it was recorded)."
             )
@@ -714,7 +715,7 @@ class Signal(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     found_at = models.DateTimeField(default=timezone.now, editable=False)
     title = models.CharField(max_length=300)
-    url = URLField("URL", max_length=500, blank=True)
+    url = HttpsURLField("URL", max_length=500, blank=True)
     excerpt = models.TextField(blank=True)
     suggested = models.ManyToManyField(Indicator, blank=True, related_name="signals_suggested")
     proposal = models.JSONField(

@@ -23,7 +23,6 @@ from tests.factories import (
 from tracker.models import IndicatorReading, Observation, ObservationScore, Snapshot
 from tracker.observations import services
 from tracker.scoring.inputs import parse_min_grade, states_as_known_on
-from tracker.selectors.evidence import diagnostic_evidence
 from tracker.selectors.movement import contributions_between
 from tracker.selectors.series import index_series, verdict_latest
 from tracker.selectors.staleness import stale_indicators
@@ -303,7 +302,7 @@ def test_contributions_add_up_and_name_the_observations():
     assert friction.pk in {s.observation.pk for s in by_indicator[indicators[1].pk].observations}
 
 
-def test_verdict_evidence_and_stale_indicators():
+def test_verdict_and_stale_indicators():
     relationship, indicators = catalogue()
     observe(indicators[0], 0, 5)
     observe(indicators[3], 170, 2)
@@ -319,9 +318,6 @@ def test_verdict_evidence_and_stale_indicators():
     assert verdict.band == "s"  # 50 <= 60.3 < 75
     assert verdict.band_name == relationship.scenarios.get(slug="s").name
     assert verdict.indicators == 4
-    evidence = diagnostic_evidence(relationship, limit=5)
-    assert {e.observation.indicator_id for e in evidence} == {indicators[0].pk, indicators[3].pk}
-    assert evidence == sorted(evidence, key=lambda e: -e.weight)
     stale = {s.indicator.pk: s.days_since for s in stale_indicators(relationship, today=END)}
     assert stale == {indicators[0].pk: 181, indicators[1].pk: None, indicators[2].pk: None}
 

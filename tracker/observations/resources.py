@@ -52,31 +52,31 @@ class StageWidget(LookupWidget):
             ) from None
 
 
-class NumberWidget(widgets.FloatWidget):
+class PlainMessage:
+    """A widget whose parse errors say, in plain words, what the cell should have been."""
+
+    expected = ""
+
     def clean(self, value, row=None, **kwargs):
         try:
             return super().clean(value, row=row, **kwargs)
         except ValueError:
-            raise ValueError(f"“{value}” is not a number.") from None
+            raise ValueError(f"“{value}” is not {self.expected}.") from None
 
 
-class WholeNumberWidget(widgets.IntegerWidget):
-    def clean(self, value, row=None, **kwargs):
-        try:
-            return super().clean(value, row=row, **kwargs)
-        except ValueError:
-            raise ValueError(f"“{value}” is not a whole number.") from None
+class NumberWidget(PlainMessage, widgets.FloatWidget):
+    expected = "a number"
 
 
-class IsoDateWidget(widgets.DateWidget):
+class WholeNumberWidget(PlainMessage, widgets.IntegerWidget):
+    expected = "a whole number"
+
+
+class IsoDateWidget(PlainMessage, widgets.DateWidget):
+    expected = "a date; write it as YYYY-MM-DD"
+
     def __init__(self):
         super().__init__(format="%Y-%m-%d")
-
-    def clean(self, value, row=None, **kwargs):
-        try:
-            return super().clean(value, row=row, **kwargs)
-        except ValueError:
-            raise ValueError(f"“{value}” is not a date; write it as YYYY-MM-DD.") from None
 
 
 class ObservationResource(resources.ModelResource):

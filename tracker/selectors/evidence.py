@@ -1,9 +1,7 @@
-"""Evidence a page lists: the latest reports, the most diagnostic ones, chart annotations."""
+"""Evidence a page lists: the latest reports, and the most diagnostic ones as chart notes."""
 
 import datetime as dt
 from dataclasses import dataclass
-
-from django.db.models import Max
 
 from tracker.models import Indicator, Observation, ObservationScore, Relationship
 from tracker.scoring.inputs import scoring_inputs
@@ -11,42 +9,12 @@ from tracker.scoring.inputs import scoring_inputs
 
 @dataclass
 class Evidence:
+    """An observation with how much it separates the scenarios, and which one it favours."""
+
     observation: Observation
     diagnosticity: float
-    weight: float  # diagnosticity, times the indicator's relative weight, times freshness
+    weight: float  # diagnosticity, times the indicator's weight relative to the mean
     favours: str
-
-
-def diagnostic_evidence(
-    relationship: Relationship, *, on: dt.date | None = None, limit: int = 10
-) -> list[Evidence]:
-    """The observations that most separate the scenarios now: diagnostic, weighty, fresh."""
-    on = on or relationship.snapshots.aggregate(last=Max("date"))["last"]
-    if on is None:
-        return []
-    specs = {spec.key: spec for spec in scoring_inputs(relationship).specs}
-    mean_weight = sum(s.weight for s in specs.values()) / len(specs)
-    horizon = on - dt.timedelta(days=3 * 365)
-    candidates = (
-        ObservationScore.objects.filter(
-            observation__indicator__relationship=relationship,
-            observation__status=Observation.Status.ACCEPTED,
-            observation__occurred_on__lte=on,
-            observation__occurred_on__gte=horizon,
-        )
-        .select_related("observation__indicator", "observation__source")
-        .order_by("-diagnosticity")[:500]
-    )
-    ranked = []
-    for score in candidates:
-        observation = score.observation
-        spec = specs[observation.indicator_id]
-        half_life = spec.half_life_days or 365.0
-        freshness = 2.0 ** (-(on - observation.occurred_on).days / half_life)
-        weight = score.diagnosticity * spec.weight / mean_weight * freshness
-        ranked.append(Evidence(observation, score.diagnosticity, weight, score.favours))
-    ranked.sort(key=lambda e: (-e.weight, -e.observation.pk))
-    return ranked[:limit]
 
 
 def latest_evidence(

@@ -1,5 +1,7 @@
 """An indicator's page: its daily readings, its observations and their history."""
 
+from django.db.models import Max
+
 from tracker.models import Indicator, IndicatorReading, Observation
 
 
@@ -28,3 +30,10 @@ def indicator_history(indicator: Indicator, limit: int = 30):
         .select_related("history_user")
         .order_by("-history_date", "-history_id")[:limit]
     )
+
+
+def latest_readings(indicators) -> dict[int, float]:
+    """Each of these indicators' reading on the latest day stored for any of them."""
+    stored = IndicatorReading.objects.filter(indicator__in=indicators)
+    last = stored.aggregate(last=Max("date"))["last"]
+    return dict(stored.filter(date=last).values_list("indicator_id", "reading"))

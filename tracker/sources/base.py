@@ -6,6 +6,7 @@ They never touch the database; the refresh job upserts what they return.
 
 import datetime
 import hashlib
+import math
 import urllib.parse
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -119,3 +120,21 @@ def stable_id(text: str) -> str:
     if len(text) <= MAX_EXTERNAL_ID:
         return text
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def magnitude_for_count(count: int) -> float:
+    """An event's magnitude from how many sources or rows report it: 1 for one, one more for
+    each doubling, at most 5 (the catalogue's scale: 1 minor ... 5 exceptional)."""
+    return round(min(5.0, 1.0 + math.log2(max(1, count))), 2)
+
+
+def decode_strictly(body: bytes, encoding: str, what: str) -> str:
+    """`body` decoded as `encoding`, or a ParseError naming the first byte and line that do
+    not decode; `what` says what was expected ("not valid UTF-8", ...)."""
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = body[: error.start].count(b"\n") + 1
+        raise ParseError(
+            f"{what}: byte 0x{body[error.start]:02x} on line {line} does not decode"
+        ) from None

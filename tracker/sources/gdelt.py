@@ -11,7 +11,6 @@ every row kept. Zip bombs are refused by the declared size and again while unpac
 
 import datetime
 import io
-import math
 import re
 import zipfile
 import zlib
@@ -28,6 +27,7 @@ from tracker.sources.base import (
     SignalData,
     TooLarge,
     clip,
+    magnitude_for_count,
     safe_url,
 )
 
@@ -117,7 +117,7 @@ def event_signal(event: Event) -> SignalData:
     """One event as a signal, with a proposal when its code maps to an event indicator."""
     what = matching.cameo_name(event.code)
     indicator = matching.cameo_indicator(event.code)
-    magnitude = round(min(5.0, 1.0 + math.log2(max(1, event.sources))), 2)
+    magnitude = magnitude_for_count(event.sources)
     summary = (
         f"GDELT: {ACTOR_NAMES[event.actor1]} → {ACTOR_NAMES[event.actor2]}: {what} "
         f"(CAMEO {event.code}, Goldstein {event.goldstein:+g}; {_count(event.sources, 'source')}, "

@@ -12,7 +12,6 @@ Every listed entry is a signal each refresh; the refresh job knows which ones ar
 import csv
 import datetime
 import io
-import math
 import re
 
 from tracker.sources.base import (
@@ -22,6 +21,8 @@ from tracker.sources.base import (
     ParseError,
     SignalData,
     clip,
+    decode_strictly,
+    magnitude_for_count,
 )
 
 COLUMNS = (
@@ -141,7 +142,7 @@ def designations_proposal(
         indicator=INDICATOR,
         occurred_on=on,
         summary=f"{count} new OFAC {noun} touching both Russia and Iran programs: {listed}",
-        magnitude=round(min(5.0, 1.0 + math.log2(count)), 2),
+        magnitude=magnitude_for_count(count),
         reliability=RELIABILITY,
         credibility=CREDIBILITY,
     )
@@ -165,14 +166,7 @@ def _decode(body: bytes) -> str:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    try:
-        return body.decode("cp1252")
-    except UnicodeDecodeError as error:
-        line = body[: error.start].count(b"\n") + 1
-        raise ParseError(
-            f"The SDN file is neither UTF-8 nor Windows-1252: byte 0x{body[error.start]:02x} "
-            f"on line {line} does not decode"
-        ) from None
+    return decode_strictly(body, "cp1252", "The SDN file is neither UTF-8 nor Windows-1252")
 
 
 def _value(cell: str) -> str:

@@ -28,6 +28,7 @@ from tracker.sources.base import (
     ParseError,
     SignalData,
     clip,
+    decode_strictly,
     safe_url,
     stable_id,
 )
@@ -102,14 +103,12 @@ def _decode(body: bytes, encoding: str) -> str:
         codec = codecs.lookup(encoding)
     except LookupError:
         raise ParseError(f"The feed declares an unknown encoding: {encoding}") from None
-    try:
-        return body.decode(codec.name)
-    except UnicodeDecodeError as error:
-        line = body[: error.start].count(b"\n") + 1
-        raise ParseError(
-            f"The feed is not valid {encoding} (the encoding it declares, or UTF-8 when it "
-            f"declares none): byte 0x{body[error.start]:02x} on line {line} does not decode"
-        ) from None
+    return decode_strictly(
+        body,
+        codec.name,
+        f"The feed is not valid {encoding} (the encoding it declares, or UTF-8 when it "
+        "declares none)",
+    )
 
 
 class _RootTag:
