@@ -70,7 +70,7 @@ def as_csv(rows: list[dict], filename: str) -> HttpResponse:
 
 
 def _flatten(row: dict, prefix: str = "") -> dict:
-    flat = {}
+    flat: dict[str, object] = {}
     for key, value in row.items():
         if isinstance(value, dict):
             flat |= _flatten(value, f"{prefix}{key}.")

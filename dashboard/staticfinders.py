@@ -10,6 +10,12 @@ PACKAGE_DATA = Path(plotly.__file__).parent / "package_data"
 FILES = {"plotly/plotly.min.js": "plotly.min.js"}
 
 
+class PlotlyStorage(FileSystemStorage):
+    """The package's data folder, collected under static/plotly/."""
+
+    prefix = "plotly"  # read by collectstatic, as for an app's static folder
+
+
 class PlotlyFinder(BaseFinder):
     """Finds plotly/plotly.min.js (and nothing else of the package's data)."""
 
@@ -25,7 +31,6 @@ class PlotlyFinder(BaseFinder):
         return [] if find_all else None
 
     def list(self, ignore_patterns):
-        storage = FileSystemStorage(location=PACKAGE_DATA)
-        storage.prefix = "plotly"
+        storage = PlotlyStorage(location=PACKAGE_DATA)
         for name in FILES.values():
             yield name, storage

@@ -9,12 +9,13 @@ import contextlib
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dashboard.access import TRIAGE, allowed
+from dashboard.htmx import HtmxHttpRequest
 from tracker.models import Indicator, Observation, Signal, Source
 from tracker.observations.forms import ObservationForm
 from tracker.sources.triage import signal_accept, signal_dismiss
@@ -22,7 +23,7 @@ from tracker.sources.triage import signal_accept, signal_dismiss
 
 @require_GET
 @allowed(TRIAGE)
-def triage(request):
+def triage(request: HtmxHttpRequest) -> HttpResponse:
     """The queue: new signals first, newest first, with their suggested indicators."""
     state = request.GET.get("state", Signal.State.NEW)
     if state not in Signal.State.values:
@@ -72,7 +73,7 @@ def _initial(signal: Signal) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @allowed(TRIAGE)
-def accept(request, pk):
+def accept(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Accept a signal: the pre-filled observation form, validated like any other."""
     signal = get_object_or_404(Signal.objects.select_related("source"), pk=pk)
     if request.method == "GET":
@@ -100,14 +101,14 @@ def accept(request, pk):
 
 @require_POST
 @allowed(TRIAGE)
-def dismiss(request, pk):
+def dismiss(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     signal = get_object_or_404(Signal, pk=pk)
     with contextlib.suppress(ValidationError):  # already decided: show the row as it is
         signal_dismiss(signal, by=request.user)
     return _decided(request, signal)
 
 
-def _decided(request, signal):
+def _decided(request: HtmxHttpRequest, signal: Signal) -> HttpResponse:
     if request.htmx:
         signal.refresh_from_db()
         return render(request, "dashboard/triage.html#decided", {"signal": signal})

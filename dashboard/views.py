@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.db.models import Max, Min
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,6 +23,7 @@ from dashboard import charts
 from dashboard.access import CORRECT, RECORD, allowed, readable
 from dashboard.filters import PERIODS, FilterError, Filters
 from dashboard.forms import InlineObservationForm
+from dashboard.htmx import HtmxHttpRequest
 from tracker.alerts import latest_alerts
 from tracker.clock import today_utc
 from tracker.models import (
@@ -54,7 +55,14 @@ from tracker.selectors.staleness import stale_indicators
 CACHE_SECONDS = 3600
 
 
-def _render(request, template, context, *, status=200, filters: Filters | None = None):
+def _render(
+    request: HtmxHttpRequest,
+    template: str,
+    context: dict,
+    *,
+    status: int = 200,
+    filters: Filters | None = None,
+) -> HttpResponse:
     """The whole page, or just its content partial for htmx (but not for a history restore,
     which needs the whole page back). With `filters`, an htmx swap also puts the view's
     canonical URL in the address bar, so that it can be bookmarked, shared and gone back to."""
@@ -68,7 +76,7 @@ def _render(request, template, context, *, status=200, filters: Filters | None =
     return response
 
 
-def _bad_request(request, error: FilterError):
+def _bad_request(request: HtmxHttpRequest, error: FilterError) -> HttpResponse:
     return render(request, "dashboard/bad_request.html", {"error": error}, status=400)
 
 
@@ -82,7 +90,7 @@ def _relationship(slug: str | None) -> Relationship:
 
 @require_GET
 @readable
-def overview(request, slug=None):
+def overview(request: HtmxHttpRequest, slug: str | None = None) -> HttpResponse:
     """Where the relationship stands, which way it moves, how sure, and on what evidence."""
     if slug is None and not Relationship.objects.exists():
         return render(request, "dashboard/empty.html")
@@ -188,7 +196,7 @@ def _movement(relationship, filters, moved_from, moved_to):
 
 @require_GET
 @readable
-def indicator(request, slug):
+def indicator(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """One indicator: its series for its kind, every observation, its history."""
     indicator = get_object_or_404(
         Indicator.objects.select_related("category", "relationship"), slug=slug
@@ -201,13 +209,19 @@ def indicator(request, slug):
     return _render(request, "dashboard/indicator.html", context, filters=filters)
 
 
-def indicator_context(request, indicator, filters, *, form=None, editing=None) -> dict:
+def indicator_context(
+    request: HtmxHttpRequest,
+    indicator: Indicator,
+    filters: Filters,
+    *,
+    form: InlineObservationForm | None = None,
+    editing: Observation | None = None,
+) -> dict:
     relationship = indicator.relationship
-    last = indicator.readings.aggregate(last=Max("date"))["last"]
+    bounds = indicator.readings.aggregate(first=Min("date"), last=Max("date"))
     readings = []
-    if last:
-        first = indicator.readings.order_by("date").values_list("date", flat=True).first()
-        start, end = filters.window(first, last)
+    if bounds["first"] and bounds["last"]:
+        start, end = filters.window(bounds["first"], bounds["last"])
         readings = indicator_readings(indicator, start=start, end=end)
     observations = indicator_observations(indicator)
     page = Paginator(observations, 25).get_page(request.GET.get("page"))
@@ -235,7 +249,7 @@ def indicator_context(request, indicator, filters, *, form=None, editing=None) -
     }
 
 
-def _blank_form(request, indicator):
+def _blank_form(request: HtmxHttpRequest, indicator: Indicator) -> InlineObservationForm | None:
     if not request.user.has_perm(RECORD):
         return None
     return InlineObservationForm(indicator=indicator, instance=Observation(indicator=indicator))
@@ -243,7 +257,7 @@ def _blank_form(request, indicator):
 
 @require_http_methods(["POST"])
 @allowed(RECORD)
-def observation_add(request, slug):
+def observation_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Record an observation from the indicator page (htmx: the page part updates in place)."""
     indicator = get_object_or_404(Indicator, slug=slug)
     form = InlineObservationForm(
@@ -262,7 +276,7 @@ def observation_add(request, slug):
 
 @require_http_methods(["GET", "POST"])
 @allowed(CORRECT)
-def observation_edit(request, slug, pk):
+def observation_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Correct an observation from the indicator page; the previous version stays in history."""
     indicator = get_object_or_404(Indicator, slug=slug)
     observation = get_object_or_404(
@@ -288,7 +302,9 @@ def _fields(form) -> dict:
     return {name: form.cleaned_data[name] for name in form.fields}
 
 
-def _after_write(request, indicator, message, before: int):
+def _after_write(
+    request: HtmxHttpRequest, indicator: Indicator, message: str, before: int
+) -> HttpResponse:
     if request.htmx:
         context = indicator_context(
             request, indicator, Filters(), form=_blank_form(request, indicator)
@@ -306,7 +322,7 @@ PATIENCE = 60  # seconds the poller waits for the worker before saying so
 
 @require_GET
 @readable
-def indicator_refreshed(request, slug):
+def indicator_refreshed(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """For the poller after a write: the updated page part once the series is recomputed,
     else 204 (htmx swaps nothing, and asks again) for up to PATIENCE seconds."""
     indicator = get_object_or_404(Indicator.objects.select_related("relationship"), slug=slug)
@@ -322,7 +338,14 @@ def indicator_refreshed(request, slug):
     return render(request, "dashboard/indicator.html#content", context)
 
 
-def _form_errors(request, indicator, form, *, editing=None, status=None):
+def _form_errors(
+    request: HtmxHttpRequest,
+    indicator: Indicator,
+    form: InlineObservationForm,
+    *,
+    editing: Observation | None = None,
+    status: int | None = None,
+) -> HttpResponse:
     context = indicator_context(request, indicator, Filters(), form=form, editing=editing)
     # htmx swaps only successful responses by default; without it, a 422 page says it all.
     code = status or (200 if request.htmx else 422)
@@ -331,7 +354,7 @@ def _form_errors(request, indicator, form, *, editing=None, status=None):
 
 @require_GET
 @readable
-def methodology(request):
+def methodology(request: HtmxHttpRequest) -> HttpResponse:
     """docs/methodology.md, rendered, with the live catalogue beside it."""
     text = (settings.BASE_DIR / "docs" / "methodology.md").read_text(encoding="utf-8")
     html = markdown.markdown(text, extensions=["tables", "toc"])
@@ -351,7 +374,7 @@ def methodology(request):
 
 
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness for load balancers and docker-compose: the app answers and reaches its
     database."""
     Relationship.objects.exists()

@@ -6,6 +6,7 @@ catalogue is protected by `on_delete=PROTECT` and by removing the delete permiss
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -154,12 +155,8 @@ class ObservationAdmin(NoDeleteMixin, ImportExportMixin, SimpleHistoryAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         indicator = obj.indicator if obj else self._indicator_from_query(request)
-
-        class BoundObservationForm(form_class):
-            def __init__(self, *args, **kw):
-                super().__init__(*args, indicator=indicator, **kw)
-
-        return BoundObservationForm
+        # The same form class, offering the stages of this indicator's ladder only.
+        return type(form_class)(form_class.__name__, (form_class,), {"indicator": indicator})
 
     @staticmethod
     def _indicator_from_query(request):
@@ -225,7 +222,7 @@ class ObservationAdmin(NoDeleteMixin, ImportExportMixin, SimpleHistoryAdmin):
             "opts": self.model._meta,
             "observations": queryset,
             "form": form,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/tracker/observation/reason.html", context)
 

@@ -7,7 +7,9 @@ when the file and the catalogue, the scoring constants or the demo results disag
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
 from tracker.scoring import method
 
@@ -114,8 +116,32 @@ def _parameters(indicator: dict) -> str:
     return "; ".join(p for p in parts if p)
 
 
+class DayAssessment(Protocol):
+    """What the calibration table reads of a day's assessment (tracker.selectors'
+    Assessment has it; this module sits beside the selectors, not above them)."""
+
+    @property
+    def index(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def band(self) -> str: ...
+    @property
+    def momentum(self) -> float: ...
+    @property
+    def momentum_label(self) -> str: ...
+    @property
+    def odds(self) -> dict[str, float]: ...
+    @property
+    def covered(self) -> int: ...
+    @property
+    def coverage(self) -> float: ...
+
+
 def calibration_table(
-    points_by_date: dict[dt.date, object],
+    points_by_date: Mapping[dt.date, DayAssessment],
     observed_only: dict[dt.date, float],
     scenario_names: dict[str, str],
 ) -> str:

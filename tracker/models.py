@@ -8,6 +8,7 @@ never deleted.
 """
 
 import math
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,8 +24,14 @@ from tracker.clock import utc_date
 class HttpsURLField(models.URLField):
     """A URL whose form field reads a bare host as https (Django 6's default, chosen now)."""
 
-    def formfield(self, **kwargs):
-        return super().formfield(**{"assume_scheme": "https", **kwargs})
+    def formfield(self, form_class=None, choices_form_class=None, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        # Passed on only when given: URLField's own default form class must stand.
+        if form_class is not None:
+            kwargs["form_class"] = form_class
+        if choices_form_class is not None:
+            kwargs["choices_form_class"] = choices_form_class
+        return super().formfield(**kwargs)
 
 
 class Relationship(models.Model):
@@ -452,6 +459,10 @@ class Observation(models.Model):
 
     objects = ObservationQuerySet.as_manager()
     history = HistoricalRecords()
+    # Who changed it and why, for the history row of its next save: set by the services
+    # for one save (django-simple-history reads them from the instance).
+    _history_user: Any
+    _change_reason: str
 
     # What an analyst enters (and may correct); provenance and status are kept by the app.
     ENTRY_FIELDS = (
@@ -571,7 +582,7 @@ class Observation(models.Model):
         if self.indicator_id is None:
             return
         indicator = self.indicator
-        wanted = Indicator.MEASURE_FIELD[indicator.kind]
+        wanted = Indicator.MEASURE_FIELD[Indicator.Kind(indicator.kind)]
         for kind, field in Indicator.MEASURE_FIELD.items():
             given = getattr(self, "stage_id" if field == "stage" else field) is not None
             if field == wanted and not given:
@@ -583,7 +594,7 @@ class Observation(models.Model):
                     field,
                     f"Only {kind} indicators take a {field}; “{indicator.name}” takes a {wanted}.",
                 )
-        if self.stage_id is not None and self.stage.indicator_id != indicator.pk:
+        if self.stage is not None and self.stage.indicator_id != indicator.pk:
             errors["stage"] = f"Choose a stage of the “{indicator.name}” ladder."
 
     def _clean_dates(self, errors):
@@ -645,8 +656,8 @@ class Snapshot(models.Model):
 # it has just read in the same transaction, under the relationship's lock, and it rewrites
 # them whole. Django still deletes them with their indicator or observation (CASCADE, done by
 # the ORM), but the database does not check each one: on PostgreSQL, whose foreign keys Django
-# makes deferred, checking the million rows of a full rebuild at commit took 10 s of it.
-DERIVED_LINK = {"on_delete": models.CASCADE, "db_constraint": False}
+# makes deferred, checking the million rows of a full rebuild at commit took 10 s of it. So
+# each derived link is `on_delete=models.CASCADE, db_constraint=False`.
 
 
 class IndicatorReading(models.Model):
@@ -654,9 +665,13 @@ class IndicatorReading(models.Model):
 
     # The (indicator, date) unique index serves every lookup; a second index on indicator
     # alone would only slow down the rebuild, which writes hundreds of thousands of rows.
-    # Derived rows carry no database foreign key (DERIVED_LINK): see ObservationScore.
+    # Derived rows carry no database foreign key: see above.
     indicator = models.ForeignKey(
-        Indicator, related_name="readings", db_index=False, **DERIVED_LINK
+        Indicator,
+        related_name="readings",
+        db_index=False,
+        on_delete=models.CASCADE,
+        db_constraint=False,
     )
     date = models.DateField()
     reading = models.FloatField(help_text="The indicator's reading s, 0 to 1.")
@@ -679,11 +694,17 @@ class ObservationScore(models.Model):
     """What one accepted observation said, as scored: its alliance-ness and diagnosticity."""
 
     observation = models.OneToOneField(
-        Observation, primary_key=True, related_name="score", **DERIVED_LINK
+        Observation,
+        primary_key=True,
+        related_name="score",
+        on_delete=models.CASCADE,
+        db_constraint=False,
     )
     # The observation's indicator, copied: a rebuild reads and compares an indicator's scores
     # by the index below instead of joining a million observations.
-    indicator = models.ForeignKey(Indicator, related_name="+", db_index=False, **DERIVED_LINK)
+    indicator = models.ForeignKey(
+        Indicator, related_name="+", db_index=False, on_delete=models.CASCADE, db_constraint=False
+    )
     alliance = models.FloatField(help_text="The indicator's alliance-ness it implied.")
     diagnosticity = models.FloatField(help_text="Range of its log-likelihoods across scenarios.")
     favours = models.SlugField(db_index=False, help_text="The scenario it supports most.")
@@ -732,6 +753,10 @@ class Signal(models.Model):
     )
 
     history = HistoricalRecords(m2m_fields=[suggested])
+    # Who changed it and why, for the history row of its next save: set by the services
+    # for one save (django-simple-history reads them from the instance).
+    _history_user: Any
+    _change_reason: str
 
     class Meta:
         ordering = ["-published_at", "-pk"]

@@ -22,7 +22,8 @@ from tracker.sources.refresh import source_failed, source_refresh
 
 logger = logging.getLogger(__name__)
 
-RETRY = {"retry_backoff": 30, "retry_backoff_max": 900, "retry_jitter": True, "max_retries": 5}
+# Network faults: retried with exponential backoff (full jitter) from 30 s, capped at 15 min.
+RETRY_BACKOFF, RETRY_BACKOFF_MAX, MAX_RETRIES = 30, 900, 5
 
 
 def backoff(task, *, at_least: float | None = None) -> float:
@@ -50,7 +51,14 @@ def refresh_sources() -> int:
     return len(sources)
 
 
-@shared_task(acks_late=True, bind=True, **RETRY)
+@shared_task(
+    acks_late=True,
+    bind=True,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
 def refresh_source(self, source_id: int) -> str:
     """Fetch, parse and store one source; a network fault is retried, nothing else."""
     source = Source.objects.filter(pk=source_id).first()
@@ -117,7 +125,14 @@ def check_stale_indicators() -> int:
     return len(raised)
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError, urllib.error.URLError), **RETRY)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError, urllib.error.URLError),
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
 def send_alert(alert_id: int) -> None:
     """E-mail and post one alert, each once; mail and webhook faults are retried."""
     alert_send(alert_id)

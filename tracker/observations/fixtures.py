@@ -72,6 +72,12 @@ INDICATOR_FIELDS = (
     "seed_paragraph",
     "seed_quote",
 )
+# What a field the file leaves out takes: the model's own default.
+DEFAULTS = {
+    field.name: field.get_default()
+    for field in Indicator._meta.concrete_fields
+    if field.name in INDICATOR_FIELDS
+}
 
 
 @transaction.atomic
@@ -107,9 +113,7 @@ def catalogue_load(path: Path, report: LoadReport | None = None) -> LoadReport:
             report,
         )
     for spec in data["indicators"]:
-        values = {
-            f: spec.get(f, Indicator._meta.get_field(f).get_default()) for f in INDICATOR_FIELDS
-        }
+        values = {f: spec.get(f, DEFAULTS[f]) for f in INDICATOR_FIELDS}
         values["description"] = values["description"].strip()
         indicator = upsert(
             Indicator,

@@ -3,7 +3,7 @@ both validate the same way and say the same things."""
 
 from django import forms
 
-from tracker.models import Observation, Stage
+from tracker.models import Indicator, Observation, Stage
 
 
 class StageSelect(forms.Select):
@@ -25,7 +25,7 @@ class StageChoiceField(forms.ModelChoiceField):
 class ObservationForm(forms.ModelForm):
     class Meta:
         model = Observation
-        fields = Observation.ENTRY_FIELDS
+        fields: tuple[str, ...] = Observation.ENTRY_FIELDS
         field_classes = {"stage": StageChoiceField}
         widgets = {
             "stage": StageSelect,
@@ -33,21 +33,28 @@ class ObservationForm(forms.ModelForm):
             "quote": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, indicator=None, **kwargs):
+    # The indicator whose ladder the stage list offers (None: every ladder); a form class
+    # may be made for one indicator (the admin does), or an instance given one.
+    indicator: Indicator | None = None
+
+    def __init__(self, *args, indicator: Indicator | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        indicator = indicator or self.indicator
         if "stage" not in self.fields:  # a read-only view
             return
         stages = Stage.objects.select_related("indicator").order_by("indicator__name", "order")
         if indicator is not None:
             stages = stages.filter(indicator=indicator)
-        self.fields["stage"].queryset = stages
+        stage = self.fields["stage"]
+        assert isinstance(stage, forms.ModelChoiceField)  # the model's foreign key
+        stage.queryset = stages
         self.fields["reliability"].required = False
         self.fields[
             "reliability"
         ].help_text = "Admiralty grade of the source for this report; empty: the source's default."
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not cleaned.get("reliability") and cleaned.get("source"):
             cleaned["reliability"] = cleaned["source"].default_reliability
         return cleaned

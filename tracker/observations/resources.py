@@ -52,7 +52,7 @@ class StageWidget(LookupWidget):
             ) from None
 
 
-class PlainMessage:
+class PlainMessage(widgets.Widget):
     """A widget whose parse errors say, in plain words, what the cell should have been."""
 
     expected = ""
@@ -102,11 +102,17 @@ class ObservationResource(resources.ModelResource):
         attribute="credibility", column_name="credibility", widget=WholeNumberWidget()
     )
 
-    REQUIRED_COLUMNS = ("indicator", "occurred_on", "summary", "source", "credibility")
+    REQUIRED_COLUMNS: tuple[str, ...] = (
+        "indicator",
+        "occurred_on",
+        "summary",
+        "source",
+        "credibility",
+    )
 
     class Meta:
         model = Observation
-        fields = ("reference", *Observation.ENTRY_FIELDS)
+        fields: tuple[str, ...] = ("reference", *Observation.ENTRY_FIELDS)
         import_id_fields = ("reference",)
         clean_model_instances = True
         skip_unchanged = True

@@ -4,6 +4,9 @@ Each validates with `full_clean()` before saving, records who made the change (i
 history), and never deletes: a wrong observation is corrected or retracted.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -101,7 +104,7 @@ def observation_reinstate(observation: Observation, *, by, reason: str) -> Obser
     return observation
 
 
-def _schedule(observation: Observation, saved: dict | None = None) -> None:
+def _schedule(observation: Observation, saved: Mapping[str, Any] | None = None) -> None:
     """Refresh the series from the earliest date the change touches, old or new."""
     saved = saved or {
         "indicator_id": observation.indicator_id,

@@ -347,15 +347,24 @@ def contributions(specs: Sequence[IndicatorSpec], before, after) -> np.ndarray:
     return 100.0 * weights * (np.asarray(after) - np.asarray(before)) / weights.sum()
 
 
+def event_parameters(spec: IndicatorSpec) -> tuple[float, float]:
+    """An event indicator's half-life (days) and saturation, which its kind requires."""
+    if spec.half_life_days is None or spec.saturation is None:
+        raise ValueError(f"event indicator {spec.key} needs a half-life and a saturation")
+    return spec.half_life_days, spec.saturation
+
+
 def event_carryover(spec: IndicatorSpec, strength: float, days: int) -> float:
     """An event indicator's alliance-ness `days` later if nothing new happens (pure decay)."""
-    decayed = strength * 2.0 ** (-days / spec.half_life_days)
-    return float(_alliance(spec, -math.expm1(-decayed / spec.saturation)))
+    half_life, saturation = event_parameters(spec)
+    decayed = strength * 2.0 ** (-days / half_life)
+    return float(_alliance(spec, -math.expm1(-decayed / saturation)))
 
 
 def event_mass(spec: IndicatorSpec, magnitude: float, grade: float, days: int) -> float:
     """What one event still adds to the indicator's graded decayed sum `days` later."""
-    return magnitude * grade * 2.0 ** (-days / spec.half_life_days)
+    half_life, _ = event_parameters(spec)
+    return magnitude * grade * 2.0 ** (-days / half_life)
 
 
 def diagnosticity(loglik: np.ndarray) -> np.ndarray:

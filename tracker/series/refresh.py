@@ -86,8 +86,8 @@ def snapshots_refresh(
     stored_first, stored_last = bounds.first(), bounds.last()
     rescore = set(inputs.keys) if indicator_ids is None else set(indicator_ids)
     # A new first date or method moves every day of every indicator: rebuild all.
-    full = since is None or stored_first != (first, method.METHOD_VERSION)
-    if full:
+    full = since is None or stored_last is None or stored_first != (first, method.METHOD_VERSION)
+    if since is None or stored_last is None or full:
         since, rescore = first, set(inputs.keys)
     else:
         since = min(max(since, first), end)
@@ -233,13 +233,13 @@ def _read_readings(keys, since, end):
     for key, *values in rows.iterator(chunk_size=BATCH * 5):
         columns[key].append(values)
     for key in keys:
-        values = columns.get(key, [])
-        if len(values) != length:
+        days = columns.get(key, [])
+        if len(days) != length:
             raise RuntimeError(
-                f"indicator {key} has {len(values)} stored readings from {since} to {end}, "
+                f"indicator {key} has {len(days)} stored readings from {since} to {end}, "
                 f"expected {length}: run a full recompute"
             )
-        reading, alliance, grade, strength, observed = zip(*values, strict=True)
+        reading, alliance, grade, strength, observed = zip(*days, strict=True)
         found[key] = method.IndicatorSeries(
             reading=np.array(reading),
             alliance=np.array(alliance),

@@ -343,9 +343,6 @@ def _added(text: str, fail) -> datetime.datetime:
     if not re.fullmatch(r"\d{14}", text):
         raise fail("DATEADDED", "is not a YYYYMMDDHHMMSS timestamp")
     try:
-        return datetime.datetime(
-            *(int(text[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14))),
-            tzinfo=datetime.UTC,
-        )
+        return datetime.datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
     except ValueError:
         raise fail("DATEADDED", "is not a real date and time") from None

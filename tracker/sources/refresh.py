@@ -92,7 +92,7 @@ def _download(source: Source) -> bytes | None:
     url = source.feed_url
     if source.adapter == Source.Adapter.GDELT and url.endswith("lastupdate.txt"):
         # GDELT publishes a new export every 15 minutes; lastupdate.txt names the latest.
-        url = gdelt_export_url(fetch(url, max_bytes=64 * 1024).body)
+        url = gdelt_export_url(fetch(url, max_bytes=64 * 1024).body or b"")
     result = fetch(url, etag=source.etag, last_modified=source.last_modified)
     if result.status == 304:
         return None

@@ -131,12 +131,14 @@ def _check_xml(text: str) -> str:
     large feed costs no more memory here than its text.
     """
     # A str goes to expat as UTF-8 whatever the declaration says: it is already decoded.
+    root = _RootTag()
     parser = DefusedXMLParser(
-        target=_RootTag(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        target=root, forbid_dtd=True, forbid_entities=True, forbid_external=True
     )
     try:
         parser.feed(text)
-        return parser.close()
+        parser.close()
+        return root.root
     except DTDForbidden:
         raise ParseError(
             "The feed contains a DTD (<!DOCTYPE ...>), refused: DTDs are how entity-expansion "
