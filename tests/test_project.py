@@ -1,6 +1,7 @@
 """Project-wide checks: migrations match the models; production settings are safe."""
 
 import os
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -80,3 +81,41 @@ def test_healthz_answers_the_proxy_in_production_shape(client, settings):
     )
     assert (response.status_code, response.content) == (200, b"ok")
     assert client.get("/healthz", HTTP_HOST="entente.example.org").status_code == 301
+
+
+def test_env_example_lists_every_setting_the_settings_read():
+    settings_source = (ROOT / "config" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+|_bool|_int)\(\s*"([A-Z_]+)"', settings_source))
+    listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read - listed == set(), "settings missing from .env.example"
+    assert listed - read == set(), ".env.example lists settings nothing reads"
+
+
+def test_every_process_knows_the_jobs_it_may_enqueue_by_name():
+    """The domain enqueues by task name (tracker.jobs): a web process that never imported
+    tracker.tasks must know them too, or every write's recompute would be lost."""
+    result = python(
+        "-c",
+        "import django; django.setup(); from celery import current_app; "
+        "print(sorted(n for n in current_app.tasks if n.startswith('tracker.')))",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="true",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'tracker.tasks.recompute_snapshots'" in result.stdout
+
+
+def test_no_import_cycle_between_the_projects_modules():
+    """The layers contract (pyproject, make lint) orders the packages; this checks that no
+    circle closes inside one either, lazy imports included."""
+    import grimp
+
+    graph = grimp.build_graph("config", "dashboard", "tracker")
+    modules = {m for m in graph.modules if ".migrations" not in m}
+    cycles = [
+        (a, b)
+        for a in modules
+        for b in graph.find_modules_directly_imported_by(a) & modules
+        if a != b and graph.chain_exists(importer=b, imported=a)
+    ]
+    assert cycles == []

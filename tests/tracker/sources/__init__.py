@@ -1,4 +1,4 @@
-"""Tests of the ingestion adapters; the sample files live in tests/data/ingest."""
+"""Tests of the sources: adapters, fetching, matching, refresh; samples in tests/data/ingest."""
 
 import importlib.util
 from pathlib import Path

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from tracker.models import Indicator, Observation, Source, Stage
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "fixtures"
 TIMELINE_ROW = re.compile(r"^\| (\d{4}(?:-\d{2})?(?:-\d{2})?) \|")
 

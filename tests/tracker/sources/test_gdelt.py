@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from tests.tracker.ingest import DATA, samples
+from tests.tracker.sources import DATA, samples
 from tracker.sources.adapters import ADAPTERS
 from tracker.sources.base import ParseError, TooLarge
 from tracker.sources.gdelt import COLUMN, COLUMNS, TONE_INDICATOR, GdeltAdapter, _Capped

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from tests.tracker.ingest import DATA, samples
+from tests.tracker.sources import DATA, samples
 from tracker.sources.adapters import ADAPTERS
 from tracker.sources.base import ParseError, SignalData
 from tracker.sources.ofac import (

@@ -1,18 +1,16 @@
 """Refreshing sources: idempotent storage, machine-recorded datasets, hostile input recorded
 on the source with nothing written, network faults raised for a retry."""
 
-import io
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from tests.factories import IndicatorFactory, RelationshipFactory, SourceFactory
 from tracker.models import Observation, Signal, Source
 from tracker.sources.base import FetchError
 from tracker.sources.refresh import gdelt_export_url, source_refresh
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ingest"
+DATA = Path(__file__).resolve().parents[2] / "data" / "ingest"
 HOSTILE = [
     ("rss", "malformed.xml"),
     ("rss", "billion_laughs.xml"),
@@ -123,24 +121,6 @@ def test_gdelt_listing_names_the_export():
         b"258 aa... http://data.gdeltproject.org/gdeltv2/20261125143000.mentions.CSV.zip\n"
     )
     assert gdelt_export_url(listing).endswith("20261125143000.export.CSV.zip")
-
-
-class TestIngestCommand:
-    def test_runs_a_source_on_a_file(self, catalogue):
-        feed("rss")
-        out = io.StringIO()
-        call_command("ingest", "RSS FEED", "--file", str(DATA / "atom_sample.xml"), stdout=out)
-        assert "new signal(s)" in out.getvalue()
-        assert Signal.objects.exists()
-
-    def test_names_what_went_wrong(self, catalogue):
-        feed("rss")
-        with pytest.raises(CommandError, match="No source 'nope'.*rss feed"):
-            call_command("ingest", "nope")
-        with pytest.raises(CommandError, match="Cannot read"):
-            call_command("ingest", "rss feed", "--file", "/no/such/file.xml")
-        with pytest.raises(CommandError, match="failed"):
-            call_command("ingest", "rss feed", "--file", str(DATA / "billion_laughs.xml"))
 
 
 def test_a_later_export_with_a_new_daily_tone_corrects_it_with_history(catalogue):

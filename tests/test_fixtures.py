@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = tomllib.loads((ROOT / "fixtures" / "catalogue.toml").read_text(encoding="utf-8"))
 PARAGRAPH = re.compile(r"^\[(\d+)\] (.*)$")
 

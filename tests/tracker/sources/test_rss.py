@@ -6,7 +6,7 @@ import tracemalloc
 
 import pytest
 
-from tests.tracker.ingest import DATA, samples
+from tests.tracker.sources import DATA, samples
 from tracker.sources.adapters import ADAPTERS
 from tracker.sources.base import MAX_EXCERPT, Adapter, ParseError
 from tracker.sources.rss import RssAdapter, declared_encoding, parse_feed

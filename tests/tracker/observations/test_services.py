@@ -1,13 +1,17 @@
-"""Writes keep history: record, correct, retract, reinstate; nothing is deleted."""
+"""Writes keep history: record, correct, retract, reinstate; nothing is deleted; each
+change refreshes the series from the earliest day it touches, once it commits."""
 
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from tests.factories import IndicatorFactory, ObservationFactory, SourceFactory
-from tracker.models import Observation
+from tests.tracker.support import END, catalogue, observe, stored_rows
+from tracker.models import Observation, Snapshot
 from tracker.observations import services
+from tracker.series.refresh import snapshots_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +121,40 @@ def test_retracted_cannot_be_corrected_until_reinstated(analyst):
         "accepted",
         "accepted",
     ]
+
+
+def test_a_retraction_refreshes_on_commit(django_capture_on_commit_callbacks, analyst):
+    relationship, indicators = catalogue()
+    with time_machine.travel(dt.datetime(2024, 3, 1, tzinfo=dt.UTC), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            early = services.observation_record(
+                indicator=indicators[0],
+                occurred_on=dt.date(2024, 1, 10),
+                source=SourceFactory(),
+                summary="Drones delivered.",
+                credibility=1,
+                magnitude=4,
+                analyst=analyst,
+            )
+        peak = Snapshot.objects.get(date=dt.date(2024, 1, 10)).index
+        with django_capture_on_commit_callbacks(execute=True):
+            services.observation_retract(early, by=analyst, reason="Withdrawn")
+    assert not Snapshot.objects.exists()  # no accepted evidence left: no series
+    assert peak > 0
+
+
+def test_a_correction_refreshes_from_the_earlier_of_old_and_new_dates(
+    django_capture_on_commit_callbacks, analyst
+):
+    relationship, indicators = catalogue()
+    observe(indicators[0], 0)
+    late = observe(indicators[0], 60, 1)
+    snapshots_refresh(relationship, end=END)
+    with (
+        time_machine.travel(dt.datetime(2024, 6, 30, 12, tzinfo=dt.UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.observation_correct(late, by=analyst, occurred_on=dt.date(2024, 1, 20))
+    corrected = stored_rows(relationship)
+    snapshots_refresh(relationship, end=END)
+    assert stored_rows(relationship) == corrected

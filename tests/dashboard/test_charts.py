@@ -1,0 +1,54 @@
+"""Figures built server-side: downsampled within budget, safe to embed, one band per scenario."""
+
+import base64
+import datetime as dt
+import json
+
+import numpy as np
+
+from dashboard import charts
+from tracker.selectors.series import Assessment
+
+
+def test_sample_keeps_short_series_whole_and_long_ones_within_budget_with_their_extremes():
+    assert charts.sample(10, np.arange(10.0), 100).tolist() == list(range(10))
+    values = np.sin(np.linspace(0, 20, 20_000))
+    values[12_345] = 5.0  # a spike a downsampler must not lose
+    kept = charts.sample(len(values), values, 1000)
+    assert len(kept) <= 1000 and 12_345 in kept
+    assert kept[0] == 0 and kept[-1] == len(values) - 1
+
+
+def test_figure_json_cannot_close_the_script_element_it_sits_in():
+    figure = charts.go.Figure(charts.go.Scatter(x=[1], y=[2], name="</script><b>&"))
+    text = charts.figure_json(figure)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text)["data"][0]["name"] == "</script><b>&"
+
+
+def numbers(column) -> list[float]:
+    """A trace's values: plotly sends numpy arrays as typed binary ({dtype, bdata})."""
+    if isinstance(column, dict):
+        return np.frombuffer(base64.b64decode(column["bdata"]), dtype=column["dtype"]).tolist()
+    return list(column)
+
+
+class Band:
+    def __init__(self, slug, name, lower, upper):
+        self.slug, self.name, self.lower, self.upper = slug, name, lower, upper
+
+
+def test_the_index_figure_draws_each_scenario_band_and_the_index():
+    day = dt.date(2026, 1, 1)
+    points = [
+        Assessment(day + dt.timedelta(days=n), 40.0 + n, 30.0, 50.0 + n, "c", 0.0, {}, 1.0, 1, {})
+        for n in range(3)
+    ]
+    bands = [Band("c", "Strategic convenience", 25, 50), Band("s", "Structured alignment", 50, 75)]
+    figure = json.loads(charts.figure_json(charts.index_figure(points, bands)))
+    shapes = [(s["y0"], s["y1"]) for s in figure["layout"]["shapes"]]
+    assert (25, 50) in shapes and (50, 75) in shapes
+    [index] = [t for t in figure["data"] if t.get("name") == "alignment index"]
+    assert numbers(index["y"]) == [40.0, 41.0, 42.0]
+    [low] = [t for t in figure["data"] if t.get("name") == "uncertainty"]
+    assert numbers(low["y"]) == [30.0, 30.0, 30.0]

@@ -1,0 +1,94 @@
+"""The stored series: one snapshot a day, incremental refreshes equal full rebuilds, derived
+rows follow their indicator or observation."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.tracker.support import END, START, catalogue, observe, stored_rows
+from tracker.models import IndicatorReading, Observation, ObservationScore, Snapshot
+from tracker.series.refresh import snapshots_refresh
+
+pytestmark = pytest.mark.django_db
+
+
+def test_full_rebuild_writes_one_snapshot_a_day():
+    relationship, indicators = catalogue()
+    observe(indicators[0], 10)
+    observe(indicators[2], 40, 5)
+    report = snapshots_refresh(relationship, end=END)
+    assert report.full
+    assert Snapshot.objects.count() == (END - (START + dt.timedelta(days=10))).days + 1
+    assert IndicatorReading.objects.count() == 4 * Snapshot.objects.count()
+    assert ObservationScore.objects.count() == 2
+    first = Snapshot.objects.earliest("date")
+    assert first.covered == 1
+    assert sum(first.odds.values()) == pytest.approx(1.0)
+
+
+def test_an_incremental_refresh_of_an_indicator_left_without_evidence():
+    relationship, indicators = catalogue()
+    observe(indicators[0], 10)
+    only = observe(indicators[1], 20, 4)
+    snapshots_refresh(relationship, end=END)
+    Observation.objects.filter(pk=only.pk).update(
+        status=Observation.Status.RETRACTED, retracted_at=timezone.now()
+    )
+    report = snapshots_refresh(
+        relationship, since=only.occurred_on, indicator_ids=[indicators[1].pk], end=END
+    )
+    assert not report.full and report.rescored == 1
+    assert not ObservationScore.objects.filter(observation=only).exists()
+    incremental = stored_rows(relationship)
+    snapshots_refresh(relationship, end=END)
+    assert stored_rows(relationship) == incremental
+
+
+def test_derived_rows_go_with_their_indicator_or_observation():
+    relationship, indicators = catalogue()
+    observation = observe(indicators[0], 10)
+    snapshots_refresh(relationship, end=END)
+    unobserved = indicators[3]
+    assert IndicatorReading.objects.filter(indicator=unobserved).exists()
+    unobserved.delete()  # no database foreign key: Django's cascade must do it
+    observation.delete()
+    assert not IndicatorReading.objects.filter(indicator_id=unobserved.pk).exists()
+    assert not ObservationScore.objects.filter(observation_id=observation.pk).exists()
+
+
+changes = st.lists(
+    st.tuples(st.integers(0, 3), st.integers(0, 150), st.integers(1, 5)), min_size=1, max_size=4
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(initial=changes, later=changes, extra_days=st.integers(0, 20))
+def test_incremental_refresh_equals_full_rebuild(initial, later, extra_days):
+    with transaction.atomic():
+        relationship, indicators = catalogue()
+        for n, day, measure in initial:
+            observe(indicators[n], day, measure)
+        snapshots_refresh(relationship, end=END)
+        end = END + dt.timedelta(days=extra_days)
+        for n, day, measure in later:
+            observation = observe(indicators[n], day + 20, measure)
+            snapshots_refresh(
+                relationship,
+                since=observation.occurred_on,
+                indicator_ids=[indicators[n].pk],
+                end=end,
+            )
+        incremental = stored_rows(relationship)
+        snapshots_refresh(relationship, end=end)  # over the stored rows: rewrites what differs
+        assert stored_rows(relationship) == incremental
+        for model in (Snapshot, IndicatorReading, ObservationScore):
+            model.objects.all().delete()
+        snapshots_refresh(relationship, end=end)  # from nothing
+        assert stored_rows(relationship) == incremental
+        transaction.set_rollback(True)
