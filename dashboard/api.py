@@ -86,7 +86,7 @@ class RelationshipOut(Schema):
     actors: list[str]
 
 
-class PointOut(Schema):
+class AssessmentOut(Schema):
     date: dt.date
     index: float
     low: float
@@ -101,8 +101,8 @@ class PointOut(Schema):
 class IndexOut(Schema):
     relationship: str
     method_version: str
-    latest: PointOut | None
-    series: list[PointOut]
+    latest: AssessmentOut | None
+    series: list[AssessmentOut]
 
 
 class IndicatorOut(Schema):

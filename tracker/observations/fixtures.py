@@ -59,16 +59,9 @@ def upsert(model, lookup: dict, values: dict, report: LoadReport):
 INDICATOR_FIELDS = (
     "name",
     "description",
-    "kind",
     "unit",
-    "polarity",
-    "weight",
-    "half_life_days",
-    "saturation",
-    "floor",
-    "ceiling",
+    *Indicator.SCORING_FIELDS,
     "cadence_days",
-    "sigma",
     "seed_paragraph",
     "seed_quote",
 )
