@@ -7,6 +7,7 @@ catalogue is protected by `on_delete=PROTECT` and by removing the delete permiss
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -46,6 +47,21 @@ class NoDeleteMixin:
         return False
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History as an audit trail only. django-simple-history's "revert" form saves whatever
+    is posted to it, to anyone who may view the row, around the services (it could reinstate
+    a retracted observation and erase why); so its pages are read-only: a wrong row is
+    corrected, retracted or reinstated through the services, with a reason."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied("History is read-only: correct the row itself instead.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+
 class ReadOnlyMixin:
     """Rows the jobs write: searched and audited here, never added or edited by hand."""
 
@@ -64,7 +80,7 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(Observation)
-class ObservationAdmin(NoDeleteMixin, ImportExportMixin, SimpleHistoryAdmin):
+class ObservationAdmin(NoDeleteMixin, ImportExportMixin, HistoryAdmin):
     form = ObservationForm
     resource_classes = [ObservationResource]
     formats = [CSV]
@@ -261,7 +277,7 @@ class StageInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = (
         "name",
         "category",
@@ -326,7 +342,7 @@ class IndicatorAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class SourceAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ("name", "kind", "default_reliability", "adapter", "enabled", "health")
     list_filter = ("kind", "default_reliability", "adapter", "enabled")
     search_fields = ("name", "homepage")
@@ -347,7 +363,7 @@ class SourceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Signal)
-class SignalAdmin(ReadOnlyMixin, NoDeleteMixin, SimpleHistoryAdmin):
+class SignalAdmin(ReadOnlyMixin, NoDeleteMixin, HistoryAdmin):
     """Signals come from refresh jobs and are triaged on /triage/, where decisions are
     recorded; here they can be searched and audited."""
 
@@ -359,7 +375,7 @@ class SignalAdmin(ReadOnlyMixin, NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Tripwire)
-class TripwireAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class TripwireAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ("indicator", "direction", "threshold", "scenario", "enabled")
     list_filter = ("enabled", "direction", "indicator__category")
     autocomplete_fields = ("indicator",)
@@ -381,7 +397,7 @@ class ScenarioInline(admin.TabularInline):
 
 
 @admin.register(Relationship)
-class RelationshipAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class RelationshipAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ("title", "slug", "actor_a", "actor_b")
     inlines = (ScenarioInline,)
 
@@ -392,6 +408,6 @@ class RelationshipAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+class CategoryAdmin(NoDeleteMixin, HistoryAdmin):
     list_display = ("name", "order")
     ordering = ("order",)

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from tests.factories import IndicatorFactory, ObservationFactory, SourceFactory
 from tracker.models import Indicator, Observation
+from tracker.observations import services
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +209,29 @@ class TestCataloguePermissions:
         page = analyst_client.get(reverse("admin:tracker_indicator_change", args=[indicator.pk]))
         assert f"?indicator={indicator.pk}" in page.content.decode()
         assert Indicator.objects.count() == 1
+
+
+def history_form(model_name, obj):
+    version = obj.history.order_by("history_id").first().history_id
+    return reverse(f"admin:tracker_{model_name}_simple_history", args=[obj.pk, version])
+
+
+def test_a_reader_cannot_change_a_row_through_its_history_form(reader_client):
+    indicator = IndicatorFactory(name="Drones")
+    url = history_form("indicator", indicator)
+    assert reader_client.get(url).status_code == 200  # history stays readable
+    response = reader_client.post(url, {"name": "Renamed", "slug": "renamed", "cadence_days": 1})
+    assert response.status_code == 403
+    indicator.refresh_from_db()
+    assert (indicator.name, indicator.history.count()) == ("Drones", 1)
+
+
+def test_no_one_reinstates_a_retraction_through_history(analyst_client, analyst, admin_client):
+    observation = ObservationFactory()
+    services.observation_retract(observation, by=analyst, reason="A duplicate")
+    before = history_form("observation", observation)  # the version before the retraction
+    for client in (analyst_client, admin_client):
+        assert client.post(before, {"summary": observation.summary}).status_code == 403
+    observation.refresh_from_db()
+    assert observation.is_retracted and observation.retraction_reason == "A duplicate"
+    assert b"Revert" not in analyst_client.get(before).content
