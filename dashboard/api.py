@@ -17,6 +17,7 @@ from ninja.errors import HttpError, ValidationError
 
 from dashboard.access import can_read
 from tracker.clock import today_utc
+from tracker.dates import out_of_range
 from tracker.models import Indicator, Observation, Relationship
 from tracker.scoring import method
 from tracker.scoring.inputs import parse_min_grade
@@ -26,6 +27,7 @@ from tracker.selectors.staleness import stale_indicators
 
 Format = Literal["json", "csv"]
 MAX_OBSERVATIONS = 10_000
+MAX_OFFSET = 10**9  # beyond any catalogue; bigger numbers overflow the databases' integers
 
 
 def reader(request):
@@ -156,6 +158,14 @@ def _point(point) -> dict:
     }
 
 
+def check_dates(dates: dict[str, dt.date | None]) -> None:
+    """400, naming the parameter, for a date outside those Entente accepts (tracker.dates)."""
+    today = today_utc()
+    for name, day in dates.items():
+        if day is not None and (problem := out_of_range(day, today)):
+            raise bad(name, problem)
+
+
 @api.get("/relationships/{slug}/index", response=IndexOut, summary="The alignment index series")
 def index(
     request,
@@ -169,6 +179,7 @@ def index(
     """The daily series from `from` to `to`, optionally as known on `as_of` and from
     observations of at least `min_grade` (e.g. B2) only."""
     relationship = get_object_or_404(Relationship, slug=slug)
+    check_dates({"from": date_from, "to": date_to, "as_of": as_of})
     if date_from and date_to and date_from > date_to:
         raise bad("from", "the range starts after it ends")
     if as_of and as_of > today_utc():
@@ -227,7 +238,7 @@ def observations(
     since: dt.date | None = None,
     until: dt.date | None = None,
     limit: int = Query(1000, ge=1, le=MAX_OBSERVATIONS),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     format: Format = "json",
 ):
     """Observations, retracted ones included (see `status`), oldest first; page with
@@ -239,6 +250,7 @@ def observations(
         if not Indicator.objects.filter(slug=indicator).exists():
             raise bad("indicator", f"there is no indicator {indicator!r}")
         found = found.filter(indicator__slug=indicator)
+    check_dates({"since": since, "until": until})
     if since and until and since > until:
         raise bad("since", "the range starts after it ends")
     if since:

@@ -5,9 +5,11 @@ silent fallback.
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
+from tracker.dates import out_of_range
 from tracker.models import Category
 from tracker.scoring.inputs import parse_min_grade
 
@@ -24,14 +26,22 @@ class FilterError(ValueError):
         self.parameter = parameter
 
 
-def parse_date(params, name: str) -> dt.date | None:
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date(params, name: str, today: dt.date) -> dt.date | None:
     text = params.get(name, "").strip()
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        if not ISO_DATE.fullmatch(text):  # ASCII digits only: "２０２４" is not a date here
+            raise ValueError
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise FilterError(name, f"write the date as YYYY-MM-DD, not {text!r}") from None
+    if problem := out_of_range(day, today):
+        raise FilterError(name, problem)
+    return day
 
 
 @dataclass(frozen=True)
@@ -62,13 +72,13 @@ class Filters:
             raise FilterError("min_grade", str(error)) from None
         filters = cls(
             period=period,
-            start=parse_date(params, "start"),
-            end=parse_date(params, "end"),
+            start=parse_date(params, "start", today),
+            end=parse_date(params, "end", today),
             category=category,
             min_grade=grade,
-            as_of=parse_date(params, "as_of"),
-            moved_from=parse_date(params, "moved_from"),
-            moved_to=parse_date(params, "moved_to"),
+            as_of=parse_date(params, "as_of", today),
+            moved_from=parse_date(params, "moved_from", today),
+            moved_to=parse_date(params, "moved_to", today),
         )
         for name in ("end", "as_of", "moved_to"):
             if (value := getattr(filters, name)) and value > today:

@@ -18,6 +18,7 @@ from dashboard.access import TRIAGE, allowed
 from dashboard.htmx import HtmxHttpRequest
 from tracker.models import Indicator, Observation, Signal, Source
 from tracker.observations.forms import ObservationForm
+from tracker.parsing import whole_number
 from tracker.sources.triage import signal_accept, signal_dismiss
 
 
@@ -35,7 +36,8 @@ def triage(request: HtmxHttpRequest) -> HttpResponse:
         .order_by("-published_at", "-pk")
     )
     if source := request.GET.get("source", ""):
-        signals = signals.filter(source_id=source) if source.isdigit() else signals.none()
+        number = whole_number(source)
+        signals = signals.filter(source_id=number) if number is not None else signals.none()
     page = Paginator(signals, 20).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -81,7 +83,8 @@ def accept(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "dashboard/triage.html#accept-form", {"signal": signal, "form": form}
         )
-    indicator = Indicator.objects.filter(pk=request.POST.get("indicator") or 0).first()
+    chosen = whole_number(request.POST.get("indicator", ""))  # the form says if it is wrong
+    indicator = Indicator.objects.filter(pk=chosen).first() if chosen is not None else None
     form = ObservationForm(request.POST, indicator=indicator, instance=Observation())
     if form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ObservationForm.Meta.fields}

@@ -34,6 +34,7 @@ from tracker.models import (
     Source,
 )
 from tracker.observations import services
+from tracker.parsing import whole_number
 from tracker.selectors.evidence import chart_reports, key_events, latest_evidence
 from tracker.selectors.indicators import (
     indicator_history,
@@ -327,10 +328,13 @@ def indicator_refreshed(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     else 204 (htmx swaps nothing, and asks again) for up to PATIENCE seconds."""
     indicator = get_object_or_404(Indicator.objects.select_related("relationship"), slug=slug)
     after, since = request.GET.get("after", ""), request.GET.get("since", "")
-    if not (after.isdigit() and since.isdigit()):
-        return HttpResponse("after, since: whole numbers are required", status=400)
-    waited = time.time() - int(since)
-    if snapshot_version(indicator.relationship) == int(after) and waited < PATIENCE:
+    after_version, since_time = whole_number(after), whole_number(since)
+    if after_version is None:
+        return HttpResponse("after: a whole number is required", status=400)
+    if since_time is None:
+        return HttpResponse("since: a whole number is required", status=400)
+    waited = time.time() - since_time
+    if snapshot_version(indicator.relationship) == after_version and waited < PATIENCE:
         return HttpResponse(status=204)
     context = indicator_context(request, indicator, Filters(), form=_blank_form(request, indicator))
     if waited >= PATIENCE:

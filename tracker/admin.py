@@ -32,6 +32,7 @@ from tracker.models import (
 from tracker.observations import services
 from tracker.observations.forms import ObservationForm
 from tracker.observations.resources import ObservationResource
+from tracker.parsing import whole_number
 from tracker.series.schedule import catalogue_changed
 
 admin.site.site_header = "Entente — analyst workbench"
@@ -45,6 +46,21 @@ class NoDeleteMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ChangelistGuard(admin.ModelAdmin):
+    """Django's admin answers a bad filter by showing the list with "?e=1"; a year such as
+    99999999999999999999 in the date drill-down instead overflows while the page renders.
+    It is answered the same way, not with a 500."""
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # the overflow happens while the page renders
+        except (OverflowError, ValueError):
+            return HttpResponseRedirect(f"{request.path}?e=1")
+        return response
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -80,7 +96,7 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(Observation)
-class ObservationAdmin(NoDeleteMixin, ImportExportMixin, HistoryAdmin):
+class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, HistoryAdmin):
     form = ObservationForm
     resource_classes = [ObservationResource]
     formats = [CSV]
@@ -172,12 +188,13 @@ class ObservationAdmin(NoDeleteMixin, ImportExportMixin, HistoryAdmin):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         indicator = obj.indicator if obj else self._indicator_from_query(request)
         # The same form class, offering the stages of this indicator's ladder only.
-        return type(form_class)(form_class.__name__, (form_class,), {"indicator": indicator})
+        return type(form_class.__name__, (form_class,), {"indicator": indicator})
 
     @staticmethod
     def _indicator_from_query(request):
         pk = request.GET.get("indicator", "")
-        return Indicator.objects.filter(pk=pk).first() if pk.isdigit() else None
+        number = whole_number(pk)
+        return Indicator.objects.filter(pk=number).first() if number is not None else None
 
     def has_change_permission(self, request, obj=None):
         # A retracted observation is kept as it was; reinstate it to correct it.
@@ -277,7 +294,7 @@ class StageInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(NoDeleteMixin, HistoryAdmin):
+class IndicatorAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     list_display = (
         "name",
         "category",
@@ -342,7 +359,7 @@ class IndicatorAdmin(NoDeleteMixin, HistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(NoDeleteMixin, HistoryAdmin):
+class SourceAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     list_display = ("name", "kind", "default_reliability", "adapter", "enabled", "health")
     list_filter = ("kind", "default_reliability", "adapter", "enabled")
     search_fields = ("name", "homepage")
@@ -363,7 +380,7 @@ class SourceAdmin(NoDeleteMixin, HistoryAdmin):
 
 
 @admin.register(Signal)
-class SignalAdmin(ReadOnlyMixin, NoDeleteMixin, HistoryAdmin):
+class SignalAdmin(ChangelistGuard, ReadOnlyMixin, NoDeleteMixin, HistoryAdmin):
     """Signals come from refresh jobs and are triaged on /triage/, where decisions are
     recorded; here they can be searched and audited."""
 
@@ -375,14 +392,14 @@ class SignalAdmin(ReadOnlyMixin, NoDeleteMixin, HistoryAdmin):
 
 
 @admin.register(Tripwire)
-class TripwireAdmin(NoDeleteMixin, HistoryAdmin):
+class TripwireAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     list_display = ("indicator", "direction", "threshold", "scenario", "enabled")
     list_filter = ("enabled", "direction", "indicator__category")
     autocomplete_fields = ("indicator",)
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyMixin, NoDeleteMixin, admin.ModelAdmin):
+class AlertAdmin(ChangelistGuard, ReadOnlyMixin, NoDeleteMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "title", "emailed_at", "posted_at")
     list_filter = ("kind", "relationship")
     search_fields = ("title", "message", "key")
@@ -397,7 +414,7 @@ class ScenarioInline(admin.TabularInline):
 
 
 @admin.register(Relationship)
-class RelationshipAdmin(NoDeleteMixin, HistoryAdmin):
+class RelationshipAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     list_display = ("title", "slug", "actor_a", "actor_b")
     inlines = (ScenarioInline,)
 
@@ -408,6 +425,6 @@ class RelationshipAdmin(NoDeleteMixin, HistoryAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(NoDeleteMixin, HistoryAdmin):
+class CategoryAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     list_display = ("name", "order")
     ordering = ("order",)

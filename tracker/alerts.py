@@ -16,9 +16,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from tracker.dates import EARLIEST
 from tracker.models import (
     Alert,
     IndicatorReading,
+    Observation,
     ObservationScore,
     Relationship,
     Tripwire,
@@ -164,6 +166,25 @@ def alerts_stale(relationship: Relationship, *, today: dt.date | None = None) ->
                 f"within {stale.indicator.cadence_days}).",
             )
         )
+    return [alert for alert in raised if alert is not None]
+
+
+def alerts_unscorable(relationship: Relationship) -> list[Alert]:
+    """One alert per accepted observation the method leaves out for its date (stored before
+    dates were checked): the recompute goes on without it, and says so once."""
+    raised = [
+        _raise(
+            relationship,
+            Alert.Kind.DATA,
+            f"date:{observation.pk}:{observation.occurred_on.isoformat()}",
+            f"Left out: observation {observation.pk} of {observation.indicator.name}",
+            f"It is dated {observation.occurred_on.isoformat()}, before {EARLIEST}: the "
+            "assessment leaves it out until it is corrected or retracted.",
+        )
+        for observation in Observation.objects.unscorable()
+        .filter(indicator__relationship=relationship)
+        .select_related("indicator")
+    ]
     return [alert for alert in raised if alert is not None]
 
 

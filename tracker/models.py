@@ -19,6 +19,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from tracker.clock import utc_date
+from tracker.dates import EARLIEST
 
 
 class HttpsURLField(models.URLField):
@@ -383,6 +384,14 @@ class ObservationQuerySet(models.QuerySet):
     def accepted(self):
         return self.filter(status=Observation.Status.ACCEPTED)
 
+    def scorable(self):
+        """Accepted and dated within the accepted range: what the method scores. A row
+        stored before the range was checked is left out, and an alert names it."""
+        return self.accepted().filter(occurred_on__gte=EARLIEST)
+
+    def unscorable(self):
+        return self.accepted().filter(occurred_on__lt=EARLIEST)
+
 
 class Observation(models.Model):
     """One dated, sourced, graded piece of evidence about an indicator."""
@@ -601,7 +610,9 @@ class Observation(models.Model):
         if self.occurred_on is None:
             return
         recorded = self.recorded_at or timezone.now()
-        if self.occurred_on > utc_date(recorded):
+        if self.occurred_on < EARLIEST:
+            errors["occurred_on"] = f"The date cannot be before {EARLIEST:%-d %B %Y}."
+        elif self.occurred_on > utc_date(recorded):
             errors["occurred_on"] = (
                 "The date cannot be in the future (after the day it was recorded)."
             )
@@ -832,6 +843,7 @@ class Alert(models.Model):
         STALE = "stale", "Stale indicator"
         TRIPWIRE = "tripwire", "Tripwire crossed"
         EVIDENCE = "evidence", "Highly diagnostic evidence"
+        DATA = "data", "Evidence left out (bad data)"
 
     relationship = models.ForeignKey(Relationship, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=8, choices=Kind.choices)

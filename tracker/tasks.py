@@ -14,7 +14,13 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from tracker.alerts import alert_send, alerts_evaluate, alerts_stale, verdict_state
+from tracker.alerts import (
+    alert_send,
+    alerts_evaluate,
+    alerts_stale,
+    alerts_unscorable,
+    verdict_state,
+)
 from tracker.models import Relationship, Source
 from tracker.series.refresh import snapshots_refresh
 from tracker.sources.base import FetchError
@@ -110,7 +116,7 @@ def evaluate_alerts(relationship_id: int, before: dict | None) -> int:
     relationship = Relationship.objects.filter(pk=relationship_id).first()
     if relationship is None:
         return 0
-    raised = alerts_evaluate(relationship, before)
+    raised = alerts_evaluate(relationship, before) + alerts_unscorable(relationship)
     for alert in raised:
         send_alert.delay(alert.pk)
     return len(raised)

@@ -191,3 +191,12 @@ class TestIndicatorRules:
         )
         assert violates_constraint(Scenario.objects.filter(pk=scenario.pk), upper=0)
         assert violates_constraint(Scenario.objects.filter(pk=scenario.pk), upper=101)
+
+
+def test_no_observation_before_1900():
+    observation = ObservationFactory.build(
+        indicator=IndicatorFactory(), source=SourceFactory(), occurred_on=dt.date(1899, 12, 31)
+    )
+    with pytest.raises(ValidationError) as refused:
+        observation.full_clean()
+    assert "cannot be before 1 January 1900" in str(refused.value.message_dict["occurred_on"])

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import CharField
 from django.db.models.functions import Cast, Coalesce
 
+from tracker.dates import EARLIEST
 from tracker.db import BATCH, as_columns, plain_rows
 from tracker.models import Observation, Relationship, Stage
 from tracker.scoring import method
@@ -119,7 +120,7 @@ STATE_FIELDS = (
 
 def current_states(relationship, indicator_ids: Iterable[int] | None = None):
     """The accepted observations of a relationship as they stand now."""
-    observations = Observation.objects.accepted().filter(indicator__relationship=relationship)
+    observations = Observation.objects.scorable().filter(indicator__relationship=relationship)
     if indicator_ids is not None:
         observations = observations.filter(indicator_id__in=list(indicator_ids))
     rows = observations.order_by("occurred_on", "recorded_at", "pk").values_list(*STATE_FIELDS)
@@ -161,7 +162,7 @@ def state_rows(states):
 def current_rows(relationship, indicator_ids):
     """The scoring columns of accepted observations, straight from the database (no objects:
     a full rebuild reads every observation, a million in the benchmark)."""
-    observations = Observation.objects.accepted().filter(
+    observations = Observation.objects.scorable().filter(
         indicator__relationship=relationship, indicator_id__in=list(indicator_ids)
     )
     # In the order of the index observation_scoring, which holds every column read here:
@@ -227,6 +228,9 @@ def states_as_known_on(relationship, moment: dt.datetime) -> list[ObservationSta
             reliability,
             credibility,
         ) in latest.values()
-        if kind != "-" and status == Observation.Status.ACCEPTED and indicator in indicators
+        if kind != "-"
+        and status == Observation.Status.ACCEPTED
+        and indicator in indicators
+        and occurred_on >= EARLIEST
     ]
     return sorted(states, key=lambda s: (s.occurred_on, s.recorded_at, s.key))

@@ -71,7 +71,7 @@ def snapshots_refresh(
     report = RefreshReport(relationship=relationship.slug, end=end)
     inputs = scoring_inputs(relationship)
     first = (
-        Observation.objects.accepted()
+        Observation.objects.scorable()
         .filter(indicator__relationship=relationship, occurred_on__lte=end)
         .order_by("occurred_on")
         .values_list("occurred_on", flat=True)

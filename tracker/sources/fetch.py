@@ -16,6 +16,7 @@ import urllib.request
 import zlib
 from dataclasses import dataclass
 
+from tracker.parsing import whole_number
 from tracker.sources.base import FetchError, HTTPStatusError, IngestError, ParseError, TooLarge
 
 CHUNK = 64 * 1024
@@ -148,8 +149,7 @@ def _check_url(url: str) -> None:
 
 
 def _announced_length(header: str | None) -> int | None:
-    header = (header or "").strip()
-    return int(header) if header.isdigit() else None
+    return whole_number((header or "").strip())
 
 
 def _read_body(
@@ -238,8 +238,8 @@ def _retry_after(header: str | None) -> float | None:
     if not header:
         return None
     header = header.strip()
-    if header.isdigit():
-        return float(header)
+    if (seconds := whole_number(header)) is not None:
+        return float(seconds)
     try:
         when = email.utils.parsedate_to_datetime(header)
     except (TypeError, ValueError):

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from tracker.dates import out_of_range
 from tracker.sources import matching
 from tracker.sources.base import (
     MAX_EXCERPT,
@@ -63,8 +64,8 @@ MAX_MEMBER_BYTES = 64 * 2**20
 MAX_LINE = 64 * 1024
 CHUNK = 1 << 20
 
-_DIGITS = re.compile(r"\d+")
-_CODE = re.compile(r"\d{2,4}")
+_DIGITS = re.compile(r"[0-9]+")
+_CODE = re.compile(r"[0-9]{2,4}")
 
 
 @dataclass(frozen=True)
@@ -330,17 +331,20 @@ def _event(fields: list[str], pair: tuple[str, str], number: int) -> Event:
 
 
 def _day(text: str, fail) -> datetime.date:
-    if not re.fullmatch(r"\d{8}", text):
+    if not re.fullmatch(r"[0-9]{8}", text):
         raise fail("SQLDATE", "is not a YYYYMMDD date")
     try:
-        return datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        day = datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise fail("SQLDATE", "is not a real date") from None
+    if problem := out_of_range(day, datetime.datetime.now(datetime.UTC).date()):
+        raise fail("SQLDATE", problem)
+    return day
 
 
 def _added(text: str, fail) -> datetime.datetime:
     """DATEADDED, YYYYMMDDHHMMSS in UTC."""
-    if not re.fullmatch(r"\d{14}", text):
+    if not re.fullmatch(r"[0-9]{14}", text):
         raise fail("DATEADDED", "is not a YYYYMMDDHHMMSS timestamp")
     try:
         return datetime.datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)

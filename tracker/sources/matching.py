@@ -54,7 +54,7 @@ STAGE_INDICATORS = frozenset(
     if indicator["kind"] == "stage"
 )
 
-_CAMEO_CODE = re.compile(r"\d{2,4}")
+_CAMEO_CODE = re.compile(r"[0-9]{2,4}")
 # Typographic dashes and no-break spaces read as their plain forms.
 _DASHES = str.maketrans(
     dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-") | {"\u00a0": " "}

@@ -14,6 +14,7 @@ import datetime
 import io
 import re
 
+from tracker.parsing import whole_number
 from tracker.sources.base import (
     MAX_EXCERPT,
     MAX_TITLE,
@@ -90,7 +91,7 @@ def parse_sdn(body: bytes) -> list[SignalData]:
                     f"sdn.csv has {len(COLUMNS)}"
                 )
             entry = dict(zip(COLUMNS, (_value(cell) for cell in row), strict=True))
-            if not entry["ent_num"].isdigit():
+            if whole_number(entry["ent_num"]) is None:
                 raise ParseError(
                     f"Line {reader.line_num}: ent_num {entry['ent_num']!r} is not a number"
                 )

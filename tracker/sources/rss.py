@@ -21,6 +21,7 @@ import feedparser
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
+from tracker.dates import out_of_range
 from tracker.sources import matching
 from tracker.sources.base import (
     MAX_EXCERPT,
@@ -181,9 +182,12 @@ def _utc(parsed: time.struct_time | None) -> datetime.datetime | None:
     if not parsed:
         return None
     try:
-        return datetime.datetime(*parsed[:6], tzinfo=datetime.UTC)
+        moment = datetime.datetime(*parsed[:6], tzinfo=datetime.UTC)
     except (TypeError, ValueError):
         return None
+    # A date outside those Entente accepts (a feed's typo, or a hostile one) is no date.
+    today = datetime.datetime.now(datetime.UTC).date()
+    return None if out_of_range(moment.date(), today) else moment
 
 
 class _TextOnly(HTMLParser):

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.tracker.support import END, START, catalogue, observe, stored_rows
+from tracker.alerts import alerts_unscorable
 from tracker.models import IndicatorReading, Observation, ObservationScore, Snapshot
 from tracker.series.refresh import snapshots_refresh
 
@@ -92,3 +93,19 @@ def test_incremental_refresh_equals_full_rebuild(initial, later, extra_days):
         snapshots_refresh(relationship, end=end)  # from nothing
         assert stored_rows(relationship) == incremental
         transaction.set_rollback(True)
+
+
+def test_a_stored_observation_dated_before_1900_is_left_out_not_a_crash():
+    """Stored before dates were checked (the form refused 0001-01-01 only later): the rebuild
+    scores the rest, and each one left out is named in an alert, once."""
+    relationship, indicators = catalogue()
+    observe(indicators[0], 10)
+    bad = observe(indicators[1], 20)
+    Observation.objects.filter(pk=bad.pk).update(occurred_on=dt.date(1, 1, 1))
+    report = snapshots_refresh(relationship, end=END)
+    assert report.since == START + dt.timedelta(days=10)  # from the first good report
+    assert Snapshot.objects.earliest("date").covered == 1
+    assert not ObservationScore.objects.filter(observation=bad).exists()
+    [alert] = alerts_unscorable(relationship)
+    assert f"observation {bad.pk}" in alert.title and "0001-01-01" in alert.message
+    assert alerts_unscorable(relationship) == []  # raised once

@@ -219,6 +219,8 @@ def test_running_cap_lets_a_stream_at_the_cap_through():
         ("GoldsteinScale", "nan", "outside -10..+10"),
         ("GoldsteinScale", "11", "outside -10..+10"),
         ("SQLDATE", "2024-09-10", "not a YYYYMMDD date"),
+        ("SQLDATE", "２０２４０９１０", "not a YYYYMMDD date"),  # unicode digits
+        ("SQLDATE", "18991231", "1899-12-31 is outside the dates Entente accepts"),
         ("DATEADDED", "20240910", "not a YYYYMMDDHHMMSS timestamp"),
         ("DATEADDED", "20240910256000", "not a real date and time"),
     ],

@@ -120,6 +120,21 @@ def test_entry_without_date_or_title():
     assert signal.excerpt == "Body"
 
 
+def test_a_date_outside_the_accepted_range_is_no_date():
+    far = parse_feed(
+        rss(
+            "<item><guid>x</guid><pubDate>Fri, 31 Dec 9999 10:00:00 GMT</pubDate></item>"
+            "<item><guid>y</guid><pubDate>Mon, 01 Jan 1883 10:00:00 GMT</pubDate></item>"
+            "<item><guid>z</guid><pubDate>Wed, 11 Sep 2024 10:00:00 GMT</pubDate></item>"
+        )
+    )
+    assert [s.published_at for s in far] == [
+        None,
+        None,
+        datetime.datetime(2024, 9, 11, 10, 0, tzinfo=UTC),
+    ]
+
+
 def test_excerpt_is_cut_to_500_characters_at_a_word():
     long = "Iran and Russia " * 100
     (signal,) = parse_feed(rss(f"<item><guid>x</guid><description>{long}</description></item>"))

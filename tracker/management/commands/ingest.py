@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from tracker.management.database import require_migrated
 from tracker.models import Source
+from tracker.parsing import whole_number
 from tracker.sources.base import IngestError
 from tracker.sources.refresh import source_refresh
 
@@ -20,7 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, source: str, file: Path | None = None, **options):
         require_migrated()
-        match = Q(name__iexact=source) | (Q(pk=int(source)) if source.isdigit() else Q())
+        number = whole_number(source)
+        match = Q(name__iexact=source) | (Q(pk=number) if number is not None else Q())
         found = Source.objects.filter(match).first()
         if found is None:
             feeds = Source.objects.exclude(adapter="").values_list("name", flat=True)
