@@ -225,6 +225,12 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="entente@localhost")
 
+# Hosts the refresh jobs may fetch although they resolve inside the network (a feed mirror
+# on the intranet); every other internal address is refused (tracker.sources.fetch).
+FETCH_ALLOWED_HOSTS = frozenset(
+    h.strip().lower() for h in env.list("FETCH_ALLOWED_HOSTS", default=[])
+)
+
 # Read side: anonymous visitors may read the dashboard only when this is on.
 DASHBOARD_PUBLIC = env_bool("DASHBOARD_PUBLIC", False)
 

@@ -43,6 +43,13 @@ def real_clock():
         yield
 
 
+@pytest.fixture
+def loopback_feeds(settings):
+    """The tests' feed servers listen on 127.0.0.1, which the fetcher refuses unless an
+    operator allows it (FETCH_ALLOWED_HOSTS): these tests allow it, as an operator would."""
+    settings.FETCH_ALLOWED_HOSTS = frozenset({"127.0.0.1"})
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache (rolled-back ids can come back in the next test)."""

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from tests.clock import NOW, TODAY
 from tests.dashboard.conftest import build
+from tests.factories import SourceFactory
 from tracker.models import Observation, Snapshot
 from tracker.scoring.method import METHOD_VERSION, momentum_label
 
@@ -343,3 +344,12 @@ def test_poller_waits_for_the_worker_then_swaps_in_the_new_series(client, small,
     late = client.get(url, {"after": version, "since": now - 61})
     assert "is the worker running?" in late.content.decode()
     assert client.get(url, {"after": "x", "since": now}).status_code == 400
+
+
+def test_a_failing_sources_network_detail_is_for_staff_only(reader_client, small):
+    SourceFactory(name="Mirror", adapter="rss", enabled=True, failures=2,
+                  last_error="Cannot connect to 10.0.0.7:5432: connection refused")  # fmt: skip
+    anonymous = Client().get(HOME).content.decode()
+    assert "<strong>Mirror</strong> (2 failed refreshes)" in anonymous
+    assert "10.0.0.7" not in anonymous
+    assert "10.0.0.7:5432" in reader_client.get(HOME).content.decode()

@@ -112,6 +112,7 @@ def worker_env(**extra: str) -> dict[str, str]:
         "DEBUG": "true",
         "DATABASE_URL": database_url(),
         "PYTHONUNBUFFERED": "1",  # the log file is complete when a test reads it
+        "FETCH_ALLOWED_HOSTS": "127.0.0.1",  # the tests' feed servers, as an operator allows
         **clock_env(),
     }
     env.update(extra)

@@ -95,7 +95,7 @@ def attempts():
 
 
 @pytest.mark.django_db
-def test_a_network_fault_is_retried_until_max_retries_then_raised(attempts):
+def test_a_network_fault_is_retried_until_max_retries_then_raised(attempts, loopback_feeds):
     answers = {"/feed/down": (503, {})}
     with FeedServer(b"", answers=answers) as feed:
         source = SourceFactory(adapter=Source.Adapter.RSS, feed_url=feed.url("/feed/down"))
@@ -116,7 +116,7 @@ def test_a_network_fault_is_retried_until_max_retries_then_raised(attempts):
         (None, "not well-formed"),  # the server answers, the body is not a feed
     ],
 )
-def test_bad_input_and_refusals_are_recorded_not_retried(attempts, answer, error):
+def test_bad_input_and_refusals_are_recorded_not_retried(attempts, answer, error, loopback_feeds):
     answers = {"/feed/x": answer} if answer else {}
     with FeedServer(b"<rss><channel><item>", answers=answers) as feed:
         source = SourceFactory(adapter=Source.Adapter.RSS, feed_url=feed.url("/feed/x"))

@@ -3,11 +3,20 @@
 The standard library only (urllib), so that a refresh needs nothing beyond the app itself.
 Errors say whether a retry can help: FetchError can, HTTPStatusError, TooLarge and a plain
 IngestError cannot.
+
+No fetch reaches an internal address: every connection, the first and each redirect's,
+resolves the host itself and refuses loopback, private, link-local, reserved, multicast and
+unspecified addresses (IPv4-mapped IPv6 too), then connects to the very address it checked,
+so a DNS answer that changes between the check and the connection cannot slip through. An
+operator may allow named hosts (FETCH_ALLOWED_HOSTS), e.g. a feed mirror on the intranet.
 """
 
 import datetime
 import email.utils
+import functools
 import http.client
+import ipaddress
+import socket
 import ssl
 import time
 import urllib.error
@@ -45,13 +54,16 @@ def fetch(
     max_bytes: int = 50 * 2**20,
     user_agent: str = "Entente/1.0",
     total_timeout: float = 300.0,
+    allowed_hosts: frozenset[str] = frozenset(),
 ) -> FetchResult:
     """GET `url`, conditionally if `etag` or `last_modified` is given, reading at most `max_bytes`.
 
     `timeout` bounds connecting and each read; `total_timeout` bounds the whole exchange,
     so that a server trickling bytes cannot hold a worker. Any 2xx is reported as 200.
+    `allowed_hosts` may be reached even at an internal address.
     """
-    _check_url(url)
+    allowed = frozenset(host.lower() for host in allowed_hosts)
+    _check_url(url, allowed)
     headers = {"User-Agent": user_agent, "Accept-Encoding": "gzip"}
     if etag:
         headers["If-None-Match"] = etag
@@ -60,7 +72,7 @@ def fetch(
     request = urllib.request.Request(url, headers=headers)
     deadline = time.monotonic() + total_timeout
     try:
-        response = _opener().open(request, timeout=timeout)
+        response = _opener(allowed).open(request, timeout=timeout)
     except urllib.error.HTTPError as error:
         try:
             if error.code == 304:
@@ -106,12 +118,16 @@ def fetch(
 
 
 class _RedirectHandler(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http and https only (urllib alone would also follow ftp)."""
+    """Follows redirects to http and https only (urllib alone would also follow ftp), and
+    to no internal address."""
+
+    def __init__(self, allowed: frozenset[str]):
+        self.allowed = allowed
 
     def http_error_302(self, req, fp, code, msg, headers):
         location = headers.get("Location") or headers.get("URI") or ""
         try:
-            _check_url(urllib.parse.urljoin(req.full_url, location))
+            _check_url(urllib.parse.urljoin(req.full_url, location), self.allowed)
         except IngestError:
             fp.close()
             raise
@@ -120,14 +136,88 @@ class _RedirectHandler(urllib.request.HTTPRedirectHandler):
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
-def _opener() -> urllib.request.OpenerDirector:
+class InternalAddress(IngestError):
+    """The URL's host is (or resolves to) an address inside the network: never fetched."""
+
+
+def vetted_addresses(host: str, port: int, allowed: frozenset[str]) -> list[str]:
+    """The addresses of `host` to connect to, each checked; InternalAddress if any of them
+    is internal and the host is not allowed (an attacker's DNS may answer with both)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if host.lower().rstrip(".") in allowed:
+        return addresses
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        if not ip.is_global or ip.is_multicast or ip.is_reserved:
+            raise InternalAddress(
+                f"Refusing to fetch {host}: it resolves to {ip}, an address inside the "
+                "network (an operator can allow the host with FETCH_ALLOWED_HOSTS)"
+            )
+    return addresses
+
+
+class _Vetted:
+    """An HTTP(S) connection that connects only to addresses vetted_addresses() allows."""
+
+    def __init__(self, *args, allowed: frozenset[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed = allowed
+        self._create_connection = self._connect_vetted
+
+    def _connect_vetted(self, address, timeout=None, source_address=None):
+        host, port = address
+        error: OSError | None = None
+        for ip in vetted_addresses(host, port, self.allowed):
+            try:
+                return socket.create_connection((ip, port), timeout, source_address)
+            except OSError as failed:
+                error = failed
+        raise error or OSError(f"no address for {host}")
+
+
+class VettedHTTPConnection(_Vetted, http.client.HTTPConnection):
+    pass
+
+
+class VettedHTTPSConnection(_Vetted, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, allowed: frozenset[str]):
+        super().__init__()
+        self.allowed = allowed
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(VettedHTTPConnection, allowed=self.allowed), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, allowed: frozenset[str]):
+        super().__init__()
+        self.allowed = allowed
+        self.tls = ssl.create_default_context()
+
+    def https_open(self, req):
+        connection = functools.partial(VettedHTTPSConnection, allowed=self.allowed)
+        return self.do_open(connection, req, context=self.tls)
+
+
+def _opener(allowed: frozenset[str]) -> urllib.request.OpenerDirector:
     # Built by hand rather than with build_opener(), which adds file, ftp and data handlers.
+    # A proxy the operator configured (environment) is trusted; the target is then vetted
+    # by name before the request (_check_url), as the proxy resolves it.
+    proxies = urllib.request.getproxies()
+    trusted = allowed | {urllib.parse.urlsplit(p).hostname or "" for p in proxies.values()}
     opener = urllib.request.OpenerDirector()
     for handler in (
-        urllib.request.ProxyHandler(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        _RedirectHandler(),
+        urllib.request.ProxyHandler(proxies),
+        _HTTPHandler(trusted),
+        _HTTPSHandler(trusted),
+        _RedirectHandler(allowed),
         urllib.request.HTTPDefaultErrorHandler(),
         urllib.request.HTTPErrorProcessor(),
     ):
@@ -135,7 +225,9 @@ def _opener() -> urllib.request.OpenerDirector:
     return opener
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str, allowed: frozenset[str]) -> None:
+    """Refuse what is not a plain http(s) URL, or names an internal address. Connections
+    check again (a proxy, or a DNS answer that changes, would not be caught here)."""
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise IngestError(f"Refusing a URL with spaces or control characters: {url!r}")
     try:
@@ -146,6 +238,11 @@ def _check_url(url: str) -> None:
     if parts.scheme.lower() not in SCHEMES or not parts.netloc:
         scheme = f"{parts.scheme}:" if parts.scheme else "a relative URL"
         raise IngestError(f"Only http and https URLs can be fetched, not {scheme} ({url})")
+    default = 443 if parts.scheme.lower() == "https" else 80
+    try:
+        vetted_addresses(parts.hostname or "", parts.port or default, allowed)
+    except OSError as error:
+        raise FetchError(f"Cannot resolve {parts.hostname}: {error}") from None
 
 
 def _announced_length(header: str | None) -> int | None:

@@ -11,6 +11,7 @@ import hashlib
 import logging
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -92,8 +93,14 @@ def _download(source: Source) -> bytes | None:
     url = source.feed_url
     if source.adapter == Source.Adapter.GDELT and url.endswith("lastupdate.txt"):
         # GDELT publishes a new export every 15 minutes; lastupdate.txt names the latest.
-        url = gdelt_export_url(fetch(url, max_bytes=64 * 1024).body or b"")
-    result = fetch(url, etag=source.etag, last_modified=source.last_modified)
+        listing = fetch(url, max_bytes=64 * 1024, allowed_hosts=settings.FETCH_ALLOWED_HOSTS)
+        url = gdelt_export_url(listing.body or b"")
+    result = fetch(
+        url,
+        etag=source.etag,
+        last_modified=source.last_modified,
+        allowed_hosts=settings.FETCH_ALLOWED_HOSTS,
+    )
     if result.status == 304:
         return None
     Source.objects.filter(pk=source.pk).update(

@@ -1,6 +1,7 @@
 """fetch() against a loopback server: conditional GET, caps, gzip, timeouts, statuses."""
 
 import contextlib
+import functools
 import gzip
 import http.server
 import socket
@@ -12,8 +13,12 @@ import zlib
 
 import pytest
 
+from tracker.sources import fetch as fetching
 from tracker.sources.base import FetchError, HTTPStatusError, IngestError, ParseError, TooLarge
-from tracker.sources.fetch import fetch
+
+# The test servers listen on 127.0.0.1: allowed here, as an operator would allow a host.
+LOOPBACK = frozenset({"127.0.0.1"})
+fetch = functools.partial(fetching.fetch, allowed_hosts=LOOPBACK)
 
 FEED = b"<rss version='2.0'><channel><title>Feed</title></channel></rss>"
 ETAG = '"v1"'
@@ -150,6 +155,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def route_redirect_ftp(self):
         self.send(b"", status=302, Location="ftp://127.0.0.1/feed")
+
+    def route_redirect_localhost(self):
+        port = self.server.server_address[1]
+        self.send(b"", status=302, Location=f"http://localhost:{port}/feed")
 
 
 @pytest.fixture(scope="module")
@@ -374,3 +383,58 @@ def test_connection_refused_is_retryable():
     # Nothing listens on the port now.
     with pytest.raises(FetchError, match="refused"):
         fetch(f"http://127.0.0.1:{port}/feed", timeout=2)
+
+
+# --- No internal address ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "localhost",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",  # a cloud's metadata service
+        "0.0.0.0",
+        "[::1]",
+        "[::ffff:127.0.0.1]",  # IPv4-mapped IPv6
+        "[fd00::1]",
+        "224.0.0.1",
+    ],
+)
+def test_an_internal_address_is_refused_before_any_connection(host, server):
+    with pytest.raises(fetching.InternalAddress, match="an address inside the network") as caught:
+        fetching.fetch(f"http://{host}:{server.server_address[1]}/feed")
+    assert not isinstance(caught.value, FetchError)  # not retried: it will not heal
+    assert "FETCH_ALLOWED_HOSTS" in str(caught.value)
+
+
+def test_a_redirect_to_an_internal_host_is_refused(url, server):
+    """127.0.0.1 is allowed here; the redirect goes to localhost, which is not."""
+    with pytest.raises(fetching.InternalAddress, match="localhost"):
+        fetch(url("/redirect-localhost"))
+    assert [h.get("Host") for h in server.seen] == [f"127.0.0.1:{server.server_address[1]}"]
+
+
+def test_a_public_address_passes_and_an_allowed_host_may_be_internal():
+    assert fetching.vetted_addresses("93.184.216.34", 80, frozenset()) == ["93.184.216.34"]
+    assert fetching.vetted_addresses("127.0.0.1", 80, frozenset({"127.0.0.1"})) == ["127.0.0.1"]
+
+
+def test_a_name_that_turns_internal_between_check_and_connection_is_refused(monkeypatch, server):
+    """DNS rebinding: the first answer is public, the one the connection gets is loopback.
+    The connection resolves and checks by itself, and connects to what it checked."""
+    port = server.server_address[1]
+    server.seen.clear()
+    answers = iter(["93.184.216.34", "127.0.0.1"])
+
+    def rebinding(host, *args, **kwargs):
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(fetching.socket, "getaddrinfo", rebinding)
+    with pytest.raises(fetching.InternalAddress, match="rebind.example"):
+        fetching.fetch(f"http://rebind.example:{port}/feed")
+    assert server.seen == []  # nothing reached the internal server

@@ -99,7 +99,7 @@ def test_ofac_new_designations_become_one_observation(catalogue):
     assert Observation.objects.count() == 1
 
 
-def test_network_faults_are_recorded_and_raised_for_a_retry(catalogue):
+def test_network_faults_are_recorded_and_raised_for_a_retry(catalogue, loopback_feeds):
     source = feed("rss", feed_url="http://127.0.0.1:9/feed.xml")  # nothing listens on port 9
     with pytest.raises(FetchError):
         source_refresh(source)
@@ -144,3 +144,12 @@ def test_a_later_export_with_a_new_daily_tone_corrects_it_with_history(catalogue
     assert observation.value == 3.5
     assert [h.value for h in observation.history.order_by("history_date")] == [2.5, 3.5]
     assert Signal.objects.get().proposal["value"] == 3.5
+
+
+def test_a_feed_at_an_internal_address_is_refused_and_recorded(catalogue):
+    source = feed("rss", feed_url="http://127.0.0.1:8000/admin/")  # not allowed by default
+    outcome = source_refresh(source)
+    source.refresh_from_db()
+    assert outcome.status == "failed"
+    assert "Refusing to fetch 127.0.0.1" in source.last_error
+    assert not Signal.objects.filter(source=source).exists()
