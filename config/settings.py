@@ -171,8 +171,13 @@ X_FRAME_OPTIONS = "DENY"
 
 # Redis when REDIS_URL is set (shared by every process); else a per-process memory cache.
 REDIS_URL = env.str("REDIS_URL", default="")
+# A Redis outage degrades the cache to none (config.cache), with short timeouts.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "config.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -203,6 +208,13 @@ else:
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A write enqueues its recompute after committing; with the broker down the change stands and
+# its pending recompute is finished by the sweep, so publishing fails fast rather than
+# holding the request (kombu would otherwise retry, each try up to its connect timeout).
+CELERY_TASK_PUBLISH_RETRY = False
+# How long a change's recompute may wait before the sweep (every minute) asks for it again.
+RECOMPUTE_OVERDUE_SECONDS = env_int("RECOMPUTE_OVERDUE_SECONDS", 120)
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_IGNORE_RESULT = True  # outcomes are recorded on sources, snapshots and alerts
 CELERY_TASK_ACKS_LATE = True  # a job is acknowledged when done, so a lost worker's job reruns
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

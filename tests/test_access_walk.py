@@ -40,7 +40,8 @@ WATCHED = sorted(
 )
 
 # What each analyst page may write, by URL name; anything else an analyst changes is a bug.
-OBSERVATIONS = {"tracker_observation", "tracker_historicalobservation"}
+# A change to an observation also records the recompute it needs (tracker.series.schedule).
+OBSERVATIONS = {"tracker_observation", "tracker_historicalobservation", "tracker_pendingrecompute"}
 ANALYST_WRITES = {
     "admin:tracker_observation_add": OBSERVATIONS,
     "admin:tracker_observation_change": OBSERVATIONS,

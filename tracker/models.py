@@ -630,6 +630,31 @@ class Observation(models.Model):
             )
 
 
+class PendingRecompute(models.Model):
+    """A relationship whose stored series a change has made stale. Written in the change's
+    own transaction, so that no committed change can go unscored: the job that the change
+    enqueues removes it once the series is up to date, and a periodic sweep finishes any
+    that a lost message, a dead worker or a broker outage left behind."""
+
+    relationship = models.OneToOneField(
+        Relationship, on_delete=models.CASCADE, primary_key=True, related_name="pending"
+    )
+    since = models.DateField(
+        null=True, blank=True, help_text="The earliest day a change touched; empty: all days."
+    )
+    indicators = models.JSONField(
+        default=list, blank=True, help_text="Indicators whose evidence changed (with a day)."
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(
+        default=1,
+        help_text="Bumped by each change merged in: a recompute removes only what it saw.",
+    )
+
+    def __str__(self):
+        return f"{self.relationship}: recompute from {self.since or 'the start'}"
+
+
 class Snapshot(models.Model):
     """The computed assessment of a relationship on one day (rebuilt by tracker.series.refresh)."""
 

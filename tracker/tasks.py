@@ -1,8 +1,11 @@
 """Celery jobs. Thin: ids in, a service does the work; here lives only the retry policy.
 
 Every job is idempotent (a rerun changes nothing), so all run with acks_late: a job whose
-worker dies is delivered again rather than lost. Only network faults are retried, with
-exponential backoff and jitter; bad input is recorded where it belongs and not retried.
+worker dies is delivered again rather than lost. Network faults, and a database the worker
+cannot reach, are retried with exponential backoff and jitter (a database fault must not ack
+the job away); bad input is recorded where it belongs and not retried. A recompute a change
+asked for is recorded with the change (tracker.series.schedule), so even a job lost for good
+is asked for again by the sweep.
 """
 
 import datetime as dt
@@ -13,6 +16,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from tracker.alerts import (
     alert_send,
@@ -22,7 +26,11 @@ from tracker.alerts import (
     verdict_state,
 )
 from tracker.models import Relationship, Source
-from tracker.series.refresh import snapshots_refresh
+from tracker.series.schedule import (
+    overdue_recomputes,
+    snapshots_rebuild,
+    snapshots_refresh_pending,
+)
 from tracker.sources.base import FetchError
 from tracker.sources.refresh import source_failed, source_refresh
 
@@ -30,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 # Network faults: retried with exponential backoff (full jitter) from 30 s, capped at 15 min.
 RETRY_BACKOFF, RETRY_BACKOFF_MAX, MAX_RETRIES = 30, 900, 5
+# The database gone away (restart, failover, network): retried the same way.
+DATABASE_FAULTS = (OperationalError, InterfaceError)
 
 
 def backoff(task, *, at_least: float | None = None) -> float:
@@ -45,7 +55,14 @@ def backoff(task, *, at_least: float | None = None) -> float:
     return min(max(delay, at_least or 0), task.retry_backoff_max)
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
 def refresh_sources() -> int:
     """Enqueue a refresh of every enabled source with an adapter (hourly)."""
     sources = list(
@@ -60,6 +77,7 @@ def refresh_sources() -> int:
 @shared_task(
     acks_late=True,
     bind=True,
+    autoretry_for=DATABASE_FAULTS,
     retry_backoff=RETRY_BACKOFF,
     retry_backoff_max=RETRY_BACKOFF_MAX,
     retry_jitter=True,
@@ -82,7 +100,55 @@ def refresh_source(self, source_id: int) -> str:
     return str(outcome)
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def recompute_pending(relationship_id: int) -> str:
+    """Bring a relationship's series up to date with what its changes left pending."""
+    relationship = Relationship.objects.filter(pk=relationship_id).first()
+    if relationship is None:
+        return "no such relationship"
+    before = verdict_state(relationship)
+    report = snapshots_refresh_pending(relationship)
+    if report is None:
+        return f"{relationship.slug}: nothing pending"
+    evaluate_alerts.delay(relationship_id, before)
+    logger.info("%s", report)
+    return str(report)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def recompute_overdue() -> int:
+    """Ask again for every recompute still pending long after its change (every minute):
+    its message was lost, its worker died, or the broker was down when it was sent."""
+    overdue = overdue_recomputes()
+    for pk in overdue:
+        recompute_pending.delay(pk)
+    if overdue:
+        logger.warning("re-enqueued %d overdue recompute(s): %s", len(overdue), overdue)
+    return len(overdue)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
 def recompute_snapshots(
     relationship_id: int, since: str | None = None, indicator_ids: list[int] | None = None
 ) -> str:
@@ -91,7 +157,7 @@ def recompute_snapshots(
     if relationship is None:
         return "no such relationship"
     before = verdict_state(relationship)
-    report = snapshots_refresh(
+    report = snapshots_rebuild(
         relationship,
         since=dt.date.fromisoformat(since) if since else None,
         indicator_ids=indicator_ids,
@@ -101,7 +167,14 @@ def recompute_snapshots(
     return str(report)
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
 def recompute_all() -> int:
     """Rebuild every relationship's series (nightly: decay moves on every day)."""
     relationships = list(Relationship.objects.values_list("pk", flat=True))
@@ -110,7 +183,14 @@ def recompute_all() -> int:
     return len(relationships)
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
 def evaluate_alerts(relationship_id: int, before: dict | None) -> int:
     """Raise what changed since `before` (the verdict before the recompute); send each."""
     relationship = Relationship.objects.filter(pk=relationship_id).first()
@@ -122,7 +202,14 @@ def evaluate_alerts(relationship_id: int, before: dict | None) -> int:
     return len(raised)
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
 def check_stale_indicators() -> int:
     """Raise an alert for each indicator that has gone stale (daily)."""
     raised = [alert for r in Relationship.objects.all() for alert in alerts_stale(r)]

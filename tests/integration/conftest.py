@@ -157,6 +157,8 @@ def private_redis(tmp_path, request):
 
 @pytest.fixture
 def job_schedules(transactional_db):
-    """The schedules migration 0007 creates (a transactional test's flush removes them)."""
+    """The schedules migrations 0007 and 0015 create (a transactional test's flush removes them)."""
     migration = importlib.import_module("tracker.migrations.0007_job_schedules")
     migration.create_schedules(django_apps, None)
+    sweep = importlib.import_module("tracker.migrations.0015_overdue_recompute_schedule")
+    sweep.create_schedule(django_apps, None)

@@ -51,11 +51,13 @@ def test_each_schedule_runs_its_job_by_name():
         "Refresh enabled sources": "SUCCESS",
         "Recompute snapshots": "SUCCESS",
         "Check stale indicators": "SUCCESS",
+        "Finish overdue recomputes": "SUCCESS",
     }
     assert results["Refresh enabled sources"].result == 0  # no source is enabled
     assert results["Recompute snapshots"].result == 1  # one relationship rebuilt...
     assert Snapshot.objects.filter(relationship=relationship, date=TODAY).exists()
     assert results["Check stale indicators"].result == 1  # ...one indicator gone quiet
+    assert results["Finish overdue recomputes"].result == 0  # nothing was left pending
     last = TODAY - dt.timedelta(days=400)
     assert Alert.objects.get(kind=Alert.Kind.STALE).key == f"stale:{stale.pk}:{last}"
 
@@ -150,6 +152,12 @@ def test_schedules_are_created_by_migration_and_editable():
     assert schedules["Refresh enabled sources"].interval.period == "hours"
     assert schedules["Recompute snapshots"].crontab.hour == "2"
     assert schedules["Check stale indicators"].task == "tracker.tasks.check_stale_indicators"
+    sweep = schedules["Finish overdue recomputes"]
+    assert (sweep.task, sweep.interval.every, sweep.interval.period) == (
+        "tracker.tasks.recompute_overdue",
+        1,
+        "minutes",
+    )
 
 
 def test_settings_refuse_a_time_limit_above_the_visibility_timeout():
