@@ -5,10 +5,12 @@ fails here, at start-up, with a message that names the variable; a missing SECRE
 ALLOWED_HOSTS stops the web server (config.startup).
 """
 
+import datetime as dt
 import sys
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +67,8 @@ INSTALLED_APPS = [
     "template_partials",
     "simple_history",
     "import_export",
+    "axes",
+    "csp",
     "tracker",
     "dashboard",
 ]
@@ -81,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -168,6 +174,40 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
     # Only behind a proxy that sets this header itself (docker-compose's does).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts only from this site or with the page's nonce
+# (there is no inline script: the figures travel as JSON data blocks, which are not run),
+# nothing from anywhere else, no framing. Inline styles are allowed: Plotly injects its own
+# style elements (their content changes with its version, so no hash can pin them) and
+# draws with style attributes; a style cannot run code, a script is what this guards.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],  # Plotly's image export draws through data:
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login throttling (django-axes): after 5 failures for one username from one address, that
+# pair is locked out for 15 minutes; the lockout page says so, and when it ends.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_RESET_ON_SUCCESS = True
+# Behind the TLS proxy (TRUST_X_FORWARDED_PROTO), the client is the proxy's X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("TRUST_X_FORWARDED_PROTO", False) else 0
 
 # Redis when REDIS_URL is set (shared by every process); else a per-process memory cache.
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
 
-from dashboard.access import can_read
+from dashboard.access import can_read, readable
 from tracker.clock import today_utc
 from tracker.dates import out_of_range
 from tracker.models import Indicator, Observation, Relationship
@@ -24,6 +24,7 @@ from tracker.scoring.inputs import parse_min_grade
 from tracker.selectors.indicators import latest_readings
 from tracker.selectors.series import index_series
 from tracker.selectors.staleness import stale_indicators
+from tracker.spreadsheets import spreadsheet_safe
 
 Format = Literal["json", "csv"]
 MAX_OBSERVATIONS = 10_000
@@ -42,6 +43,7 @@ api = NinjaAPI(
     auth=reader,
     docs_url=None,  # the interactive docs page loads its assets from a CDN
     openapi_url="/openapi.json",
+    docs_decorator=readable,  # the schema is as private as the dashboard
 )
 
 
@@ -60,7 +62,7 @@ def bad(parameter: str, message: str) -> HttpError:
 
 def as_csv(rows: list[dict], filename: str) -> HttpResponse:
     """Rows as a CSV download (nested values flattened as key.subkey columns)."""
-    flat = [_flatten(row) for row in rows]
+    flat = [{k: spreadsheet_safe(v) for k, v in _flatten(row).items()} for row in rows]
     columns = list(dict.fromkeys(key for row in flat for key in row))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns)

@@ -4,6 +4,8 @@ Inputs are selector outputs (plain values). Long series are downsampled (LTTB) s
 figure ships more than about MAX_POINTS points; numbers are rounded to what a chart can show.
 """
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -30,6 +32,13 @@ def sample(length: int, values: np.ndarray, budget: int) -> np.ndarray:
         return np.arange(length)
     x = np.arange(length, dtype=np.float64)
     return MinMaxLTTBDownsampler().downsample(x, np.asarray(values, dtype=np.float64), n_out=budget)
+
+
+def plain(text: str) -> str:
+    """Data as Plotly text. Plotly renders a subset of HTML in every label (links included),
+    so an indicator or source named `<a href=...>` would become a live link: escaped, its
+    tags show as the characters they are."""
+    return html.escape(str(text), quote=False)
 
 
 def figure_json(figure: go.Figure) -> str:
@@ -75,7 +84,7 @@ def index_figure(points, scenarios, events=(), *, category=None) -> go.Figure:
             fillcolor=BAND_COLOURS.get(scenario.slug, "rgba(0,0,0,0.04)"),
             line_width=0,
             layer="below",
-            annotation_text=scenario.name,
+            annotation_text=plain(scenario.name),
             annotation_position="top left",
             annotation_font={"size": 11, "color": MUTED},
         )
@@ -89,10 +98,10 @@ def index_figure(points, scenarios, events=(), *, category=None) -> go.Figure:
             fill="tonexty", fillcolor="rgba(31, 41, 51, 0.12)", name="uncertainty",
             hoverinfo="skip",
         )  # fmt: skip
-    name = category.name if category is not None else "alignment index"
+    name = plain(category.name) if category is not None else "alignment index"
     figure.add_scatter(
         x=x, y=np.round(values[keep], 2), name=name, line={"color": INK, "width": 2},
-        hovertemplate="%{y:.1f}<extra>" + name + "</extra>",
+        hovertemplate="%{y:.1f}<extra>%{fullData.name}</extra>",
     )  # fmt: skip
     if events:
         figure.add_scatter(
@@ -119,10 +128,10 @@ def odds_figure(points, scenarios) -> go.Figure:
         figure.add_scatter(
             x=x,
             y=np.round([100 * points[n].odds.get(scenario.slug, 0) for n in keep], 1),
-            name=scenario.name,
+            name=plain(scenario.name),
             stackgroup="odds",
             line={"width": 0.5, "color": colour},
-            hovertemplate="%{y:.0f}%<extra>" + scenario.name + "</extra>",
+            hovertemplate="%{y:.0f}%<extra>%{fullData.name}</extra>",
         )
     return _layout(figure, height=240, y_title="%", yaxis_range=[0, 100])
 
@@ -135,7 +144,7 @@ def categories_figure(points, categories) -> go.Figure:
     rows = -(-len(categories) // columns)
     figure = make_subplots(
         rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
-        subplot_titles=[c.name for c in categories], vertical_spacing=0.16,
+        subplot_titles=[plain(c.name) for c in categories], vertical_spacing=0.16,
         horizontal_spacing=0.03,
     )  # fmt: skip
     budget = MAX_POINTS // max(len(categories), 1)
@@ -143,9 +152,9 @@ def categories_figure(points, categories) -> go.Figure:
         values = np.array([p.categories.get(category.slug, np.nan) for p in points])
         keep = sample(len(points), values, budget)
         figure.add_scatter(
-            x=_dates(points, keep), y=np.round(values[keep], 1), name=category.name,
+            x=_dates(points, keep), y=np.round(values[keep], 1), name=plain(category.name),
             line={"color": INK, "width": 1.5}, showlegend=False,
-            hovertemplate="%{y:.0f}<extra>" + category.name + "</extra>",
+            hovertemplate="%{y:.0f}<extra>%{fullData.name}</extra>",
             row=n // columns + 1, col=n % columns + 1,
         )  # fmt: skip
     figure.update_yaxes(range=[0, 100], gridcolor="#e4e7eb", dtick=50)
@@ -177,7 +186,7 @@ def indicator_figure(indicator, readings, reports) -> go.Figure:
             yaxis="y2",
             marker={"color": "rgba(70, 130, 180, 0.6)"},
             width=86400000 * 4,
-            text=[f"{o.grade} · {o.source}" for o in dated],
+            text=[f"{o.grade} · {plain(o.source)}" for o in dated],
             hovertemplate="magnitude %{y}<br>%{text}<extra></extra>",
         )
         figure.update_layout(
@@ -198,7 +207,9 @@ def indicator_figure(indicator, readings, reports) -> go.Figure:
         # Name the rungs: a ladder reads better as words than as scores.
         stages = list(indicator.stages.order_by("score"))
         figure.update_yaxes(
-            tickvals=[s.score for s in stages], ticktext=[s.name for s in stages], title_text=""
+            tickvals=[s.score for s in stages],
+            ticktext=[plain(s.name) for s in stages],
+            title_text="",
         )
         figure.update_layout(margin={"l": 190})
     return figure
@@ -212,5 +223,5 @@ def _reading(indicator, report) -> float:
 
 
 def _label(report) -> str:
-    what = report.stage_name if report.stage_name is not None else f"{report.value:g}"
-    return f"{what} · {report.grade} · {report.source}"
+    what = plain(report.stage_name) if report.stage_name is not None else f"{report.value:g}"
+    return f"{what} · {report.grade} · {plain(report.source)}"

@@ -160,9 +160,10 @@ def _overview_figures(relationship, filters, window, scenarios, context):
             {
                 "date": e.observation.occurred_on.isoformat(),
                 "y": _value_on(shown, e.observation.occurred_on, filters.category),
-                "text": f"{e.observation.occurred_label} · {e.observation.indicator.name}<br>"
-                f"{e.observation.summary[:140]}<br>{e.observation.source.name} · "
-                f"{e.observation.grade}",
+                "text": f"{e.observation.occurred_label} · "
+                f"{charts.plain(e.observation.indicator.name)}<br>"
+                f"{charts.plain(e.observation.summary[:140])}<br>"
+                f"{charts.plain(e.observation.source.name)} · {e.observation.grade}",
             }
             for e in key_events(relationship, start, end, category=filters.category)
         ]

@@ -34,6 +34,17 @@ from tracker.observations.forms import ObservationForm
 from tracker.observations.resources import ObservationResource
 from tracker.parsing import whole_number
 from tracker.series.schedule import catalogue_changed
+from tracker.spreadsheets import spreadsheet_safe
+
+
+class SafeCSV(CSV):
+    """The admin's CSV export, with every cell safe to open in a spreadsheet."""
+
+    def export_data(self, dataset, **kwargs):
+        for row in range(dataset.height):
+            dataset[row] = tuple(spreadsheet_safe(cell) for cell in dataset[row])
+        return super().export_data(dataset, **kwargs)
+
 
 admin.site.site_header = "Entente — analyst workbench"
 admin.site.site_title = "Entente"
@@ -99,7 +110,7 @@ class ReasonForm(forms.Form):
 class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, HistoryAdmin):
     form = ObservationForm
     resource_classes = [ObservationResource]
-    formats = [CSV]
+    formats = [SafeCSV]
     import_error_display = ("message",)
     list_display = (
         "occurred",

@@ -222,3 +222,29 @@ def test_a_reader_sees_no_form(page, live_server, demo, reader):
     charts_drawn(page, 1)
     assert page.locator("#observation-form").count() == 0
     assert "Su-35" in page.locator("h1").inner_text()
+
+
+def test_the_content_security_policy_holds_in_the_browser(page, live_server, demo):
+    """htmx and Plotly run under the policy (the other tests see no console error), and a
+    script that data or an injection puts into the page does not."""
+    response = page.goto(live_server.url + "/")
+    assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
+    charts_drawn(page, 3)
+    page.evaluate(
+        """() => {
+            window.violations = [];
+            document.addEventListener('securitypolicyviolation',
+                e => window.violations.push(e.violatedDirective));
+            const script = document.createElement('script');
+            script.textContent = 'window.injected = true';
+            document.body.append(script);
+            const img = document.createElement('img');
+            img.setAttribute('onerror', 'window.injected = true');
+            img.src = '/no-such-image';
+            document.body.append(img);
+        }"""
+    )
+    wait_until(page, "() => window.violations.length >= 2", "both injections are refused")
+    assert page.evaluate("window.injected") is None
+    assert all(v.startswith("script-src") for v in page.evaluate("window.violations"))
+    page.errors.clear()  # the refusals themselves are logged as errors

@@ -169,3 +169,24 @@ def test_private_api_needs_a_login(settings, small, reader):
 
 def test_the_api_is_read_only(client, small):
     assert client.post("/api/relationships/", {}).status_code == 405
+
+
+def test_csv_exports_defuse_formula_cells(client, small):
+    _, indicators = small
+    Observation.objects.filter(indicator=indicators[0]).update(
+        summary='=HYPERLINK("https://evil.example","click")'
+    )
+    response = client.get("/api/observations/", {"indicator": indicators[0].slug, "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {row["summary"] for row in rows} == {'\'=HYPERLINK("https://evil.example","click")'}
+    index = client.get("/api/relationships/russia-iran/index", {"format": "csv"}).content.decode()
+    momentum = [row["momentum"] for row in csv.DictReader(io.StringIO(index))]
+    assert all(not m.startswith("'") for m in momentum)  # negative numbers stay numbers
+
+
+def test_the_schema_is_as_private_as_the_dashboard(settings):
+    settings.DASHBOARD_PUBLIC = False
+    response = Client().get("/api/openapi.json")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    settings.DASHBOARD_PUBLIC = True
+    assert Client().get("/api/openapi.json").json()["info"]["title"] == "Entente API"

@@ -52,3 +52,27 @@ def test_the_index_figure_draws_each_scenario_band_and_the_index():
     assert numbers(index["y"]) == [40.0, 41.0, 42.0]
     [low] = [t for t in figure["data"] if t.get("name") == "uncertainty"]
     assert numbers(low["y"]) == [30.0, 30.0, 30.0]
+
+
+def test_data_never_becomes_markup_in_a_figure():
+    """Plotly renders <a href> in any label as a live link: every name from the data is
+    escaped, so a hostile category, scenario or stage name shows as text."""
+    hostile = '<a href="https://evil.example/">click</a>'
+    day = dt.date(2026, 1, 1)
+    points = [Assessment(day, 40.0, 30.0, 50.0, "c", 0.0, {"c": 1.0}, 1.0, 1, {"x": 10.0})]
+    bands = [Band("c", hostile, 0, 100)]
+
+    class Category:
+        slug, name = "x", hostile
+
+    figures = [
+        charts.index_figure(points, bands),
+        charts.index_figure(points, bands, category=Category()),
+        charts.odds_figure(points, bands),
+        charts.categories_figure(points, [Category()]),
+    ]
+    for figure in figures:
+        text = json.dumps(figure.to_plotly_json())
+        assert "evil.example" in text  # the name is there...
+        assert '<a href="https://evil.example/">' not in text  # ...but never as a tag
+        assert "&lt;a href" in text

@@ -353,3 +353,22 @@ def test_a_failing_sources_network_detail_is_for_staff_only(reader_client, small
     assert "<strong>Mirror</strong> (2 failed refreshes)" in anonymous
     assert "10.0.0.7" not in anonymous
     assert "10.0.0.7:5432" in reader_client.get(HOME).content.decode()
+
+
+def test_every_page_carries_a_content_security_policy_that_runs_no_inline_script(client, small):
+    response = client.get(HOME)
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+    )
+    nonce = re.search(r"'nonce-([^']+)'", policy["script-src"])[1]
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert "'unsafe-eval'" not in policy["script-src"]
+    assert (policy["default-src"], policy["object-src"], policy["frame-ancestors"]) == (
+        "'self'",
+        "'none'",
+        "'none'",
+    )
+    page = response.content.decode()
+    scripts = re.findall(r"<script\b[^>]*>", page)
+    for tag in scripts:  # each runs from this site with the nonce, or is a data block
+        assert f'nonce="{nonce}"' in tag or 'type="application/json"' in tag, tag

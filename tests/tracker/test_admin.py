@@ -1,9 +1,11 @@
 """The analyst's workbench: add, correct, retract, see history; clear messages; no deletes."""
 
 import pytest
+import tablib
 from django.urls import reverse
 
 from tests.factories import IndicatorFactory, ObservationFactory, SourceFactory
+from tracker.admin import SafeCSV
 from tracker.models import Indicator, Observation
 from tracker.observations import services
 
@@ -235,3 +237,9 @@ def test_no_one_reinstates_a_retraction_through_history(analyst_client, analyst,
     observation.refresh_from_db()
     assert observation.is_retracted and observation.retraction_reason == "A duplicate"
     assert b"Revert" not in analyst_client.get(before).content
+
+
+def test_the_admins_csv_export_defuses_formula_cells():
+    data = tablib.Dataset(("=cmd|calc", "-3.5", "@SUM(A1)"), headers=["a", "b", "c"])
+    exported = SafeCSV().export_data(data)
+    assert exported.splitlines()[1] == "'=cmd|calc,-3.5,'@SUM(A1)"

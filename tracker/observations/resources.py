@@ -7,6 +7,8 @@ with the field it got wrong. Rows with a `reference` are matched on it, so impor
 file twice changes nothing, and a changed row becomes a correction with history.
 """
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import fields, resources, widgets
@@ -14,6 +16,8 @@ from import_export import fields, resources, widgets
 from tracker.models import Indicator, Observation, Source, Stage
 from tracker.observations.services import observation_save
 from tracker.series.schedule import snapshots_schedule
+
+logger = logging.getLogger(__name__)
 
 
 class LookupWidget(widgets.ForeignKeyWidget):
@@ -163,6 +167,26 @@ class ObservationResource(resources.ModelResource):
             # The source's default grade, as in the admin form.
             source = Source.objects.filter(name=row.get("source", "")).first()
             row["reliability"] = source.default_reliability if source else ""
+        self._refuse_repeats(row, kwargs.get("row_number"))
+
+    def _refuse_repeats(self, row, number):
+        """A row that repeats an earlier row of the file (the same reference, or the same
+        report without one) would record one report twice: refused, naming both rows."""
+        reference = row.get("reference", "")
+        key = (
+            ("reference", reference)
+            if reference
+            else tuple((name, str(row.get(name, ""))) for name in Observation.ENTRY_FIELDS)
+        )
+        first = self.seen_rows.setdefault(key, number)
+        if first != number:
+            what = f"the reference “{reference}”" if reference else "the same report"
+            raise ValidationError(
+                {
+                    "reference" if reference else "__all__": f"Row {number} repeats row {first}: "
+                    f"{what} can be imported once."
+                }  # fmt: skip
+            )
 
     def import_instance(self, instance, row, **kwargs):
         if instance.pk and instance.is_retracted:
@@ -171,8 +195,18 @@ class ObservationResource(resources.ModelResource):
             )
         super().import_instance(instance, row, **kwargs)
 
+    def import_data(self, *args, **kwargs):
+        result = super().import_data(*args, **kwargs)
+        # The admin shows a file-level error with its traceback (server paths, code): the
+        # message says all an analyst needs; the traceback goes to the log, not the page.
+        for error in [*result.base_errors, *(e for _, row in result.row_errors() for e in row)]:
+            logger.info("import error: %s", error.traceback)
+            error.traceback = ""
+        return result
+
     def before_import(self, dataset, **kwargs):
         self.touched = {}  # indicator id -> earliest date a row changes
+        self.seen_rows = {}  # a row's identity -> the number of the first row that had it
         self._check_columns(dataset)
 
     def before_save_instance(self, instance, row, **kwargs):

@@ -115,3 +115,35 @@ def test_a_retracted_observation_is_not_corrected_by_import(analyst_client, anal
 
 def test_readers_cannot_import(reader_client):
     assert reader_client.get(IMPORT).status_code == 403
+
+
+def test_a_row_repeated_in_one_file_is_refused_with_both_row_numbers(analyst_client, catalogue):
+    repeated = "\n".join(
+        [
+            HEADER,
+            ",drone-transfers,2022-10-17,day,4,,,Kyiv struck,TASS,,,,1",
+            "b-1,drone-transfers,2022-10-18,day,2,,,Odesa struck,TASS,,,,1",
+            ",drone-transfers,2022-10-17,day,4,,,Kyiv struck,TASS,,,,1",
+            "b-1,drone-transfers,2022-10-19,day,2,,,Odesa again,TASS,,,,1",
+        ]
+    )
+    response = upload(analyst_client, repeated)
+    result = response.context["result"]
+    assert result.has_validation_errors()
+    page = response.content.decode()
+    assert "Row 3 repeats row 1: the same report can be imported once." in page
+    assert "Row 4 repeats row 2: the reference “b-1” can be imported once." in page
+    assert not Observation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe\x00garbage\x00\x01", b'not,a\n"csv', b"", "\u0000".encode() * 10],
+)
+def test_a_file_that_cannot_be_read_says_so_without_a_traceback(analyst_client, catalogue, body):
+    csv_file = SimpleUploadedFile("observations.csv", body, content_type="text/csv")
+    response = analyst_client.post(IMPORT, {"import_file": csv_file, "format": "0"})
+    page = response.content.decode(errors="replace")
+    assert response.status_code == 200
+    assert "Traceback" not in page and "site-packages" not in page and ".py" not in page
+    assert not Observation.objects.exists()
