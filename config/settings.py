@@ -209,10 +209,11 @@ AXES_RESET_ON_SUCCESS = True
 # Behind the TLS proxy (TRUST_X_FORWARDED_PROTO), the client is the proxy's X-Forwarded-For.
 AXES_IPWARE_PROXY_COUNT = 1 if env_bool("TRUST_X_FORWARDED_PROTO", False) else 0
 
-# Redis when REDIS_URL is set (shared by every process); else a per-process memory cache.
+# Redis when REDIS_URL is set; else files in var/cache. Either is shared by every process (the
+# web server reads an import's progress that a worker writes); the tests keep it in memory.
 REDIS_URL = env.str("REDIS_URL", default="")
 # A Redis outage degrades the cache to none (config.cache), with short timeouts.
-CACHES = {
+CACHES: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "config.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
@@ -220,6 +221,11 @@ CACHES = {
     }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if TESTING
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(BASE_DIR / "var" / "cache"),
+    }
 }
 
 # Celery. Redis when REDIS_URL is set; else an embedded broker in files, needing no server

@@ -28,7 +28,7 @@ from tests.factories import (
     ScenarioFactory,
     SourceFactory,
 )
-from tracker.models import Alert, Indicator, Observation, Signal, Tripwire
+from tracker.models import Alert, Indicator, Observation, ObservationImport, Signal, Tripwire
 from tracker.observations import services
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ ANALYST_WRITES = {
     "admin:tracker_observation_add": OBSERVATIONS,
     "admin:tracker_observation_change": OBSERVATIONS,
     "admin:tracker_observation_changelist": OBSERVATIONS,  # retract, reinstate
-    "admin:tracker_observation_process_import": OBSERVATIONS,
+    "admin:tracker_observation_import_confirm": {"tracker_observationimport"},
     "admin:tracker_source_add": {"tracker_source", "tracker_historicalsource"},
     "admin:tracker_source_change": {"tracker_source", "tracker_historicalsource"},
     "admin:tracker_tripwire_add": {"tracker_tripwire", "tracker_historicaltripwire"},
@@ -104,6 +104,9 @@ class World:
         Alert.objects.create(
             relationship=self.relationship, kind="band", key="band:1", title="t", message="m"
         )
+        self.upload = ObservationImport.objects.create(
+            filename="f.csv", content="", uploaded_by=analyst, status="ready"
+        )
 
     def model_row(self, route):
         """The model an admin route is about, and a row of it."""
@@ -138,6 +141,8 @@ class World:
                     if "relationships" in route or route.startswith("r/")
                     else self.indicator.slug
                 )
+            if name == "pk" and route.startswith("admin/tracker/observation/import/"):
+                return str(self.upload.pk)
             if name == "pk":
                 return str(self.signal.pk if route.startswith("triage") else self.observation.pk)
             raise AssertionError(f"the walk cannot fill <{name}> in {route!r}: teach it")

@@ -7,12 +7,15 @@ catalogue is protected by `on_delete=PROTECT` and by removing the delete permiss
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 from simple_history.admin import SimpleHistoryAdmin
@@ -22,6 +25,7 @@ from tracker.models import (
     Category,
     Indicator,
     Observation,
+    ObservationImport,
     Relationship,
     Scenario,
     Signal,
@@ -29,7 +33,7 @@ from tracker.models import (
     Stage,
     Tripwire,
 )
-from tracker.observations import services
+from tracker.observations import imports, services
 from tracker.observations.forms import ObservationForm
 from tracker.observations.resources import ObservationResource
 from tracker.parsing import whole_number
@@ -97,6 +101,13 @@ class ReadOnlyMixin:
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        help_text=f"A CSV file in UTF-8, up to {imports.MAX_MEGABYTES} MB. It is checked first; "
+        "nothing is imported until you confirm."
+    )
 
 
 class ReasonForm(forms.Form):
@@ -270,21 +281,96 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
         }
         return TemplateResponse(request, "admin/tracker/observation/reason.html", context)
 
-    def get_import_data_kwargs(self, **kwargs):
-        # The confirmed import is all or nothing too, even if the data changed since the
-        # preview: any invalid row rolls the whole file back.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+    # Imports run as jobs (tracker.observations.imports), never inside the request: the
+    # upload page, then the import's own page, which shows its progress while a worker checks
+    # the file, its errors row by row, and the button that imports it once checked.
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        own = [
+            path(
+                "import/<int:pk>/",
+                view(self.import_job_view),
+                name="tracker_observation_import_job",
+            ),
+            path(
+                "import/<int:pk>/progress/",
+                view(self.import_job_view),
+                {"partial": True},
+                name="tracker_observation_import_progress",
+            ),
+            path(
+                "import/<int:pk>/confirm/",
+                view(self.import_confirm_view),
+                name="tracker_observation_import_confirm",
+            ),
+        ]
+        # django-import-export's own confirmation step imports inside the request: not served.
+        inherited = [
+            url
+            for url in super().get_urls()
+            if getattr(url, "name", None) != "tracker_observation_process_import"
+        ]
+        return own + inherited
 
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
+    def has_import_permission(self, request):
+        # An import adds rows and corrects those it names by reference.
+        return super().has_import_permission(request) and self.has_change_permission(request)
+
+    def import_action(self, request, **kwargs):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = imports.import_upload(form.cleaned_data["file"], by=request.user)
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                return HttpResponseRedirect(
+                    reverse("admin:tracker_observation_import_job", args=[job.pk])
+                )
+        resource = ObservationResource()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import observations",
+            "opts": self.model._meta,
+            "form": form,
+            "required_columns": resource.REQUIRED_COLUMNS,
+            "optional_columns": [
+                name
+                for name in resource.get_import_column_names()
+                if name not in resource.REQUIRED_COLUMNS
+            ],
+            "recent": ObservationImport.objects.select_related("uploaded_by")[:20],
+        }
+        return TemplateResponse(request, "admin/tracker/observation/import.html", context)
+
+    def import_job_view(self, request, pk, partial=False):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(ObservationImport.objects.select_related("uploaded_by"), pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import of {job.filename}",
+            "opts": self.model._meta,
+            "job": job,
+            "rows_read": imports.import_progress(job),
+        }
+        template = "admin/tracker/observation/import_job.html"
+        return TemplateResponse(request, f"{template}#status" if partial else template, context)
+
+    @method_decorator(require_POST)
+    def import_confirm_view(self, request, pk):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(ObservationImport, pk=pk)
+        if imports.import_confirm(job, by=request.user):
+            self.message_user(request, f"Importing {job.filename}.", messages.SUCCESS)
+        else:
             self.message_user(
-                request,
-                "The import was rolled back: the file changed since the preview. "
-                "Import it again to see its errors.",
-                messages.ERROR,
+                request, f"{job.filename} is not waiting for confirmation.", messages.WARNING
             )
-            return HttpResponseRedirect(reverse("admin:tracker_observation_import"))
-        return super().process_result(result, request)
+        return HttpResponseRedirect(reverse("admin:tracker_observation_import_job", args=[pk]))
 
 
 class StageInline(admin.TabularInline):

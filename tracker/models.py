@@ -630,6 +630,58 @@ class Observation(models.Model):
             )
 
 
+class ObservationImport(models.Model):
+    """A CSV file of observations, checked and then imported by a job, never inside a
+    request. Kept once done (what was imported, by whom, with which errors): the record of
+    an import, as the observations' history is the record of each row."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "checking"
+        READY = "ready", "checked, waiting for confirmation"
+        REFUSED = "refused", "refused: nothing imported"
+        IMPORTING = "importing", "importing"
+        IMPORTED = "imported", "imported"
+
+    RUNNING = (Status.CHECKING, Status.IMPORTING)
+
+    filename = models.CharField(max_length=255)
+    content = models.TextField(help_text="The file as uploaded (UTF-8 text).")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="observation_imports",
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CHECKING)
+    asked_at = models.DateTimeField(
+        default=timezone.now, help_text="When its job was last asked for (the sweep's clock)."
+    )
+    rows = models.PositiveIntegerField(default=0, help_text="Data rows in the file.")
+    new = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="One line per problem.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-uploaded_at", "-pk")
+        indexes = [models.Index(fields=["status", "asked_at"])]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+
 class PendingRecompute(models.Model):
     """A relationship whose stored series a change has made stale. Written in the change's
     own transaction, so that no committed change can go unscored: the job that the change

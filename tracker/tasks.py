@@ -26,6 +26,7 @@ from tracker.alerts import (
     verdict_state,
 )
 from tracker.models import Relationship, Source
+from tracker.observations.imports import import_run, import_timed_out, overdue_imports
 from tracker.series.schedule import (
     overdue_recomputes,
     snapshots_rebuild,
@@ -229,3 +230,38 @@ def check_stale_indicators() -> int:
 def send_alert(alert_id: int) -> None:
     """E-mail and post one alert, each once; mail and webhook faults are retried."""
     alert_send(alert_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def import_observations(import_id: int) -> str:
+    """Check an uploaded file of observations, or import it once confirmed."""
+    try:
+        return import_run(import_id)
+    except SoftTimeLimitExceeded:
+        import_timed_out(import_id)
+        return f"import {import_id}: stopped at the time limit"
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def import_overdue() -> int:
+    """Ask again for every import still running long after any job could (every minute)."""
+    overdue = overdue_imports()
+    for pk in overdue:
+        import_observations.delay(pk)
+    if overdue:
+        logger.warning("re-enqueued %d overdue import(s): %s", len(overdue), overdue)
+    return len(overdue)

@@ -63,6 +63,10 @@ def page(browser, live_server):
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.on(
+        "response",
+        lambda r: page.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+    page.on(
         "request",
         lambda r: page.foreign.append(r.url) if not r.url.startswith(live_server.url) else None,
     )
@@ -248,3 +252,38 @@ def test_the_content_security_policy_holds_in_the_browser(page, live_server, dem
     assert page.evaluate("window.injected") is None
     assert all(v.startswith("script-src") for v in page.evaluate("window.violations"))
     page.errors.clear()  # the refusals themselves are logged as errors
+
+
+def test_an_import_page_follows_its_job_without_a_reload(page, live_server, demo, analyst):
+    """While a worker checks the file, the page polls (htmx, under the CSP) and shows the
+    rows read; when the check is done it offers the import, with no reload."""
+    from tracker.models import ObservationImport
+    from tracker.observations import imports
+
+    header = "indicator,occurred_on,magnitude,summary,source,credibility"
+    rows = [
+        f"drone-transfers,2025-0{1 + n % 9}-1{n % 9},2,Report {n},Kyiv Independent,2"
+        for n in range(300)
+    ]
+    job = ObservationImport.objects.create(
+        filename="reports.csv", content="\n".join([header, *rows]), uploaded_by=analyst, rows=300
+    )
+    log_in(page, live_server, analyst)
+    page.goto(live_server.url + f"/admin/tracker/observation/import/{job.pk}/")
+    page.evaluate("document.body.dataset.original = 'yes'")
+    assert "0 of about 300 rows read" in page.locator("#import-status").inner_text()
+    imports._reporter(job.pk)(200)  # as the worker does, every hundred rows
+    wait_until(
+        page,
+        "() => document.querySelector('#import-progress')?.value === 200",
+        "the progress bar shows 200 rows read",
+    )
+    imports.import_run(job.pk)  # the worker finishes the check
+    wait_until(
+        page,
+        "() => document.querySelector('#import-status').innerText.includes('All 300 rows')",
+        "the page shows the finished check",
+    )
+    assert page.evaluate("document.body.dataset.original") == "yes"  # no reload
+    assert page.locator("input[value='Import 300 rows']").count() == 1
+    assert page.errors == []

@@ -52,12 +52,14 @@ def test_each_schedule_runs_its_job_by_name():
         "Recompute snapshots": "SUCCESS",
         "Check stale indicators": "SUCCESS",
         "Finish overdue recomputes": "SUCCESS",
+        "Finish overdue imports": "SUCCESS",
     }
     assert results["Refresh enabled sources"].result == 0  # no source is enabled
     assert results["Recompute snapshots"].result == 1  # one relationship rebuilt...
     assert Snapshot.objects.filter(relationship=relationship, date=TODAY).exists()
     assert results["Check stale indicators"].result == 1  # ...one indicator gone quiet
     assert results["Finish overdue recomputes"].result == 0  # nothing was left pending
+    assert results["Finish overdue imports"].result == 0
     last = TODAY - dt.timedelta(days=400)
     assert Alert.objects.get(kind=Alert.Kind.STALE).key == f"stale:{stale.pk}:{last}"
 

@@ -8,6 +8,7 @@ file twice changes nothing, and a changed row becomes a correction with history.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -114,6 +115,8 @@ class ObservationResource(resources.ModelResource):
         "credibility",
     )
 
+    progress: Callable[[int], None] | None = None  # told each row's number as it is read
+
     class Meta:
         model = Observation
         fields: tuple[str, ...] = ("reference", *Observation.ENTRY_FIELDS)
@@ -168,6 +171,8 @@ class ObservationResource(resources.ModelResource):
             source = Source.objects.filter(name=row.get("source", "")).first()
             row["reliability"] = source.default_reliability if source else ""
         self._refuse_repeats(row, kwargs.get("row_number"))
+        if self.progress is not None:
+            self.progress(kwargs.get("row_number") or 0)
 
     def _refuse_repeats(self, row, number):
         """A row that repeats an earlier row of the file (the same reference, or the same
@@ -208,6 +213,10 @@ class ObservationResource(resources.ModelResource):
         self.touched = {}  # indicator id -> earliest date a row changes
         self.seen_rows = {}  # a row's identity -> the number of the first row that had it
         self._check_columns(dataset)
+        if "reference" not in (dataset.headers or []):
+            # An optional column (rows without one are always new), but the key rows are
+            # matched on: a file without it is a file whose rows have none.
+            dataset.append_col([""] * dataset.height, header="reference")
 
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is not None:
@@ -243,7 +252,9 @@ class DemoObservationResource(ObservationResource):
 
 def import_errors(result) -> list[str]:
     """Every problem of an import result, one line each, naming the row and the field."""
-    lines = [f"File: {error.error}" for error in result.base_errors]
+    lines = [f"File: {' '.join(_messages(error.error))}" for error in result.base_errors]
+    if lines:
+        return lines  # the rows of a file that cannot be read say nothing more
     for number, errors in result.row_errors():
         lines.extend(f"Row {number}: {error.error}" for error in errors)
     for row in result.invalid_rows:
@@ -253,9 +264,15 @@ def import_errors(result) -> list[str]:
     return lines
 
 
-def observations_import(dataset, *, resource=None, user=None, dry_run=False):
-    """Import a tablib dataset all or nothing; returns the result and its error lines."""
+def _messages(error: Exception) -> list[str]:
+    return error.messages if isinstance(error, ValidationError) else [str(error)]
+
+
+def observations_import(dataset, *, resource=None, user=None, dry_run=False, progress=None):
+    """Import a tablib dataset all or nothing; returns the result and its error lines.
+    `progress`, if given, is called with the number of each row as it is read."""
     resource = resource or ObservationResource()
+    resource.progress = progress
     result = resource.import_data(
         dataset,
         dry_run=dry_run,

@@ -1,0 +1,345 @@
+"""CSV import as a job: uploaded, checked by a worker (nothing written), confirmed, imported
+all or nothing, with each bad row named; the page shows the job's progress while it runs."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from tests.clock import NOW
+from tests.factories import IndicatorFactory, ObservationFactory, SourceFactory
+from tracker.models import Observation, ObservationImport
+from tracker.observations import imports
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = reverse("admin:tracker_observation_import")
+HEADER = (
+    "reference,indicator,occurred_on,precision,magnitude,value,stage,"
+    "summary,source,url,quote,reliability,credibility"
+)
+Status = ObservationImport.Status
+
+
+@pytest.fixture
+def catalogue():
+    IndicatorFactory(slug="drone-transfers")
+    IndicatorFactory(slug="su35-deal", stage=True)
+    SourceFactory(name="TASS", default_reliability="C")
+
+
+class Importer:
+    """An analyst at the import pages, with the jobs each step enqueues run on commit (the
+    test settings run Celery tasks eagerly, in this process)."""
+
+    def __init__(self, client, capture):
+        self.client, self.capture = client, capture
+
+    def upload(self, body, name="observations.csv"):
+        data = body.encode() if isinstance(body, str) else body
+        csv_file = SimpleUploadedFile(name, data, content_type="text/csv")
+        with self.capture(execute=True):
+            response = self.client.post(IMPORT, {"file": csv_file})
+        if response.status_code != 302:
+            return response  # the upload itself was refused
+        return self.client.get(response["Location"])
+
+    def confirm(self, job):
+        with self.capture(execute=True):
+            response = self.client.post(
+                reverse("admin:tracker_observation_import_confirm", args=[job.pk])
+            )
+        assert response.status_code == 302
+        return self.client.get(response["Location"])
+
+
+@pytest.fixture
+def importer(analyst_client, django_capture_on_commit_callbacks):
+    return Importer(analyst_client, django_capture_on_commit_callbacks)
+
+
+def page_text(response):
+    return response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+
+
+GOOD = "\n".join(
+    [
+        HEADER,
+        "a-1,drone-transfers,2022-09-13,day,3,,,First Shahed downed,TASS,https://example.org/a,,,1",
+        "a-2,su35-deal,2023-03-01,month,,,Contract,Contract reported,TASS,,,B,2",
+        ",drone-transfers,2022-10-17,day,4,,,Kyiv struck,TASS,,,,1",
+    ]
+)
+
+
+def test_the_check_writes_nothing_then_confirming_imports(importer, analyst, catalogue):
+    checked = importer.upload(GOOD)
+    job = checked.context["job"]
+    assert (job.status, job.rows, job.new, job.errors) == (Status.READY, 3, 3, [])
+    assert "All 3 rows are valid: 3 new" in page_text(checked)
+    assert not Observation.objects.exists()  # the check is a dry run
+
+    done = importer.confirm(job)
+    job.refresh_from_db()
+    assert (job.status, job.confirmed_by, job.new) == (Status.IMPORTED, analyst, 3)
+    assert "3 new, 0 corrected" in page_text(done)
+    assert Observation.objects.count() == 3
+    first = Observation.objects.get(reference="a-1")
+    assert (first.analyst, first.reliability) == (analyst, "C")  # the source's default grade
+    assert first.history.get().history_user == analyst
+    assert Observation.objects.get(reference="a-2").stage.name == "Contract"
+
+
+def test_a_second_confirmation_imports_nothing_more(importer, catalogue):
+    job = importer.upload(GOOD).context["job"]
+    importer.confirm(job)
+    again = importer.confirm(job)
+    assert "is not waiting for confirmation" in page_text(again)
+    assert Observation.objects.count() == 3
+
+
+def test_a_redelivered_import_job_imports_once(importer, catalogue):
+    """acks_late: a job whose worker died is delivered again; the rerun finds it done."""
+    job = importer.upload(GOOD).context["job"]
+    importer.confirm(job)
+    assert imports.import_run(job.pk).endswith("nothing to do")
+    assert Observation.objects.count() == 3
+
+
+def test_importing_the_same_file_again_changes_nothing(importer, catalogue):
+    importer.confirm(importer.upload(GOOD).context["job"])
+    history = Observation.history.count()
+    again = importer.upload(GOOD.replace(",2022-10-17,day,4,,,Kyiv struck", ",x,day,4,,,y"))
+    job = again.context["job"]
+    assert (job.status, job.unchanged) == (Status.REFUSED, 0)  # the changed row is bad now
+    fixed = importer.upload(GOOD.replace(",2022-10-17,day,4,,,Kyiv struck\n", ""))
+    assert fixed.context["job"].unchanged == 2
+    assert Observation.history.count() == history
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (",no-such-indicator,2022-09-13,day,3,,,x,TASS,,,,1", "no indicator with the slug"),
+        (",drone-transfers,13/09/2022,day,3,,,x,TASS,,,,1", "write it as YYYY-MM-DD"),
+        (",drone-transfers,2022-09-13,day,,,,x,TASS,,,,1", "enter its magnitude"),
+        (",drone-transfers,2022-09-13,day,three,,,x,TASS,,,,1", "is not a number"),
+        (",su35-deal,2023-03-01,month,,,Delivered to Mars,x,TASS,,,,1", "not a stage of"),
+        (",drone-transfers,2022-09-13,day,3,,,x,Nobody,,,,1", "no source named"),
+        (",drone-transfers,2022-09-13,day,3,,,x,TASS,,,Q,1", "not a valid choice"),
+        (",drone-transfers,2022-09-13,day,3,,,x,TASS,,,,9", "not a valid choice"),
+        (",drone-transfers,2999-09-13,day,3,,,x,TASS,,,,1", "future"),
+        (",drone-transfers,0001-01-01,day,3,,,x,TASS,,,,1", "1900"),
+    ],
+)
+def test_one_bad_row_refuses_the_file_naming_its_row_and_field(importer, catalogue, row, message):
+    response = importer.upload("\n".join([HEADER, GOOD.splitlines()[1], row]))
+    job = response.context["job"]
+    assert job.status == Status.REFUSED
+    assert all(error.startswith("Row 2:") for error in job.errors)
+    assert message in " ".join(job.errors)
+    assert message in page_text(response)
+    assert "Import 2 rows" not in page_text(response)  # no confirm button
+    assert not Observation.objects.exists()
+
+
+def test_a_file_with_wrong_columns_is_refused(importer, catalogue):
+    job = importer.upload("indicator,when,summary\ndrone-transfers,2022-01-01,x").context["job"]
+    [error] = job.errors  # the file's columns; its rows say nothing more
+    assert error.startswith("File: The file cannot be imported:")
+    assert "missing column(s): occurred_on, source, credibility" in error
+    assert "unknown column(s): when" in error
+    assert job.status == Status.REFUSED
+
+
+def test_a_retracted_observation_is_not_corrected_by_import(importer, analyst, catalogue):
+    from tracker.observations import services
+
+    observation = ObservationFactory(reference="a-1")
+    services.observation_retract(observation, by=analyst, reason="Withdrawn")
+    job = importer.upload(GOOD).context["job"]
+    assert job.status == Status.REFUSED
+    assert "retracted" in job.errors[0]
+
+
+def test_data_changed_since_the_check_refuses_the_import_and_writes_nothing(
+    importer, analyst, catalogue
+):
+    job = importer.upload(GOOD).context["job"]
+    from tracker.observations import services
+
+    observation = ObservationFactory(reference="a-1")  # meanwhile, a-1 arrives and is retracted
+    services.observation_retract(observation, by=analyst, reason="Withdrawn")
+    done = importer.confirm(job)
+    job.refresh_from_db()
+    assert job.status == Status.REFUSED
+    assert "changed since the check" in job.errors[0] and "retracted" in job.errors[1]
+    assert "nothing was imported" in page_text(done)
+    assert Observation.objects.count() == 1
+
+
+def test_readers_cannot_import_or_see_imports(reader, importer, catalogue):
+    job = importer.upload(GOOD).context["job"]
+    reader_client = Client()
+    reader_client.force_login(reader)
+    assert reader_client.get(IMPORT).status_code == 403
+    assert (
+        reader_client.get(
+            reverse("admin:tracker_observation_import_job", args=[job.pk])
+        ).status_code
+        == 403
+    )
+    confirm = reverse("admin:tracker_observation_import_confirm", args=[job.pk])
+    assert reader_client.post(confirm).status_code == 403
+    job.refresh_from_db()
+    assert job.status == Status.READY
+
+
+def test_the_in_request_import_step_is_not_served(analyst_client):
+    from django.urls import NoReverseMatch
+
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:tracker_observation_process_import")
+    response = analyst_client.post("/admin/tracker/observation/process_import/")
+    assert response.status_code in {302, 404}  # the admin's catch-all: no such observation
+    assert not Observation.objects.exists()
+
+
+def test_a_row_repeated_in_one_file_is_refused_with_both_row_numbers(importer, catalogue):
+    repeated = "\n".join(
+        [
+            HEADER,
+            ",drone-transfers,2022-10-17,day,4,,,Kyiv struck,TASS,,,,1",
+            "b-1,drone-transfers,2022-10-18,day,2,,,Odesa struck,TASS,,,,1",
+            ",drone-transfers,2022-10-17,day,4,,,Kyiv struck,TASS,,,,1",
+            "b-1,drone-transfers,2022-10-19,day,2,,,Odesa again,TASS,,,,1",
+        ]
+    )
+    page = page_text(importer.upload(repeated))
+    assert "Row 3 repeats row 1: the same report can be imported once." in page
+    assert "Row 4 repeats row 2: the reference “b-1” can be imported once." in page
+    assert not Observation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"\xff\xfe\x00garbage\x00\x01", "not UTF-8"),
+        ("\u0000".encode() * 10, "NUL characters"),
+        (b'not,a\n"csv', "missing column(s)"),
+        (b"", "The submitted file is empty"),
+    ],
+)
+def test_a_file_that_cannot_be_read_says_so_without_a_traceback(importer, catalogue, body, message):
+    response = importer.upload(body)
+    page = page_text(response)
+    assert response.status_code == 200
+    assert message in page
+    assert "Traceback" not in page and "site-packages" not in page and ".py" not in page
+    assert not Observation.objects.exists()
+
+
+def test_a_file_over_the_limit_is_refused_at_upload(importer, catalogue, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_MEGABYTES", 1)
+    response = importer.upload(GOOD + "\n" + "x" * (1024 * 1024))
+    assert response.status_code == 200
+    assert "the limit is 1 MB" in page_text(response)
+    assert not ObservationImport.objects.exists()
+
+
+def test_the_page_polls_while_the_job_runs_and_shows_rows_read(analyst_client, analyst, catalogue):
+    """Between upload and its job (a busy worker), and while it runs: the progress bar."""
+    job = ObservationImport.objects.create(
+        filename="big.csv", content=GOOD, uploaded_by=analyst, rows=3
+    )
+    progress = reverse("admin:tracker_observation_import_progress", args=[job.pk])
+    page = analyst_client.get(reverse("admin:tracker_observation_import_job", args=[job.pk]))
+    assert f'hx-get="{progress}"' in page_text(page)
+    assert "0 of about 3 rows read" in page_text(page)
+
+    report = imports._reporter(job.pk)
+    for row in range(1, 201):
+        report(row)
+    partial = analyst_client.get(progress)
+    assert partial.template_name.endswith("#status")  # the status alone, not the page
+    assert "200 of about 3 rows read" in page_text(partial)  # the estimate was low: honest
+
+    imports.import_run(job.pk)
+    final = page_text(analyst_client.get(progress))
+    assert "hx-get" not in final  # done: the poll stops
+    assert "All 3 rows are valid" in final
+
+
+def test_the_job_reports_its_progress_every_hundred_rows(catalogue, analyst):
+    rows = [
+        f",drone-transfers,2022-10-{1 + n % 28:02d},day,{n % 5 + 1},,,r{n},TASS,,,,1"
+        for n in range(250)
+    ]
+    job = ObservationImport.objects.create(
+        filename="f.csv", content="\n".join([HEADER, *rows]), uploaded_by=analyst
+    )
+    seen = []
+    original = imports._reporter
+
+    def spy(pk):
+        report = original(pk)
+
+        def recording(row):
+            report(row)
+            seen.append(imports.import_progress(job))
+
+        return recording
+
+    imports._reporter = spy
+    try:
+        imports.import_run(job.pk)
+    finally:
+        imports._reporter = original
+    assert sorted(set(seen)) == [0, 100, 200]
+    job.refresh_from_db()
+    assert (job.status, job.rows, job.new) == (Status.READY, 250, 250)
+    assert imports.import_progress(job) == 0  # cleared once done
+
+
+def test_an_import_stopped_at_the_time_limit_is_refused_with_the_reason(catalogue, analyst):
+    job = ObservationImport.objects.create(filename="f.csv", content=GOOD, uploaded_by=analyst)
+    imports.import_timed_out(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.REFUSED
+    assert "took longer than a job may" in job.errors[0]
+
+
+def test_errors_beyond_the_first_thousand_are_counted(catalogue, analyst):
+    bad = [f",no-such,2022-01-01,day,1,,,r{n},TASS,,,,1" for n in range(1005)]
+    job = ObservationImport.objects.create(
+        filename="f.csv", content="\n".join([HEADER, *bad]), uploaded_by=analyst
+    )
+    imports.import_run(job.pk)
+    job.refresh_from_db()
+    assert len(job.errors) == 1001
+    assert job.errors[-1] == "… and 5 more."
+
+
+def test_the_sweep_asks_again_for_an_import_whose_job_was_lost(
+    catalogue, analyst, settings, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    from tracker import tasks
+
+    job = ObservationImport.objects.create(filename="f.csv", content=GOOD, uploaded_by=analyst)
+    assert imports.overdue_imports() == []  # its job may still be running
+    time_machine.shift(settings.CELERY_TASK_TIME_LIMIT + settings.RECOMPUTE_OVERDUE_SECONDS + 1)
+    assert tasks.import_overdue() == 1  # the eager job runs it now
+    job.refresh_from_db()
+    assert job.status == Status.READY
+    assert imports.overdue_imports() == []
+
+
+def test_a_file_without_the_optional_reference_column_imports(importer, catalogue):
+    """Each row new: reference is optional, though rows with one are matched on it."""
+    text = "indicator,occurred_on,magnitude,summary,source,credibility\n"
+    text += "drone-transfers,2022-10-17,4,Kyiv struck,TASS,1"
+    job = importer.upload(text).context["job"]
+    assert (job.status, job.errors, job.new) == (Status.READY, [], 1)
+    importer.confirm(job)
+    assert Observation.objects.get().reference == ""
