@@ -26,7 +26,7 @@ from tracker.alerts import (
     verdict_state,
 )
 from tracker.models import Relationship, Source
-from tracker.observations.imports import import_run, import_timed_out, overdue_imports
+from tracker.observations import imports
 from tracker.series.schedule import (
     overdue_recomputes,
     snapshots_rebuild,
@@ -239,13 +239,15 @@ def send_alert(alert_id: int) -> None:
     retry_backoff_max=RETRY_BACKOFF_MAX,
     retry_jitter=True,
     max_retries=MAX_RETRIES,
+    time_limit=imports.TIME_LIMIT,
+    soft_time_limit=imports.TIME_LIMIT - 60,
 )
 def import_observations(import_id: int) -> str:
     """Check an uploaded file of observations, or import it once confirmed."""
     try:
-        return import_run(import_id)
+        return imports.import_run(import_id)
     except SoftTimeLimitExceeded:
-        import_timed_out(import_id)
+        imports.import_timed_out(import_id)
         return f"import {import_id}: stopped at the time limit"
 
 
@@ -259,7 +261,7 @@ def import_observations(import_id: int) -> str:
 )
 def import_overdue() -> int:
     """Ask again for every import still running long after any job could (every minute)."""
-    overdue = overdue_imports()
+    overdue = imports.overdue_imports()
     for pk in overdue:
         import_observations.delay(pk)
     if overdue:
