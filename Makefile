@@ -46,6 +46,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+	$(PY) -m bench load
 
 clean:
 	rm -rf $(VENV) staticfiles var .pytest_cache

@@ -5,6 +5,10 @@ Builds a synthetic catalogue (200 indicators over 10 years) in its own database,
 incremental refresh after one new observation at each size. BENCH_DATABASE_URL picks the
 database (default: a fresh SQLite file in the temp folder; a PostgreSQL database must be named
 entente_bench*, and is dropped and created); BENCH_SIZES the sizes.
+
+`python -m bench load` is the load run with faults (bench/load_bench.py): gunicorn, PostgreSQL
+(BENCH_LOAD_DATABASE_URL, default entente_bench_load on this machine) and a private Redis,
+at BENCH_LOAD_SIZE observations (default 1M).
 """
 
 import os
@@ -62,13 +66,35 @@ def fresh_postgres_database(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
+LOAD_DATABASE = "postgres://postgres@127.0.0.1:5432/entente_bench_load"
+
+
 def main() -> None:
+    if sys.argv[1:] == ["load"]:
+        return load()
     url = configure()
     from bench import scoring_bench
 
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
     print(f"Entente benchmark — database {url.split('@')[-1]}, {os.cpu_count()} CPUs")
     scoring_bench.run(sizes)
+
+
+def load() -> None:
+    """`python -m bench load`: the load run with faults (bench/load_bench.py)."""
+    import socket
+
+    with socket.socket() as probe:  # the private Redis's port, named before Django starts
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    os.environ["BENCH_DATABASE_URL"] = os.environ.get("BENCH_LOAD_DATABASE_URL", LOAD_DATABASE)
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    url = configure()
+    from bench import load_bench
+
+    size = int(os.environ.get("BENCH_LOAD_SIZE", "1000000"))
+    print(f"Entente load benchmark — database {url.split('@')[-1]}, {os.cpu_count()} CPUs")
+    load_bench.run(size, port)
 
 
 if __name__ == "__main__":

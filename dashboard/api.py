@@ -8,27 +8,43 @@ for five read-only endpoints). Bad parameters answer 400 with a message naming t
 import csv
 import datetime as dt
 import io
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from dashboard.access import can_read, readable
+from dashboard.filters import ISO_DATE
 from tracker.clock import today_utc
 from tracker.dates import out_of_range
 from tracker.models import Indicator, Observation, Relationship
 from tracker.scoring import method
 from tracker.scoring.inputs import parse_min_grade
 from tracker.selectors.indicators import latest_readings
-from tracker.selectors.series import index_series
+from tracker.selectors.series import ViewPending, index_series
 from tracker.selectors.staleness import stale_indicators
 from tracker.spreadsheets import spreadsheet_safe
 
 Format = Literal["json", "csv"]
 MAX_OBSERVATIONS = 10_000
 MAX_OFFSET = 10**9  # beyond any catalogue; bigger numbers overflow the databases' integers
+
+
+def _written_as_iso(value: object) -> object:
+    """A date is YYYY-MM-DD in ASCII digits, as the schema's `format: date` says: pydantic
+    alone would read "0" as 1970-01-01 (a Unix time) and "2024-01-01T00:00" as a date."""
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise PydanticCustomError(
+            "date_format", "write the date as YYYY-MM-DD, not {text}", {"text": repr(value)}
+        )
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_written_as_iso)]
 
 
 def reader(request):
@@ -54,6 +70,30 @@ def bad_parameters(request, error: ValidationError):
         for e in error.errors
     ]
     return api.create_response(request, {"detail": "; ".join(problems)}, status=400)
+
+
+class ErrorOut(Schema):
+    """Why the request was refused: a bad parameter is named first ("from: ...")."""
+
+    detail: str
+
+
+# Every operation can refuse a bad parameter (400) and, on a private dashboard, an anonymous
+# caller (401); each lists these beside its own answers, so the schema says all it can send.
+REFUSALS = {400: ErrorOut, 401: ErrorOut}
+NOT_FOUND = {404: ErrorOut}
+# "As known on" and the grade filter on a relationship too large to score inside a request:
+# a job computes it (once, however many ask) and the caller asks again after Retry-After.
+PENDING = {202: ErrorOut}
+RETRY_AFTER_SECONDS = 10
+# Beside the JSON: `?format=csv` answers the same 200 as a CSV download, and a NUL character
+# in any parameter is refused in plain text before the API sees it (dashboard.middleware).
+OTHER_MEDIA = {
+    "responses": {
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        400: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+    }
+}
 
 
 def bad(parameter: str, message: str) -> HttpError:
@@ -137,7 +177,12 @@ class ObservationOut(Schema):
     status: str
 
 
-@api.get("/relationships/", response=list[RelationshipOut], summary="Watched relationships")
+@api.get(
+    "/relationships/",
+    response={200: list[RelationshipOut], **REFUSALS},
+    summary="Watched relationships",
+    openapi_extra=OTHER_MEDIA,
+)
 def relationships(request, format: Format = "json"):
     rows = [
         {"slug": r.slug, "title": r.title, "question": r.question, "actors": [r.actor_a, r.actor_b]}
@@ -168,13 +213,30 @@ def check_dates(dates: dict[str, dt.date | None]) -> None:
             raise bad(name, problem)
 
 
-@api.get("/relationships/{slug}/index", response=IndexOut, summary="The alignment index series")
+@api.get(
+    "/relationships/{slug}/index",
+    response={200: IndexOut, **PENDING, **REFUSALS, **NOT_FOUND},
+    summary="The alignment index series",
+    openapi_extra={
+        "responses": {
+            **OTHER_MEDIA["responses"],
+            202: {
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds to wait before asking again.",
+                        "schema": {"type": "string"},
+                    }
+                }
+            },
+        }
+    },
+)
 def index(
     request,
     slug: str,
-    date_from: dt.date | None = Query(None, alias="from"),
-    date_to: dt.date | None = Query(None, alias="to"),
-    as_of: dt.date | None = None,
+    date_from: Day | None = Query(None, alias="from"),
+    date_to: Day | None = Query(None, alias="to"),
+    as_of: Day | None = None,
     min_grade: str = "",
     format: Format = "json",
 ):
@@ -190,7 +252,18 @@ def index(
         grade = parse_min_grade(min_grade)
     except ValueError as error:
         raise bad("min_grade", str(error)) from None
-    points = index_series(relationship, start=date_from, end=date_to, as_of=as_of, min_grade=grade)
+    try:
+        points = index_series(
+            relationship, start=date_from, end=date_to, as_of=as_of, min_grade=grade
+        )
+    except ViewPending:
+        response = api.create_response(
+            request,
+            {"detail": "This view is being computed; ask again after Retry-After seconds."},
+            status=202,
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     series = [_point(p) for p in points]
     if format == "csv":
         return as_csv(series, f"{slug}-index")
@@ -206,7 +279,12 @@ def index(
     )
 
 
-@api.get("/indicators/", response=list[IndicatorOut], summary="The indicator catalogue")
+@api.get(
+    "/indicators/",
+    response={200: list[IndicatorOut], **REFUSALS},
+    summary="The indicator catalogue",
+    openapi_extra=OTHER_MEDIA,
+)
 def indicators(request, relationship: str = "", format: Format = "json"):
     found = Indicator.objects.select_related("category").order_by("category__order", "name")
     watched = Relationship.objects.all()
@@ -233,12 +311,17 @@ def indicators(request, relationship: str = "", format: Format = "json"):
     return as_csv(rows, "indicators") if format == "csv" else rows
 
 
-@api.get("/observations/", response=list[ObservationOut], summary="Observations")
+@api.get(
+    "/observations/",
+    response={200: list[ObservationOut], **REFUSALS},
+    summary="Observations",
+    openapi_extra=OTHER_MEDIA,
+)
 def observations(
     request,
     indicator: str = "",
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     limit: int = Query(1000, ge=1, le=MAX_OBSERVATIONS),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     format: Format = "json",

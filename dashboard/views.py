@@ -44,6 +44,7 @@ from tracker.selectors.indicators import (
 )
 from tracker.selectors.movement import contributions_between
 from tracker.selectors.series import (
+    ViewPending,
     assessment_on,
     index_series,
     series_bounds,
@@ -120,6 +121,13 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
         "grades": ["", "A1", "B2", "C3", "D4"],
     }
     series = {"as_of": filters.as_of, "min_grade": filters.grade}
+    try:
+        return _assessed_context(relationship, filters, series, scenarios, context)
+    except ViewPending:  # a job is scoring this view; the page asks again until it is there
+        return context | {"pending": True}
+
+
+def _assessed_context(relationship, filters, series, scenarios, context) -> dict:
     bounds = series_bounds(relationship, **series)
     if bounds is None:
         return context

@@ -27,6 +27,8 @@ from tracker.alerts import (
 )
 from tracker.models import Relationship, Source
 from tracker.observations import imports
+from tracker.scoring.inputs import parse_min_grade
+from tracker.selectors.series import view_compute
 from tracker.series.schedule import (
     overdue_recomputes,
     snapshots_rebuild,
@@ -267,3 +269,17 @@ def import_overdue() -> int:
     if overdue:
         logger.warning("re-enqueued %d overdue import(s): %s", len(overdue), overdue)
     return len(overdue)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def compute_view(relationship_id: int, as_of: str | None, min_grade: str) -> str:
+    """Score a view "as known on" a date or above a grade, for the page that asked."""
+    day = dt.date.fromisoformat(as_of) if as_of else None
+    return view_compute(relationship_id, day, parse_min_grade(min_grade))

@@ -133,6 +133,8 @@ def test_observations_filters_and_paging(client, small):
         ("/api/indicators/", {"relationship": "nope"}, "relationship"),
         ("/api/observations/", {"indicator": "nope"}, "indicator"),
         ("/api/observations/", {"since": "soon"}, "since"),
+        ("/api/observations/", {"until": "0"}, "until"),  # not 1970-01-01, a Unix time
+        ("/api/relationships/russia-iran/index", {"as_of": "2025-01-01T00:00"}, "as_of"),
         ("/api/observations/", {"limit": "0"}, "limit"),
         ("/api/observations/", {"limit": "100000"}, "limit"),
     ],
@@ -157,6 +159,22 @@ def test_openapi_schema_lists_every_endpoint(client):
     }
     parameters = {p["name"] for p in schema["paths"]["/api/observations/"]["get"]["parameters"]}
     assert {"indicator", "since", "until", "format"} <= parameters
+
+
+def test_openapi_schema_documents_every_answer(client):
+    """tests/dashboard/test_api_schema.py holds the API to it; here, what it must say."""
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path, operation in paths.items():
+        responses = operation["get"]["responses"]
+        expected = {"200", "400", "401"} | ({"202", "404"} if "{slug}" in path else set())
+        assert set(responses) == expected, path
+        assert set(responses["200"]["content"]) == {"application/json", "text/csv"}, path
+        error = responses["400"]["content"]["application/json"]["schema"]
+        assert error == {"$ref": "#/components/schemas/ErrorOut"}, path
+    assert (
+        "Retry-After"
+        in paths["/api/relationships/{slug}/index"]["get"]["responses"]["202"]["headers"]
+    )
 
 
 def test_private_api_needs_a_login(settings, small, reader):
@@ -190,3 +208,25 @@ def test_the_schema_is_as_private_as_the_dashboard(settings):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     settings.DASHBOARD_PUBLIC = True
     assert Client().get("/api/openapi.json").json()["info"]["title"] == "Entente API"
+
+
+def test_a_view_too_large_to_score_in_the_request_answers_202_until_its_job_is_done(
+    client, small, monkeypatch
+):
+    from tracker import tasks
+    from tracker.selectors import series
+
+    relationship, _ = small
+    asked = []
+    monkeypatch.setattr(series, "INLINE_OBSERVATIONS", 0)
+    monkeypatch.setattr(series, "enqueue_now", lambda task, *args: asked.append(args))
+    url = f"/api/relationships/{relationship.slug}/index"
+    pending = client.get(url, {"min_grade": "B2"})
+    assert pending.status_code == 202 and pending["Retry-After"] == "10"
+    assert "being computed" in pending.json()["detail"]
+    assert client.get(url, {"min_grade": "B2"}).status_code == 202
+    assert len(asked) == 1  # one job, however often asked
+
+    tasks.compute_view(*asked[0])
+    done = client.get(url, {"min_grade": "B2"})
+    assert done.status_code == 200 and done.json()["series"]

@@ -118,6 +118,32 @@ def test_as_known_on_and_minimum_grade_change_the_view(client, small):
     assert "No assessment yet" in strict  # the factories grade everything B2
 
 
+def test_a_view_too_large_to_score_in_the_request_polls_until_its_job_is_done(
+    client, small, monkeypatch
+):
+    """However many requests ask (or an attacker sends), a large view is scored by one job,
+    never inside the request; the page says so and asks again until it is there."""
+    from tracker import tasks
+    from tracker.selectors import series
+
+    asked = []
+    monkeypatch.setattr(series, "INLINE_OBSERVATIONS", 0)
+    monkeypatch.setattr(series, "enqueue_now", lambda task, *args: asked.append(args))
+    for _ in range(3):
+        page = client.get(HOME, {"min_grade": "B2"}, headers={"HX-Request": "true"})
+        assert page.status_code == 200
+    text = page.content.decode()
+    assert "Computing this view" in text and "grade B2 or better" in text
+    assert 'hx-trigger="every 2s"' in text and 'hx-get="/?min_grade=B2"' in text
+    assert len(asked) == 1
+
+    tasks.compute_view(*asked[0])
+    done = client.get(HOME, {"min_grade": "B2"}, headers={"HX-Request": "true"}).content.decode()
+    assert "Computing this view" not in done, done
+    assert "every 2s" not in done
+    assert "grade B2 or better" in done and 'id="verdict"' in done
+
+
 def test_category_filter_draws_the_sub_index(client, small):
     page = client.get(HOME, {"category": "cat-1"}).content.decode()
     index = figures(page)["figure-index"]

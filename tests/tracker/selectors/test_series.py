@@ -87,3 +87,70 @@ def test_the_verdict_is_the_latest_day_with_its_band_and_indicators():
     assert verdict.band == "s"  # 50 <= 60.3 < 75
     assert verdict.band_name == relationship.scenarios.get(slug="s").name
     assert verdict.indicators == 4
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Every relationship counts as too large to score inside a request; the jobs the views
+    ask for are recorded, not run, until the test runs them."""
+    from tracker.selectors import series
+
+    monkeypatch.setattr(series, "INLINE_OBSERVATIONS", 0)
+    asked = []
+    monkeypatch.setattr(series, "enqueue_now", lambda task, *args: asked.append((task, args)))
+    return asked
+
+
+def test_a_large_view_is_computed_by_a_job_asked_for_once(large):
+    from tracker import tasks
+    from tracker.selectors.series import ViewPending
+
+    relationship, indicators = catalogue()
+    observe(indicators[0], 3, reliability="A", credibility=1)
+    observe(indicators[1], 3, reliability="D", credibility=4)
+    snapshots_refresh(relationship, end=END)
+    grade = parse_min_grade("B2")
+    for _ in range(3):  # however often it is asked, one job
+        with pytest.raises(ViewPending):
+            index_series(relationship, min_grade=grade)
+    assert large == [("tracker.tasks.compute_view", (relationship.pk, None, "B2"))]
+
+    tasks.compute_view(*large[0][1])  # the worker runs it
+    strict = index_series(relationship, min_grade=grade)[-1]
+    assert strict.covered == 1  # as scored inline (test_minimum_grade_filters_evidence)
+
+
+def test_a_view_asked_for_while_the_broker_is_down_is_asked_for_again(large, monkeypatch):
+    from tracker.selectors import series
+
+    relationship, indicators = catalogue()
+    observe(indicators[0], 3)
+    snapshots_refresh(relationship, end=END)
+
+    def broker_down(task, *args):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(series, "enqueue_now", broker_down)
+    with pytest.raises(series.ViewPending):
+        index_series(relationship, as_of=END)
+    monkeypatch.setattr(series, "enqueue_now", lambda task, *args: large.append(args))
+    with pytest.raises(series.ViewPending):
+        index_series(relationship, as_of=END)
+    assert large == [(relationship.pk, END.isoformat(), "")]
+
+
+def test_a_job_computes_exactly_what_the_request_would_have(large, monkeypatch):
+    from tracker import tasks
+    from tracker.selectors import series
+
+    relationship, indicators = catalogue()
+    for n, day in [(0, 3), (1, 20), (2, 33)]:
+        observe(indicators[n], day, 2)
+    snapshots_refresh(relationship, end=END)
+    with pytest.raises(series.ViewPending):
+        index_series(relationship, as_of=END)
+    tasks.compute_view(*large[0][1])
+    by_job = index_series(relationship, as_of=END)
+    cache.clear()
+    monkeypatch.setattr(series, "INLINE_OBSERVATIONS", 10**9)
+    assert by_job == index_series(relationship, as_of=END)

@@ -1,0 +1,240 @@
+"""Load with faults: the production shape on loopback, measured by wrk.
+
+gunicorn as the Dockerfile runs it (DEBUG off, behind a TLS proxy as wrk's header says),
+PostgreSQL, a Redis of the benchmark's own (cache and broker), one Celery worker with beat,
+at BENCH_LOAD_SIZE observations (default 1M). For the overview, an indicator page and the
+API: requests per second, p50/p95/p99 and the errors served. Then the same again while Redis
+is shut down and started, and while the worker is killed (SIGKILL) and another started,
+with an analyst's writes going on throughout: at the end every write must be scored (its
+score stored, nothing left pending), however long the sweep takes to get there.
+
+The process helpers (a private redis-server, a worker) are the integration tests' own.
+"""
+
+import datetime as dt
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+
+from bench import scoring_bench
+from tests.deployment import Dockerfile
+from tests.integration.support import PrivateRedis, start_worker, wait_until, worker_env
+from tracker.clock import today_utc
+from tracker.models import ObservationScore, PendingRecompute, Source
+from tracker.observations import services
+from tracker.series.refresh import snapshots_refresh
+
+CONNECTIONS, THREADS, SECONDS = 8, 2, 15
+FAULT_AFTER = 4  # seconds into a faulty run before the fault, and its length
+WRITE_EVERY = 0.5  # seconds between an analyst's writes during the faulty runs
+HEADERS = {"X-Forwarded-Proto": "https"}  # as the TLS proxy in front of gunicorn sets it
+
+# wrk's summary as one line: its own latency percentiles (µs) and error counts.
+REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d %d %d %d %d\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def run(size: int, redis_port: int) -> None:
+    for tool in ("wrk", "redis-server"):
+        if not shutil.which(tool):
+            raise SystemExit(f"the load run needs {tool} (apt-get install {tool.split('-')[0]})")
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit("the load run is on PostgreSQL: set BENCH_DATABASE_URL")
+    work = Path(tempfile.mkdtemp(prefix="entente-load-"))
+    rng = random.Random(scoring_bench.SEED)
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    relationship = scoring_bench.build_catalogue(rng)
+    scoring_bench.add_observations(relationship, size, rng)
+    started = time.perf_counter()
+    snapshots_refresh(relationship)
+    print(f"\nLoad with faults at {size:,} observations (series built in "
+          f"{time.perf_counter() - started:.0f} s); wrk, {CONNECTIONS} connections, "
+          f"{SECONDS} s a run, on loopback")  # fmt: skip
+
+    redis = PrivateRedis(shutil.which("redis-server"), work)
+    redis.port = redis_port  # the port this process's settings already name
+    redis.start()
+    env = worker_env(
+        DEBUG="false",
+        SECRET_KEY="benchmark-only-" + "x" * 40,
+        ALLOWED_HOSTS="127.0.0.1",
+        TRUST_X_FORWARDED_PROTO="true",
+        DASHBOARD_PUBLIC="true",
+        REDIS_URL=redis.url,
+        STATIC_ROOT=settings.STATIC_ROOT,
+        LOG_LEVEL="WARNING",
+        RECOMPUTE_OVERDUE_SECONDS="10",  # the sweep's grace, short for the run
+    )
+    port = _free_port()
+    web = _start_gunicorn(env, port, work)
+    worker = start_worker(env, "load", work, beat=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _answers(base + "/healthz"), 60, "gunicorn answers /healthz")
+        worker.wait_ready(60)
+        indicator = relationship.indicators.filter(kind="event").order_by("pk").first()
+        pages = [
+            ("bare view (/healthz)", "/healthz"),
+            ("overview", f"/r/{relationship.slug}/"),
+            ("indicator page", f"/indicators/{indicator.slug}/"),
+            ("API index series", f"/api/relationships/{relationship.slug}/index"),
+        ]
+        for _, path in pages:
+            _answers(base + path)  # warm: the cache filled once, as after any change
+        print(f"  {'':<34}{'req/s':>8}{'p50':>10}{'p95':>10}{'p99':>10}{'errors':>8}")
+        for name, path in pages:
+            print(_line(name, _wrk(base + path, work)))
+
+        writes: list[int] = []
+        overview = base + pages[1][1]
+
+        def redis_restart():
+            redis.shutdown()
+            time.sleep(FAULT_AFTER)  # the outage: Redis is down this long
+            redis.start()
+
+        def worker_kill():
+            nonlocal worker
+            worker.kill()
+            worker = start_worker(env, "load-2", work, beat=True)
+
+        faults = [("while Redis restarts", redis_restart), ("while the worker dies", worker_kill)]
+        for name, fault in faults:
+            result = _with_fault(overview, work, fault, indicator, writes)
+            print(_line(f"overview {name}", result))
+
+        started = time.perf_counter()
+        wait_until(
+            lambda: _all_scored(writes),
+            600,
+            f"every one of the {len(writes)} writes is scored",
+            interval=1,
+            diagnostics=worker.tail,
+        )
+        lost = len(writes) - ObservationScore.objects.filter(observation__in=writes).count()
+        print(
+            f"  writes during the faults: {len(writes)}, scored: {len(writes) - lost}, "
+            f"lost: {lost} (all scored {time.perf_counter() - started:.0f} s after the last)"
+        )
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+        worker.stop()
+        redis.stop()
+
+
+def _with_fault(url, work, fault, indicator, writes):
+    """wrk on `url` for a run; the fault FAULT_AFTER seconds in; writes all the while."""
+    done = threading.Event()
+    source = Source.objects.get()
+
+    def write():
+        while not done.wait(WRITE_EVERY):
+            try:
+                observation = services.observation_record(
+                    indicator=indicator,
+                    occurred_on=today_utc() - dt.timedelta(days=random.randrange(30)),
+                    source=source,
+                    summary="A report during a fault.",
+                    credibility=2,
+                    magnitude=2,
+                )
+            except Exception as error:  # a write that fails is reported, not counted
+                print(f"    a write failed: {error!r}")
+            else:
+                writes.append(observation.pk)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    timer = threading.Timer(FAULT_AFTER, fault)
+    timer.start()
+    try:
+        return _wrk(url, work, seconds=SECONDS + FAULT_AFTER)
+    finally:
+        timer.join()
+        done.set()
+        writer.join()
+
+
+def _all_scored(writes) -> bool:
+    scored = ObservationScore.objects.filter(observation__in=writes).count()
+    return scored == len(writes) and not PendingRecompute.objects.exists()
+
+
+def _start_gunicorn(env, port, work):
+    """The Dockerfile's CMD, bound to loopback on a free port."""
+    command = Dockerfile.read().cmd()
+    bind = command.index("--bind")
+    command[bind + 1] = f"127.0.0.1:{port}"
+    command[0] = str(Path(os.sys.executable).with_name(command[0]))
+    log = (work / "gunicorn.log").open("wb")
+    return subprocess.Popen(
+        command,
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _answers(url) -> bool:
+    request = urllib.request.Request(url, headers={**HEADERS, "Host": "127.0.0.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _wrk(url, work, seconds=SECONDS) -> dict[str, float]:
+    script = work / "report.lua"
+    script.write_text(REPORT)
+    output = subprocess.run(
+        ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s",
+         "--timeout", "30s", "-s", str(script), "-H", "X-Forwarded-Proto: https", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    found = re.search(r"^RESULT (.*)$", output, re.M)
+    if not found:
+        raise RuntimeError(f"wrk printed no result:\n{output}")
+    requests, duration, p50, p95, p99, *errors = map(int, found[1].split())
+    return {
+        "rps": requests / (duration / 1e6),
+        "p50": p50 / 1000,
+        "p95": p95 / 1000,
+        "p99": p99 / 1000,
+        "errors": sum(errors),
+    }
+
+
+def _line(name, r) -> str:
+    return (
+        f"  {name:<34}{r['rps']:8.1f}{r['p50']:8.1f}ms{r['p95']:8.1f}ms{r['p99']:8.1f}ms"
+        f"{r['errors']:8d}"
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
