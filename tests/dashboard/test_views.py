@@ -398,3 +398,20 @@ def test_every_page_carries_a_content_security_policy_that_runs_no_inline_script
     scripts = re.findall(r"<script\b[^>]*>", page)
     for tag in scripts:  # each runs from this site with the nonce, or is a data block
         assert f'nonce="{nonce}"' in tag or 'type="application/json"' in tag, tag
+
+
+def test_a_server_error_shows_no_traceback_or_server_path(small, monkeypatch, settings):
+    """With DEBUG off (as in production), a failing view answers a plain page."""
+    from dashboard import views
+
+    settings.DEBUG = False
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail at /srv/app/tracker/models.py")
+
+    monkeypatch.setattr(views, "overview_context", broken)
+    response = Client(raise_request_exception=False).get(HOME)
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong" in page
+    assert "Traceback" not in page and "secret detail" not in page and ".py" not in page
