@@ -25,7 +25,7 @@ from tracker.models import Indicator, Observation, Relationship
 from tracker.scoring import method
 from tracker.scoring.inputs import parse_min_grade
 from tracker.selectors.indicators import latest_readings
-from tracker.selectors.series import ViewPending, index_series
+from tracker.selectors.series import ViewPending, ViewUnavailable, index_series
 from tracker.selectors.staleness import stale_indicators
 from tracker.spreadsheets import spreadsheet_safe
 
@@ -84,8 +84,8 @@ REFUSALS = {400: ErrorOut, 401: ErrorOut}
 NOT_FOUND = {404: ErrorOut}
 # "As known on" and the grade filter on a relationship too large to score inside a request:
 # a job computes it (once, however many ask) and the caller asks again after Retry-After.
-PENDING = {202: ErrorOut}
-RETRY_AFTER_SECONDS = 10
+PENDING = {202: ErrorOut, 503: ErrorOut}
+RETRY_AFTER_SECONDS, UNAVAILABLE_RETRY_AFTER_SECONDS = 10, 60
 # Beside the JSON: `?format=csv` answers the same 200 as a CSV download, and a NUL character
 # in any parameter is refused in plain text before the API sees it (dashboard.middleware).
 OTHER_MEDIA = {
@@ -220,13 +220,16 @@ def check_dates(dates: dict[str, dt.date | None]) -> None:
     openapi_extra={
         "responses": {
             **OTHER_MEDIA["responses"],
-            202: {
-                "headers": {
-                    "Retry-After": {
-                        "description": "Seconds to wait before asking again.",
-                        "schema": {"type": "string"},
+            **{
+                status: {
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds to wait before asking again.",
+                            "schema": {"type": "string"},
+                        }
                     }
                 }
+                for status in (202, 503)
             },
         }
     },
@@ -263,6 +266,12 @@ def index(
             status=202,
         )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    except ViewUnavailable as error:
+        response = api.create_response(
+            request, {"detail": f"This view cannot be computed just now: {error}."}, status=503
+        )
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
         return response
     series = [_point(p) for p in points]
     if format == "csv":

@@ -45,6 +45,7 @@ from tracker.selectors.indicators import (
 from tracker.selectors.movement import contributions_between
 from tracker.selectors.series import (
     ViewPending,
+    ViewUnavailable,
     assessment_on,
     index_series,
     series_bounds,
@@ -125,6 +126,8 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
         return _assessed_context(relationship, filters, series, scenarios, context)
     except ViewPending:  # a job is scoring this view; the page asks again until it is there
         return context | {"pending": True}
+    except ViewUnavailable as error:
+        return context | {"unavailable": str(error)}
 
 
 def _assessed_context(relationship, filters, series, scenarios, context) -> dict:

@@ -341,14 +341,20 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
                 for name in resource.get_import_column_names()
                 if name not in resource.REQUIRED_COLUMNS
             ],
-            "recent": ObservationImport.objects.select_related("uploaded_by")[:20],
+            "recent": ObservationImport.objects.defer("content").select_related("uploaded_by")[:20],
         }
         return TemplateResponse(request, "admin/tracker/observation/import.html", context)
 
     def import_job_view(self, request, pk, partial=False):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        job = get_object_or_404(ObservationImport.objects.select_related("uploaded_by"), pk=pk)
+        # Never the file itself (up to 20 MB): this page is polled every second.
+        job = get_object_or_404(
+            ObservationImport.objects.defer("content").select_related(
+                "uploaded_by", "confirmed_by"
+            ),
+            pk=pk,
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import of {job.filename}",
@@ -363,7 +369,7 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
     def import_confirm_view(self, request, pk):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        job = get_object_or_404(ObservationImport, pk=pk)
+        job = get_object_or_404(ObservationImport.objects.defer("content"), pk=pk)
         if imports.import_confirm(job, by=request.user):
             self.message_user(request, f"Importing {job.filename}.", messages.SUCCESS)
         else:

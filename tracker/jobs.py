@@ -23,7 +23,7 @@ def enqueue_on_commit(task: str, *args) -> None:
         # The registered task itself, not send_task: it honours eager mode (tests, scripts).
         try:
             current_app.tasks[task].apply_async(args)
-        except (BrokerError, OSError) as error:  # the broker is unreachable
+        except BrokerError as error:  # the broker is unreachable (not a fault of the job)
             logger.warning(
                 "could not enqueue %s%r (%s); the sweep will ask again", task, args, error
             )

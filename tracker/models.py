@@ -663,6 +663,9 @@ class ObservationImport(models.Model):
     asked_at = models.DateTimeField(
         default=timezone.now, help_text="When its job was last asked for (the sweep's clock)."
     )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs of the current step (a crashed job is run again, so far)."
+    )
     rows = models.PositiveIntegerField(default=0, help_text="Data rows in the file.")
     new = models.PositiveIntegerField(default=0)
     changed = models.PositiveIntegerField(default=0)

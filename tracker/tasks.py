@@ -271,15 +271,8 @@ def import_overdue() -> int:
     return len(overdue)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=DATABASE_FAULTS,
-    retry_backoff=RETRY_BACKOFF,
-    retry_backoff_max=RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=MAX_RETRIES,
-)
-def compute_view(relationship_id: int, as_of: str | None, min_grade: str) -> str:
+@shared_task(acks_late=True)  # no retries: the page asks again, and says if the job failed
+def compute_view(relationship_id: int, as_of: str | None, min_grade: str, asked: str) -> str:
     """Score a view "as known on" a date or above a grade, for the page that asked."""
     day = dt.date.fromisoformat(as_of) if as_of else None
-    return view_compute(relationship_id, day, parse_min_grade(min_grade))
+    return view_compute(relationship_id, day, parse_min_grade(min_grade), asked)

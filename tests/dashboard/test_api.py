@@ -166,7 +166,7 @@ def test_openapi_schema_documents_every_answer(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     for path, operation in paths.items():
         responses = operation["get"]["responses"]
-        expected = {"200", "400", "401"} | ({"202", "404"} if "{slug}" in path else set())
+        expected = {"200", "400", "401"} | ({"202", "404", "503"} if "{slug}" in path else set())
         assert set(responses) == expected, path
         assert set(responses["200"]["content"]) == {"application/json", "text/csv"}, path
         error = responses["400"]["content"]["application/json"]["schema"]
@@ -230,3 +230,19 @@ def test_a_view_too_large_to_score_in_the_request_answers_202_until_its_job_is_d
     tasks.compute_view(*asked[0])
     done = client.get(url, {"min_grade": "B2"})
     assert done.status_code == 200 and done.json()["series"]
+
+
+def test_a_view_that_cannot_be_computed_now_answers_503_and_the_page_says_so(
+    client, small, monkeypatch
+):
+    from tracker.selectors import series
+
+    relationship, _ = small
+    monkeypatch.setattr(series, "INLINE_OBSERVATIONS", 0)
+    monkeypatch.setattr(series, "VIEW_JOB_SLOTS", 0)  # every slot taken by other views
+    response = client.get(f"/api/relationships/{relationship.slug}/index", {"as_of": "2026-11-01"})
+    assert response.status_code == 503 and response["Retry-After"] == "60"
+    assert "other views are being computed" in response.json()["detail"]
+    page = client.get(f"/r/{relationship.slug}/", {"as_of": "2026-11-01"}).content.decode()
+    assert "This view cannot be computed just now" in page
+    assert "other views are being computed" in page

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from import_export.formats.base_formats import CSV
 
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 TIME_LIMIT = int(settings.CELERY_VISIBILITY_TIMEOUT * 0.8)  # 48 min by default
 MAX_MEGABYTES = 20  # about 100,000 rows of 200 bytes: some 17 minutes a step, inside it
 REPORT_EVERY = 100  # rows between progress reports: a cache write per 100 rows costs nothing
+MAX_ATTEMPTS = 3  # a step whose job died this often (out of memory, say) is given up
 MAX_ERRORS_KEPT = 1000  # a file wrong on every row is named row by row up to here, then counted
 JOB = "tracker.tasks.import_observations"
 
@@ -68,7 +70,7 @@ def import_upload(upload, *, by) -> ObservationImport:
 def import_confirm(job: ObservationImport, *, by) -> bool:
     """Import a checked file (once: a second confirmation finds it no longer waiting)."""
     confirmed = ObservationImport.objects.filter(pk=job.pk, status=Status.READY).update(
-        status=Status.IMPORTING, confirmed_by=by, asked_at=timezone.now()
+        status=Status.IMPORTING, confirmed_by=by, asked_at=timezone.now(), attempts=0
     )
     if confirmed:
         enqueue_on_commit(JOB, job.pk)
@@ -77,9 +79,24 @@ def import_confirm(job: ObservationImport, *, by) -> bool:
 
 def import_run(pk: int) -> str:
     """The job: check or import the file, as its status asks; anything else is done."""
-    job = ObservationImport.objects.filter(pk=pk).first()
+    job = ObservationImport.objects.defer("content").filter(pk=pk).first()
     if job is None:
         return "no such import"
+    if job.is_running:
+        # Counted before the step runs: a job that dies every time is given up, not rerun.
+        ObservationImport.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
+        if job.attempts + 1 > MAX_ATTEMPTS:
+            _finish(
+                pk,
+                Status.REFUSED,
+                expected=job.status,
+                errors=[
+                    f"File: its job stopped without finishing {MAX_ATTEMPTS} times (see the "
+                    "worker's log); nothing was imported."
+                ],
+            )
+            return f"{job}: given up"
+        job = ObservationImport.objects.get(pk=pk)
     if job.status == Status.CHECKING:
         return _check(job)
     if job.status == Status.IMPORTING:
@@ -93,6 +110,7 @@ def import_timed_out(pk: int) -> None:
     _finish(
         pk,
         Status.REFUSED,
+        expected=None,
         errors=[
             f"File: checking or importing it took longer than an import may "
             f"({TIME_LIMIT // 60} minutes); nothing was imported. "
@@ -123,13 +141,18 @@ def _check(job: ObservationImport) -> str:
     try:
         dataset = _dataset(job)
     except ValidationError as error:
-        _finish(job.pk, Status.REFUSED, errors=[f"File: {' '.join(error.messages)}"])
+        _finish(
+            job.pk,
+            Status.REFUSED,
+            expected=Status.CHECKING,
+            errors=[f"File: {' '.join(error.messages)}"],
+        )
         return f"{job}: refused"
     result, errors = observations_import(
         dataset, user=job.uploaded_by, dry_run=True, progress=_reporter(job.pk)
     )
     if errors:
-        _finish(job.pk, Status.REFUSED, errors=errors, rows=len(dataset))
+        _finish(job.pk, Status.REFUSED, expected=Status.CHECKING, errors=errors, rows=len(dataset))
         return f"{job}: refused, {len(errors)} error(s)"
     ObservationImport.objects.filter(pk=job.pk, status=Status.CHECKING).update(
         status=Status.READY, rows=len(dataset), **_counts(result)
@@ -155,6 +178,7 @@ def _apply(job: ObservationImport) -> str:
             _finish(
                 job.pk,
                 Status.REFUSED,
+                expected=Status.IMPORTING,
                 errors=[
                     "File: the data changed since the check, and these rows no longer "
                     "import; nothing was imported.",
@@ -162,7 +186,7 @@ def _apply(job: ObservationImport) -> str:
                 ],
             )
             return f"{job}: refused on import"
-        _finish(job.pk, Status.IMPORTED, errors=(), **_counts(result))
+        _finish(job.pk, Status.IMPORTED, expected=Status.IMPORTING, errors=(), **_counts(result))
     return f"{job}: imported {len(dataset)} row(s)"
 
 
@@ -185,11 +209,16 @@ def _counts(result) -> dict[str, int]:
     return {"new": totals["new"], "changed": totals["update"], "unchanged": totals["skip"]}
 
 
-def _finish(pk: int, status: str, *, errors: Sequence[str] = (), **fields) -> None:
+def _finish(
+    pk: int, status: str, *, expected: str | None, errors: Sequence[str] = (), **fields
+) -> None:
+    """End the step that found the import in `expected` (None: whichever is running), and
+    only that: a late duplicate of a job cannot overwrite what another run finished."""
     kept = list(errors[:MAX_ERRORS_KEPT])
     if len(errors) > MAX_ERRORS_KEPT:
         kept.append(f"… and {len(errors) - MAX_ERRORS_KEPT} more.")
-    ObservationImport.objects.filter(pk=pk).update(
+    running = ObservationImport.RUNNING if expected is None else (expected,)
+    ObservationImport.objects.filter(pk=pk, status__in=running).update(
         status=status, errors=kept, finished_at=timezone.now(), **fields
     )
     cache.delete(_progress_key(pk))

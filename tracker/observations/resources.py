@@ -10,7 +10,9 @@ file twice changes nothing, and a changed row becomes a correction with history.
 import logging
 from collections.abc import Callable
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
@@ -192,6 +194,17 @@ class ObservationResource(resources.ModelResource):
                     f"{what} can be imported once."
                 }  # fmt: skip
             )
+
+    # Faults of the job, not of a row: django-import-export would record them as a bad row
+    # and read on (past the job's time limit, or with a lost database), so they stop it.
+    JOB_FAULTS = (OperationalError, InterfaceError, SoftTimeLimitExceeded, MemoryError)
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = super().import_row(row, instance_loader, **kwargs)
+        for error in result.errors:
+            if isinstance(error.error, self.JOB_FAULTS):
+                raise error.error
+        return result
 
     def import_instance(self, instance, row, **kwargs):
         if instance.pk and instance.is_retracted:

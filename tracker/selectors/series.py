@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Max, Min
+from kombu.exceptions import OperationalError as BrokerError
 
 from tracker.clock import today_utc
 from tracker.jobs import enqueue_now
@@ -35,11 +36,19 @@ CACHE_SECONDS = 24 * 3600
 # second, with room for a busy machine), beyond that a job does.
 INLINE_OBSERVATIONS = 50_000
 ASK_SECONDS = 15 * 60  # a view asked for is not asked again for this long (its job runs)
+# View jobs in flight at once, however many different views are asked for: each takes a
+# worker for up to a recompute's length, and the queue is there for writes' recomputes too.
+VIEW_JOB_SLOTS = 2
+FAILED_SECONDS = 5 * 60  # a view whose job failed is said to have failed for this long
 JOB = "tracker.tasks.compute_view"
 
 
 class ViewPending(Exception):
     """A job is computing this view; ask again shortly."""
+
+
+class ViewUnavailable(Exception):
+    """The view cannot be computed now (the reason is the message); ask again later."""
 
 
 @dataclass(frozen=True)
@@ -146,29 +155,56 @@ def _computed_assessments(relationship, as_of, min_grade) -> list[Assessment]:
         points = _compute_assessments(relationship, as_of, min_grade)
         cache.set(key, points, CACHE_SECONDS)
         return points
-    if cache.add(f"{key}:asked", True, ASK_SECONDS):
-        grade = "".join(map(str, min_grade)) if min_grade else ""
-        try:
-            enqueue_now(JOB, relationship.pk, as_of.isoformat() if as_of else None, grade)
-        except Exception:  # the broker is down: say so, and let the next request ask again
-            logger.warning("could not ask for %s", key, exc_info=True)
-            cache.delete(f"{key}:asked")
+    if cache.get(f"{key}:failed"):
+        raise ViewUnavailable("its job failed; the operators have the error")
+    if cache.get(f"{key}:asked") is None:
+        _ask(relationship, as_of, min_grade, key)
         points = cache.get(key)  # done already (eager jobs: tests, scripts)
         if points is not None:
             return points
     raise ViewPending(key)
 
 
-def view_compute(relationship_id: int, as_of: dt.date | None, min_grade) -> str:
-    """The job behind a `ViewPending`: compute the view into the cache."""
-    relationship = Relationship.objects.filter(pk=relationship_id).first()
-    if relationship is None:
-        return "no such relationship"
-    key = _view_key(relationship, as_of, min_grade)
-    if cache.get(key) is None:
-        cache.set(key, _compute_assessments(relationship, as_of, min_grade), CACHE_SECONDS)
-    cache.delete(f"{key}:asked")
-    return key
+def _ask(relationship, as_of, min_grade, key) -> None:
+    """Ask a job for the view, holding one of the few slots view jobs may take."""
+    slot = next((n for n in range(VIEW_JOB_SLOTS) if cache.add(_slot(n), key, ASK_SECONDS)), None)
+    if slot is None:  # the slots are taken, or the cache that holds them is unreachable
+        raise ViewUnavailable("other views are being computed")
+    if not cache.add(f"{key}:asked", slot, ASK_SECONDS):
+        cache.delete(_slot(slot))
+        if cache.get(f"{key}:asked") is None:  # the cache took the slot but not this
+            raise ViewUnavailable("the cache is unavailable")
+        return  # another request asked in between
+    grade = "".join(map(str, min_grade)) if min_grade else ""
+    try:
+        enqueue_now(JOB, relationship.pk, as_of.isoformat() if as_of else None, grade, key)
+    except BrokerError:
+        logger.warning("could not ask for %s: the broker is unreachable", key)
+        cache.delete_many([f"{key}:asked", _slot(slot)])
+        raise ViewUnavailable("the job queue is unreachable") from None
+
+
+def view_compute(relationship_id: int, as_of: dt.date | None, min_grade, asked: str) -> str:
+    """The job behind a `ViewPending`: compute the view into the cache, then free what the
+    request that `asked` (its key) holds, whether it worked or not."""
+    try:
+        relationship = Relationship.objects.filter(pk=relationship_id).first()
+        if relationship is None:
+            return "no such relationship"
+        key = _view_key(relationship, as_of, min_grade)
+        if cache.get(key) is None:
+            cache.set(key, _compute_assessments(relationship, as_of, min_grade), CACHE_SECONDS)
+        return key
+    except Exception:
+        cache.set(f"{asked}:failed", True, FAILED_SECONDS)  # said on the page, not retried
+        raise
+    finally:
+        slot = cache.get(f"{asked}:asked")
+        cache.delete_many([f"{asked}:asked", *([_slot(slot)] if slot is not None else [])])
+
+
+def _slot(n: int) -> str:
+    return f"entente:view-job-slot:{n}"
 
 
 def _view_key(relationship, as_of, min_grade) -> str:

@@ -353,3 +353,110 @@ def test_a_file_without_the_optional_reference_column_imports(importer, catalogu
     assert (job.status, job.errors, job.new) == (Status.READY, [], 1)
     importer.confirm(job)
     assert Observation.objects.get().reference == ""
+
+
+def fault_at(monkeypatch, at_row, fault, seen):
+    """`fault` raised while row `at_row` is read (the worker's soft time limit arrives as
+    an exception in the middle of whatever the job is doing)."""
+    original = imports._reporter
+
+    def reporter(pk):
+        report = original(pk)
+
+        def wrapped(row):
+            seen.append(row)
+            if row == at_row:
+                raise fault
+            report(row)
+
+        return wrapped
+
+    monkeypatch.setattr(imports, "_reporter", reporter)
+
+
+def test_the_time_limit_during_the_check_stops_it_and_says_why(catalogue, analyst, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from tracker import tasks
+
+    seen = []
+    fault_at(monkeypatch, 1, SoftTimeLimitExceeded(), seen)
+    job = ObservationImport.objects.create(filename="f.csv", content=GOOD, uploaded_by=analyst)
+    tasks.import_observations(job.pk)
+    job.refresh_from_db()
+    assert seen == [1]  # no row read after the limit
+    assert job.status == Status.REFUSED and "took longer" in job.errors[0]
+
+
+def test_the_time_limit_during_the_import_writes_nothing_and_says_why(
+    importer, catalogue, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    job = importer.upload(GOOD).context["job"]
+    seen = []
+    fault_at(monkeypatch, 2, SoftTimeLimitExceeded(), seen)
+    importer.confirm(job)
+    job.refresh_from_db()
+    assert seen == [1, 2]
+    assert job.status == Status.REFUSED and "took longer" in job.errors[0]
+    assert not Observation.objects.exists()
+
+
+def test_a_database_fault_mid_file_is_retried_not_blamed_on_a_row(catalogue, analyst, monkeypatch):
+    from django.db import OperationalError
+
+    seen = []
+    fault_at(monkeypatch, 2, OperationalError("server closed the connection"), seen)
+    job = ObservationImport.objects.create(filename="f.csv", content=GOOD, uploaded_by=analyst)
+    with pytest.raises(OperationalError):  # the task's autoretry_for takes it from here
+        imports.import_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.errors, job.attempts) == (Status.CHECKING, [], 1)
+    monkeypatch.undo()
+    imports.import_run(job.pk)  # the retry
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Status.READY, 2)
+
+
+class Killed(BaseException):
+    """The worker dying under the job (an out-of-memory kill): nothing catches it."""
+
+
+def test_a_job_that_dies_every_time_is_given_up_after_three_runs(catalogue, analyst, monkeypatch):
+    job = ObservationImport.objects.create(filename="f.csv", content=GOOD, uploaded_by=analyst)
+    seen = []
+    fault_at(monkeypatch, 1, Killed(), seen)
+    for _ in range(imports.MAX_ATTEMPTS):
+        with pytest.raises(Killed):
+            imports.import_run(job.pk)
+    assert imports.import_run(job.pk).endswith("given up")
+    job.refresh_from_db()
+    assert job.status == Status.REFUSED
+    assert "stopped without finishing 3 times" in job.errors[0]
+
+
+def test_a_late_duplicate_cannot_overwrite_a_finished_import(importer, catalogue):
+    job = importer.upload(GOOD).context["job"]
+    importer.confirm(job)
+    imports.import_timed_out(job.pk)  # a duplicate's time limit, after the import finished
+    job.refresh_from_db()
+    assert (job.status, job.errors) == (Status.IMPORTED, [])
+
+
+def test_the_import_pages_never_load_the_files_themselves(importer, catalogue, analyst_client):
+    """The progress view is polled every second and a file may be 20 MB."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = importer.upload(GOOD).context["job"]
+    pages = [
+        IMPORT,
+        reverse("admin:tracker_observation_import_job", args=[job.pk]),
+        reverse("admin:tracker_observation_import_progress", args=[job.pk]),
+    ]
+    for page in pages:
+        with CaptureQueriesContext(connection) as queries:
+            assert analyst_client.get(page).status_code == 200
+        reads = [q["sql"] for q in queries if "tracker_observationimport" in q["sql"]]
+        assert reads and not any('"content"' in sql for sql in reads), page

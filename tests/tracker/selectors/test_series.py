@@ -113,14 +113,19 @@ def test_a_large_view_is_computed_by_a_job_asked_for_once(large):
     for _ in range(3):  # however often it is asked, one job
         with pytest.raises(ViewPending):
             index_series(relationship, min_grade=grade)
-    assert large == [("tracker.tasks.compute_view", (relationship.pk, None, "B2"))]
+    [(task, args)] = large
+    assert (task, args[:3]) == ("tracker.tasks.compute_view", (relationship.pk, None, "B2"))
 
     tasks.compute_view(*large[0][1])  # the worker runs it
     strict = index_series(relationship, min_grade=grade)[-1]
     assert strict.covered == 1  # as scored inline (test_minimum_grade_filters_evidence)
 
 
-def test_a_view_asked_for_while_the_broker_is_down_is_asked_for_again(large, monkeypatch):
+def test_a_view_asked_for_while_the_broker_is_down_says_so_and_is_asked_for_again(
+    large, monkeypatch
+):
+    from kombu.exceptions import OperationalError as BrokerError
+
     from tracker.selectors import series
 
     relationship, indicators = catalogue()
@@ -128,15 +133,62 @@ def test_a_view_asked_for_while_the_broker_is_down_is_asked_for_again(large, mon
     snapshots_refresh(relationship, end=END)
 
     def broker_down(task, *args):
-        raise ConnectionError("Redis is down")
+        raise BrokerError("Redis is down")
 
     monkeypatch.setattr(series, "enqueue_now", broker_down)
-    with pytest.raises(series.ViewPending):
+    with pytest.raises(series.ViewUnavailable, match="job queue is unreachable"):
         index_series(relationship, as_of=END)
     monkeypatch.setattr(series, "enqueue_now", lambda task, *args: large.append(args))
     with pytest.raises(series.ViewPending):
         index_series(relationship, as_of=END)
-    assert large == [(relationship.pk, END.isoformat(), "")]
+    assert [args[:3] for args in large] == [(relationship.pk, END.isoformat(), "")]
+
+
+def test_no_more_view_jobs_than_slots_are_in_flight_however_many_views_are_asked(large):
+    """Many different views (an attacker's dates) ask for at most VIEW_JOB_SLOTS jobs; the
+    rest are told to come back, and a finished job frees its slot."""
+    from tracker import tasks
+    from tracker.selectors import series
+
+    relationship, indicators = catalogue()
+    observe(indicators[0], 3)
+    snapshots_refresh(relationship, end=END)
+    days = [END - dt.timedelta(days=n) for n in range(5)]
+    outcomes = []
+    for day in days:
+        try:
+            index_series(relationship, as_of=day)
+        except (series.ViewPending, series.ViewUnavailable) as error:
+            outcomes.append(type(error).__name__)
+    assert outcomes == ["ViewPending"] * series.VIEW_JOB_SLOTS + ["ViewUnavailable"] * 3
+    assert len(large) == series.VIEW_JOB_SLOTS
+
+    tasks.compute_view(*large[0][1])  # one finishes: its slot is free for the next view
+    with pytest.raises(series.ViewPending):
+        index_series(relationship, as_of=days[2])
+    assert len(large) == series.VIEW_JOB_SLOTS + 1
+    assert index_series(relationship, as_of=days[0])  # and its view is there
+
+
+def test_a_failed_view_job_is_said_to_have_failed_and_frees_its_slot(large, monkeypatch):
+    from tracker import tasks
+    from tracker.selectors import series
+
+    relationship, indicators = catalogue()
+    observe(indicators[0], 3)
+    snapshots_refresh(relationship, end=END)
+    with pytest.raises(series.ViewPending):
+        index_series(relationship, as_of=END)
+
+    def broken(*args):
+        raise RuntimeError("a bug in scoring")
+
+    monkeypatch.setattr(series, "_compute_assessments", broken)
+    with pytest.raises(RuntimeError):
+        tasks.compute_view(*large[0][1])
+    with pytest.raises(series.ViewUnavailable, match="job failed"):
+        index_series(relationship, as_of=END)
+    assert all(cache.get(series._slot(n)) is None for n in range(series.VIEW_JOB_SLOTS))
 
 
 def test_a_job_computes_exactly_what_the_request_would_have(large, monkeypatch):
