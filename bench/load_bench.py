@@ -5,8 +5,10 @@ PostgreSQL, a Redis of the benchmark's own (cache and broker), one Celery worker
 at BENCH_LOAD_SIZE observations (default 1M). For the overview, an indicator page and the
 API: requests per second, p50/p95/p99 and the errors served. Then the same again while Redis
 is shut down and started, and while the worker is killed (SIGKILL) and another started,
-with an analyst's writes going on throughout: at the end every write must be scored (its
-score stored, nothing left pending), however long the sweep takes to get there.
+with an analyst's writes while each fault lasts and none after it, so that what the fault
+leaves behind only the sweep or a redelivered message can finish: then every write must be
+scored (its score stored, nothing left pending). The sweep's grace is 10 s for the run
+(RECOMPUTE_OVERDUE_SECONDS; 120 s by default) and beat runs it every minute.
 
 The process helpers (a private redis-server, a worker) are the integration tests' own.
 """
@@ -84,7 +86,8 @@ def run(size: int, redis_port: int) -> None:
     )
     port = _free_port()
     web = _start_gunicorn(env, port, work)
-    worker = start_worker(env, "load", work, beat=True)
+    worker = start_worker(env, "load-1", work, beat=True)
+    workers = [worker]
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(base + "/healthz"), 60, "gunicorn answers /healthz")
@@ -111,51 +114,70 @@ def run(size: int, redis_port: int) -> None:
         for name, path in pages:
             print(_line(name, _wrk(base + path, work)))
 
-        writes: list[int] = []
         overview = base + pages[1][1]
 
-        def redis_restart():
+        def redis_restart(stop_writing):
             redis.shutdown()
             time.sleep(FAULT_AFTER)  # the outage: Redis is down this long
+            stop_writing()  # every write made while it was down: their jobs were never sent
             redis.start()
 
-        def worker_kill():
-            nonlocal worker
-            worker.kill()
-            worker = start_worker(env, "load-2", work, beat=True)
+        def worker_kill(stop_writing):
+            workers[-1].kill()  # a job in hand is left unacknowledged
+            time.sleep(FAULT_AFTER)  # no worker at all this long
+            stop_writing()
+            workers.append(start_worker(env, f"load-{len(workers) + 1}", work, beat=True))
 
         faults = [("while Redis restarts", redis_restart), ("while the worker dies", worker_kill)]
+        lines, recoveries = [], []
         for name, fault in faults:
+            writes: list[int] = []
+            swept = _count(workers, "re-enqueued")
             result = _with_fault(overview, work, fault, indicator, writes)
-            print(_line(f"overview {name}", result))
-
-        started = time.perf_counter()
-        wait_until(
-            lambda: _all_scored(writes),
-            600,
-            f"every one of the {len(writes)} writes is scored",
-            interval=1,
-            diagnostics=worker.tail,
-        )
-        lost = len(writes) - ObservationScore.objects.filter(observation__in=writes).count()
+            lines.append(_line(f"overview {name}", result))
+            started = time.perf_counter()
+            wait_until(
+                lambda writes=writes: _all_scored(writes),
+                600,
+                f"every one of the {len(writes)} writes {name} is scored",
+                interval=1,
+                diagnostics=workers[-1].tail,
+            )
+            lost = len(writes) - ObservationScore.objects.filter(observation__in=writes).count()
+            recoveries.append(
+                f"  {name}: {len(writes)} writes, {len(writes) - lost} scored, {lost} lost; "
+                f"all scored {time.perf_counter() - started:.0f} s after the run, the sweep "
+                f"re-enqueued {_count(workers, 're-enqueued') - swept} time(s)"
+            )
+        print("\n".join(lines))
+        print("\n".join(recoveries))
+        views = _count(workers, r"Task tracker\.tasks\.compute_view\[\S+\] succeeded in [0-9.]+s")
+        took = [
+            float(seconds)
+            for each in workers
+            for seconds in re.findall(r"compute_view\[\S+\] succeeded in ([0-9.]+)s", each.log())
+        ]
         print(
-            f"  writes during the faults: {len(writes)}, scored: {len(writes) - lost}, "
-            f"lost: {lost} (all scored {time.perf_counter() - started:.0f} s after the last)"
+            f"  the cold views took {views} compute_view job(s) in all"
+            + (f", {max(took):.0f} s at the longest" if took else "")
         )
     finally:
         web.terminate()
         web.wait(timeout=30)
-        worker.stop()
+        for each in workers:
+            each.stop()
         redis.stop()
 
 
 def _with_fault(url, work, fault, indicator, writes):
-    """wrk on `url` for a run; the fault FAULT_AFTER seconds in; writes all the while."""
-    done = threading.Event()
+    """wrk on `url` for a run; FAULT_AFTER seconds in, the fault, with an analyst's writes
+    only while it lasts: what it leaves behind, the sweep or a redelivery must finish."""
+    during = threading.Event()
     source = Source.objects.get()
 
     def write():
-        while not done.wait(WRITE_EVERY):
+        during.wait()
+        while during.is_set():
             try:
                 observation = services.observation_record(
                     indicator=indicator,
@@ -169,17 +191,29 @@ def _with_fault(url, work, fault, indicator, writes):
                 print(f"    a write failed: {error!r}")
             else:
                 writes.append(observation.pk)
+            time.sleep(WRITE_EVERY)
 
     writer = threading.Thread(target=write)
+
+    def stop_writing():
+        during.clear()
+        writer.join()  # the last write, and its attempt to enqueue, are done
+
+    def faulty():
+        during.set()
+        fault(stop_writing)
+
     writer.start()
-    timer = threading.Timer(FAULT_AFTER, fault)
+    timer = threading.Timer(FAULT_AFTER, faulty)
     timer.start()
     try:
         return _wrk(url, work, seconds=SECONDS + FAULT_AFTER)
     finally:
         timer.join()
-        done.set()
-        writer.join()
+
+
+def _count(workers, pattern) -> int:
+    return sum(each.count(pattern) for each in workers)
 
 
 def _all_scored(writes) -> bool:

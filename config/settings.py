@@ -6,6 +6,7 @@ ALLOWED_HOSTS stops the web server (config.startup).
 """
 
 import datetime as dt
+import hashlib
 import sys
 from pathlib import Path
 
@@ -170,7 +171,8 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _production)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _production else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _production)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _production)
-if env_bool("TRUST_X_FORWARDED_PROTO", False):
+BEHIND_PROXY = env_bool("TRUST_X_FORWARDED_PROTO", False)
+if BEHIND_PROXY:
     # Only behind a proxy that sets this header itself (docker-compose's does).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
@@ -206,8 +208,9 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_RESET_ON_SUCCESS = True
-# Behind the TLS proxy (TRUST_X_FORWARDED_PROTO), the client is the proxy's X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("TRUST_X_FORWARDED_PROTO", False) else 0
+# Whose address a failed login counts against: behind the TLS proxy, the one it appended to
+# X-Forwarded-For (config.client_ip); otherwise the connection's own.
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 
 # Redis when REDIS_URL is set; else files in var/cache. Either is shared by every process (the
 # web server reads an import's progress that a worker writes); the tests keep it in memory.
@@ -224,7 +227,16 @@ CACHES: dict[str, dict[str, object]] = {
     if TESTING
     else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(BASE_DIR / "var" / "cache"),
+        # One folder per database, so that the demo's and a benchmark's never mix.
+        "LOCATION": str(
+            BASE_DIR
+            / "var"
+            / "cache"
+            / hashlib.sha256(str(DATABASES["default"]["NAME"]).encode()).hexdigest()[:12]
+        ),
+        # Past this, Django drops a third of the entries at random: a view's job marker
+        # among them (then asked again), so the bound is set well above a demo's use.
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
 }
 
