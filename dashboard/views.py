@@ -143,10 +143,13 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
         "band_names": {s.slug: s.name for s in scenarios},
         "window": (start, end),
         "figures": _overview_figures(relationship, filters, (start, end), scenarios, context),
-        "evidence": latest_evidence(relationship, category=filters.category, until=end, limit=10),
+        # As known on the as-of date, when there is one: nothing recorded later shows.
+        "evidence": latest_evidence(
+            relationship, category=filters.category, until=end, limit=10, known_on=filters.as_of
+        ),
         "stale": [
             s
-            for s in stale_indicators(relationship)
+            for s in stale_indicators(relationship, known_on=filters.as_of)
             if filters.category is None or s.indicator.category_id == filters.category.pk
         ],
         "movement": _movement(relationship, filters, moved_from, moved_to),

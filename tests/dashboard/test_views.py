@@ -415,3 +415,33 @@ def test_a_server_error_shows_no_traceback_or_server_path(small, monkeypatch, se
     assert response.status_code == 500
     assert "Something went wrong" in page
     assert "Traceback" not in page and "secret detail" not in page and ".py" not in page
+
+
+def test_as_known_on_lists_no_evidence_recorded_later(client, small):
+    """The issue's reproduction: /?as_of= listed in Latest evidence a report recorded after
+    the day (and its stale list counted to today)."""
+    from tests.factories import ObservationFactory
+
+    relationship, indicators = small
+    month_ago = NOW - dt.timedelta(days=30)
+    ObservationFactory(
+        indicator=indicators[0],
+        occurred_on=TODAY - dt.timedelta(days=40),
+        recorded_at=month_ago,
+        summary="Known a month ago",
+    )
+    ObservationFactory(
+        indicator=indicators[0],
+        occurred_on=TODAY - dt.timedelta(days=35),
+        summary="Recorded only today",
+    )
+    as_of = (TODAY - dt.timedelta(days=20)).isoformat()
+
+    def evidence_table(query):
+        page = client.get(f"/r/{relationship.slug}/", query).content.decode()
+        return page.split('<table class="evidence">')[1].split("</table>")[0]
+
+    then = evidence_table({"as_of": as_of})
+    assert "Known a month ago" in then
+    assert "Recorded only today" not in then
+    assert "Recorded only today" in evidence_table({})

@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from tracker.models import Indicator, Observation, ObservationScore, Relationship
+from tracker.models import Indicator, Observation, ObservationScore, Relationship, Source, Stage
 from tracker.scoring.inputs import scoring_inputs
 
 
@@ -23,17 +23,23 @@ def latest_evidence(
     category=None,
     until: dt.date | None = None,
     limit: int = 10,
+    known_on: dt.date | None = None,
 ) -> list[Observation]:
-    """The most recent accepted observations, newest first, with what a table shows."""
-    observations = Observation.objects.accepted().filter(indicator__relationship=relationship)
+    """The most recent accepted observations, newest first, with what a table shows; with
+    `known_on`, those that counted at the end of that day, each as it stood then."""
+    observations = Observation.objects.filter(indicator__relationship=relationship)
     if category is not None:
         observations = observations.filter(indicator__category=category)
     if until is not None:
         observations = observations.filter(occurred_on__lte=until)
+    if known_on is not None:
+        ordered = observations.order_by("-occurred_on", "-recorded_at", "-pk")
+        return known_then(ordered, known_on, limit=limit)
+    observations = observations.filter(status=Observation.Status.ACCEPTED)
     # The limit-th latest date first (an index walk), then a full sort of that short tail:
     # sorting on three columns at once made SQLite sort all rows (seconds at a million).
-    cutoff = observations.order_by("-occurred_on").values_list("occurred_on", flat=True)
-    cutoff = cutoff[limit - 1 : limit].first()
+    dates = observations.order_by("-occurred_on").values_list("occurred_on", flat=True)
+    cutoff = dates[limit - 1 : limit].first()
     if cutoff is not None:
         observations = observations.filter(occurred_on__gte=cutoff)
     return list(
@@ -41,6 +47,44 @@ def latest_evidence(
             "-occurred_on", "-recorded_at", "-pk"
         )[:limit]
     )
+
+
+def known_then(ordered, day: dt.date, *, limit: int, batch: int = 50) -> list[Observation]:
+    """The first `limit` of the `ordered` observations that counted at the end of `day`:
+    recorded by then and, in their history, accepted then. Each is shown as its history
+    had it then (a later correction or retraction unseen), so that nothing learned later
+    shows. Read in batches down the order: the history of a few rows, not of all."""
+    moment = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+    candidates = ordered.filter(recorded_at__lte=moment).values_list("pk", flat=True)
+    found: list[Observation] = []
+    offset = 0
+    while len(found) < limit:
+        ids = list(candidates[offset : offset + batch])
+        if not ids:
+            break
+        offset += batch
+        then = {}
+        versions = Observation.history.filter(id__in=ids, history_date__lte=moment)
+        for version in versions.order_by("id", "history_date", "history_id"):
+            then[version.id] = version  # the last version by then wins
+        for pk in ids:
+            version = then.get(pk)
+            if version is not None and version.status == Observation.Status.ACCEPTED:
+                found.append(version.instance)
+    found = found[:limit]
+    _attach_related(found)
+    return found
+
+
+def _attach_related(observations: list[Observation]) -> None:
+    """What a table shows of each (indicator, source, stage), in three queries."""
+    for field, model in (("indicator", Indicator), ("source", Source), ("stage", Stage)):
+        ids = {getattr(o, f"{field}_id") for o in observations} - {None}
+        rows = model._default_manager.in_bulk(ids)
+        for observation in observations:
+            related = rows.get(getattr(observation, f"{field}_id"))
+            if related is not None:
+                setattr(observation, field, related)
 
 
 @dataclass(frozen=True)

@@ -62,3 +62,62 @@ def test_chart_reports_are_the_latest_in_the_window_oldest_first_as_plain_values
         (START + dt.timedelta(days=20), 20.0, "B2"),
         (START + dt.timedelta(days=40), 30.0, "B2"),
     ]
+
+
+def test_latest_evidence_as_known_on_a_day_shows_only_what_counted_then_as_it_stood(
+    analyst, time_machine
+):
+    """Nothing learned later shows: not a report recorded after the day, not a correction
+    made after it; a report retracted after the day still counted on it, one retracted
+    before did not."""
+    from tracker.observations import services
+
+    relationship, indicators = catalogue()
+    day = START + dt.timedelta(days=100)
+    after_the_day = dt.datetime.combine(day + dt.timedelta(days=5), dt.time(9), tzinfo=dt.UTC)
+    known = observe(indicators[0], 50, summary="Drones delivered")
+    corrected = observe(indicators[1], 60, summary="Ten launchers seen")
+    retracted_later = observe(indicators[2], 70, summary="A plant expanded")
+    retracted_before = observe(indicators[3], 80, summary="A rumour")
+    recorded_later = observe(indicators[0], 90, summary="A later report")
+    Observation.objects.filter(pk=recorded_later.pk).update(recorded_at=after_the_day)
+    Observation.history.filter(id=recorded_later.pk).update(history_date=after_the_day)
+
+    time_machine.move_to(dt.datetime.combine(day - dt.timedelta(days=1), dt.time(9), tzinfo=dt.UTC))
+    services.observation_retract(retracted_before, by=analyst, reason="Unfounded")
+    time_machine.move_to(after_the_day)
+    services.observation_correct(corrected, by=analyst, summary="Twelve launchers seen")
+    services.observation_retract(retracted_later, by=analyst, reason="Withdrawn")
+
+    then = latest_evidence(relationship, known_on=day)
+    assert [o.pk for o in then] == [retracted_later.pk, corrected.pk, known.pk]
+    assert [o.summary for o in then] == [
+        "A plant expanded",
+        "Ten launchers seen",
+        "Drones delivered",
+    ]
+    assert then[0].status == Observation.Status.ACCEPTED  # as it stood then
+    assert then[1].indicator == indicators[1] and then[1].source.name  # what the table shows
+    now = latest_evidence(relationship)
+    assert recorded_later.pk in [o.pk for o in now] and retracted_later.pk not in [
+        o.pk for o in now
+    ]
+
+
+def test_latest_evidence_as_known_on_reads_down_the_order_until_the_limit(analyst, time_machine):
+    """More rows than one batch did not count then (retracted before the day): it reads on
+    past them, and stops at the limit."""
+    from tracker.observations import services
+    from tracker.selectors import evidence
+
+    relationship, indicators = catalogue()
+    day = START + dt.timedelta(days=200)
+    counted = [observe(indicators[0], n) for n in range(1, 4)]
+    withdrawn = [observe(indicators[0], n) for n in range(10, 20)]  # newer
+    time_machine.move_to(dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC))
+    for observation in withdrawn:
+        services.observation_retract(observation, by=analyst, reason="Withdrawn")
+    found = evidence.known_then(
+        Observation.objects.order_by("-occurred_on", "-pk"), day, limit=2, batch=3
+    )
+    assert [o.pk for o in found] == [counted[2].pk, counted[1].pk]
