@@ -30,7 +30,13 @@ from django.core.management import call_command
 
 from bench import scoring_bench
 from tests.deployment import Dockerfile
-from tests.integration.support import PrivateRedis, start_worker, wait_until, worker_env
+from tests.integration.support import (
+    PrivateRedis,
+    free_port,
+    start_worker,
+    wait_until,
+    worker_env,
+)
 from tracker.clock import today_utc
 from tracker.models import ObservationScore, PendingRecompute, Source
 from tracker.observations import services
@@ -84,7 +90,7 @@ def run(size: int, redis_port: int) -> None:
         LOG_LEVEL="WARNING",
         RECOMPUTE_OVERDUE_SECONDS="10",  # the sweep's grace, short for the run
     )
-    port = _free_port()
+    port = free_port()
     web = _start_gunicorn(env, port, work)
     worker = start_worker(env, "load-1", work, beat=True)
     workers = [worker]
@@ -273,11 +279,3 @@ def _line(name, r) -> str:
         f"  {name:<34}{r['rps']:8.1f}{r['p50']:8.1f}ms{r['p95']:8.1f}ms{r['p99']:8.1f}ms"
         f"{r['errors']:8d}"
     )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

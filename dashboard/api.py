@@ -100,6 +100,14 @@ def bad(parameter: str, message: str) -> HttpError:
     return HttpError(400, f"{parameter}: {message}")
 
 
+def _ask_again(request, status: int, detail: str, seconds: int) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": f"{detail}; ask again after Retry-After seconds."}, status=status
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 def as_csv(rows: list[dict], filename: str) -> HttpResponse:
     """Rows as a CSV download (nested values flattened as key.subkey columns)."""
     flat = [{k: spreadsheet_safe(v) for k, v in _flatten(row).items()} for row in rows]
@@ -260,19 +268,10 @@ def index(
             relationship, start=date_from, end=date_to, as_of=as_of, min_grade=grade
         )
     except ViewPending:
-        response = api.create_response(
-            request,
-            {"detail": "This view is being computed; ask again after Retry-After seconds."},
-            status=202,
-        )
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return _ask_again(request, 202, "This view is being computed", RETRY_AFTER_SECONDS)
     except ViewUnavailable as error:
-        response = api.create_response(
-            request, {"detail": f"This view cannot be computed just now: {error}."}, status=503
-        )
-        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
-        return response
+        detail = f"This view cannot be computed just now: {error}"
+        return _ask_again(request, 503, detail, UNAVAILABLE_RETRY_AFTER_SECONDS)
     series = [_point(p) for p in points]
     if format == "csv":
         return as_csv(series, f"{slug}-index")

@@ -122,7 +122,6 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
     form = ObservationForm
     resource_classes = [ObservationResource]
     formats = [SafeCSV]
-    import_error_display = ("message",)
     list_display = (
         "occurred",
         "indicator",

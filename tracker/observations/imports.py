@@ -79,7 +79,7 @@ def import_confirm(job: ObservationImport, *, by) -> bool:
 
 def import_run(pk: int) -> str:
     """The job: check or import the file, as its status asks; anything else is done."""
-    job = ObservationImport.objects.defer("content").filter(pk=pk).first()
+    job = ObservationImport.objects.filter(pk=pk).first()
     if job is None:
         return "no such import"
     if job.is_running:
@@ -96,7 +96,6 @@ def import_run(pk: int) -> str:
                 ],
             )
             return f"{job}: given up"
-        job = ObservationImport.objects.get(pk=pk)
     if job.status == Status.CHECKING:
         return _check(job)
     if job.status == Status.IMPORTING:

@@ -7,7 +7,6 @@ with the field it got wrong. Rows with a `reference` are matched on it, so impor
 file twice changes nothing, and a changed row becomes a correction with history.
 """
 
-import logging
 from collections.abc import Callable
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -19,8 +18,6 @@ from import_export import fields, resources, widgets
 from tracker.models import Indicator, Observation, Source, Stage
 from tracker.observations.services import observation_save
 from tracker.series.schedule import snapshots_schedule
-
-logger = logging.getLogger(__name__)
 
 
 class LookupWidget(widgets.ForeignKeyWidget):
@@ -212,15 +209,6 @@ class ObservationResource(resources.ModelResource):
                 {"reference": "This observation is retracted; reinstate it before correcting."}
             )
         super().import_instance(instance, row, **kwargs)
-
-    def import_data(self, *args, **kwargs):
-        result = super().import_data(*args, **kwargs)
-        # The admin shows a file-level error with its traceback (server paths, code): the
-        # message says all an analyst needs; the traceback goes to the log, not the page.
-        for error in [*result.base_errors, *(e for _, row in result.row_errors() for e in row)]:
-            logger.info("import error: %s", error.traceback)
-            error.traceback = ""
-        return result
 
     def before_import(self, dataset, **kwargs):
         self.touched = {}  # indicator id -> earliest date a row changes

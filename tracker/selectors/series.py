@@ -175,9 +175,10 @@ def _ask(relationship, as_of, min_grade, key) -> None:
         if cache.get(f"{key}:asked") is None:  # the cache took the slot but not this
             raise ViewUnavailable("the cache is unavailable")
         return  # another request asked in between
-    grade = "".join(map(str, min_grade)) if min_grade else ""
     try:
-        enqueue_now(JOB, relationship.pk, as_of.isoformat() if as_of else None, grade, key)
+        enqueue_now(
+            JOB, relationship.pk, as_of.isoformat() if as_of else None, _grade(min_grade), key
+        )
     except BrokerError:
         logger.warning("could not ask for %s: the broker is unreachable", key)
         cache.delete_many([f"{key}:asked", _slot(slot)])
@@ -208,11 +209,15 @@ def _slot(n: int) -> str:
 
 
 def _view_key(relationship, as_of, min_grade) -> str:
-    grade = "".join(map(str, min_grade)) if min_grade else "all"
     return (
-        f"entente:series:{method.METHOD_VERSION}:{relationship.pk}:{as_of or 'now'}:{grade}:"
-        f"{data_version()}"
+        f"entente:series:{method.METHOD_VERSION}:{relationship.pk}:{as_of or 'now'}:"
+        f"{_grade(min_grade) or 'all'}:{data_version()}"
     )
+
+
+def _grade(min_grade: tuple[str, int] | None) -> str:
+    """A minimum grade as written ("B2"; "" for none), as parse_min_grade reads it."""
+    return "".join(map(str, min_grade)) if min_grade else ""
 
 
 def _compute_assessments(relationship, as_of, min_grade) -> list[Assessment]:
