@@ -35,7 +35,9 @@ from tracker.models import (
 )
 from tracker.observations import services
 from tracker.parsing import whole_number
+from tracker.scoring import method
 from tracker.selectors.evidence import chart_reports, key_events, latest_evidence
+from tracker.selectors.grounds import verdict_grounds
 from tracker.selectors.indicators import (
     indicator_history,
     indicator_observations,
@@ -120,6 +122,7 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
         ),
         "periods": list(PERIODS),
         "grades": ["", "A1", "B2", "C3", "D4"],
+        "coverage_min": method.COVERAGE_MIN,
     }
     series = {"as_of": filters.as_of, "min_grade": filters.grade}
     try:
@@ -138,8 +141,12 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
     if start > end:
         return context | {"empty_window": (start, end)}
     moved_from, moved_to = filters.moved(end)
+    verdict = assessment_on(relationship, end, **series)
+    stale = stale_indicators(relationship, known_on=filters.as_of)
     context |= {
-        "verdict": assessment_on(relationship, end, **series),
+        "verdict": verdict,
+        "grounds": verdict and verdict_grounds(relationship, verdict, known_on=filters.as_of),
+        "stale_count": len(stale),
         "band_names": {s.slug: s.name for s in scenarios},
         "window": (start, end),
         "figures": _overview_figures(relationship, filters, (start, end), scenarios, context),
@@ -149,7 +156,7 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
         ),
         "stale": [
             s
-            for s in stale_indicators(relationship, known_on=filters.as_of)
+            for s in stale
             if filters.category is None or s.indicator.category_id == filters.category.pk
         ],
         "movement": _movement(relationship, filters, moved_from, moved_to),

@@ -725,6 +725,13 @@ class Snapshot(models.Model):
     momentum = models.FloatField(help_text="Index change over the last 90 days.")
     coverage = models.FloatField(help_text="Share of the catalogue's weight with evidence.")
     covered = models.PositiveIntegerField(help_text="Indicators with evidence.")
+    known = models.FloatField(
+        default=0.0,
+        help_text="Share of the catalogue's weight known: coverage times grade and freshness.",
+    )
+    freshness = models.FloatField(
+        default=0.0, help_text="Weighted mean freshness of the evidence in hand, 0 to 1."
+    )
     odds = models.JSONField(help_text="Scenario slug to probability; sums to 1.")
     categories = models.JSONField(help_text="Category slug to sub-index.")
     method_version = models.CharField(max_length=20)
@@ -770,6 +777,12 @@ class IndicatorReading(models.Model):
     grade = models.FloatField(help_text="Mean grade weight of the evidence that counts.")
     strength = models.FloatField(help_text="Event: graded decayed sum; else the reading.")
     observed = models.BooleanField(help_text="Has evidence by this day.")
+    freshness = models.FloatField(
+        default=0.0, help_text="2^(-age / half-life) of its latest evidence; 0 with none."
+    )
+    evidenced = models.FloatField(
+        default=0.0, help_text="Alliance-ness as its latest evidence left it (undecayed)."
+    )
 
     class Meta:
         ordering = ["indicator", "date"]

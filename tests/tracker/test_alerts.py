@@ -34,7 +34,9 @@ def relationship():
 
 def test_band_change_tripwire_and_evidence_raise_once(relationship, monkeypatch):
     drones = IndicatorFactory(relationship=relationship, weight=1.0, half_life_days=1000)
-    IndicatorFactory(relationship=relationship, weight=1.0, polarity=-1)  # quiet: counts at 1
+    quiet = IndicatorFactory(relationship=relationship, weight=1.0, polarity=-1)
+    ObservationFactory(indicator=quiet, occurred_on=dt.date(2024, 1, 1), magnitude=0.001,
+                       reliability="A", credibility=1)  # fmt: skip  # next to no friction: ~1
     wire = Tripwire.objects.create(indicator=drones, threshold=0.5, note="Mass deliveries.")
     ObservationFactory(indicator=drones, occurred_on=dt.date(2024, 1, 1), magnitude=0.5,
                        reliability="A", credibility=1)  # fmt: skip

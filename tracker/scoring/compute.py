@@ -24,8 +24,11 @@ class ComputedSeries:
     specs: list[method.IndicatorSpec]
 
 
-def compute_series(inputs: ScoringInputs, states, end: dt.date) -> ComputedSeries | None:
-    """Score `states` (observation states, in order) from the first one's date to `end`."""
+def compute_series(
+    inputs: ScoringInputs, states, end: dt.date, version: str = method.METHOD_VERSION
+) -> ComputedSeries | None:
+    """Score `states` (observation states, in order) from the first one's date to `end`,
+    with method `version`."""
     states = [s for s in states if s.occurred_on <= end]
     if not states or not inputs.specs:
         return None
@@ -39,9 +42,10 @@ def compute_series(inputs: ScoringInputs, states, end: dt.date) -> ComputedSerie
         for spec in inputs.specs
     }
     aggregate = method.aggregate(
-        inputs.specs, [indicators[k] for k in inputs.keys], inputs.scenarios
+        inputs.specs, [indicators[k] for k in inputs.keys], inputs.scenarios, version
     )
-    before = np.full(len(days), method.baseline(inputs.specs))
+    start = method.baseline(inputs.specs, version)
+    before = np.full(len(days), aggregate.index[0] if start is None else start)
     lag = method.MOMENTUM_DAYS
     if len(days) > lag:
         before[lag:] = aggregate.index[:-lag]
@@ -64,5 +68,10 @@ def day_fields(aggregate: method.RelationshipSeries, slugs: list[str], n: int) -
         "odds": dict(zip(slugs, aggregate.odds[n].tolist(), strict=True)),
         "coverage": float(aggregate.coverage[n]),
         "covered": int(aggregate.covered[n]),
-        "categories": {c: float(v[n]) for c, v in aggregate.categories.items()},
+        "known": float(aggregate.known[n]),
+        "freshness": float(aggregate.freshness[n]),
+        # A category with no evidence has no sub-index (2.0): it is left out, not NaN.
+        "categories": {
+            c: float(v[n]) for c, v in aggregate.categories.items() if not np.isnan(v[n])
+        },
     }

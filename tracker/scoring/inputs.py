@@ -67,6 +67,7 @@ def scoring_inputs(relationship: Relationship) -> ScoringInputs:
             floor=i.floor,
             ceiling=i.ceiling,
             sigma=i.sigma,
+            cadence_days=i.cadence_days,
         )
         for i in indicators
     ]

@@ -8,13 +8,20 @@ Per indicator i and day t:
   level  s = clamp((v - floor) / (ceiling - floor), 0, 1) of the latest value
   stage  s = score of the latest stage
   alliance-ness a = s (polarity +1) or 1 - s (polarity -1); with no evidence, s = 0.
-Across the catalogue:
+  freshness f = 2^(-age / h) of its latest evidence (h: the half-life, or the cadence for
+  levels and stages); 0 with no evidence.
+Across the catalogue, method 2.0 (the default):
+  index = 100 * sum_O(w_i a_i) / sum_O(w_i) over the indicators O with evidence
+  var = sum_O (w_i/W_O)^2 (D + (1 - g_i)/12) + ((1 - F)^2 + (1 - C)^2) / 12, with D the
+  weighted spread of what the evidence said, F its weighted freshness, C the coverage;
+  odds = the mass in each band of N(index, sd) truncated to 0–100; low/high = +-1.645 sd
+Method 1.0 (kept reproducible, `recompute --method 1.0`):
   index = 100 * sum(w_i a_i) / sum(w_i)        (every indicator counts; coverage is reported)
   low/high: each a_i widened by (1 - mean grade weight of its evidence) / 2
-  momentum = index(t) - index(t - 90)
   odds = softmax(log prior + sum_i (w_i / mean w) g_i log N(a_i; mu_k, sigma_i)):
          each indicator's reading is Gaussian evidence about the scenario centres mu_k,
          as loud as the grade of its evidence (none without evidence).
+Both: momentum = index(t) - index(t - 90).
 """
 
 import math
@@ -23,7 +30,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-METHOD_VERSION = "1.0"
+METHOD_VERSIONS = ("1.0", "2.0")
+METHOD_VERSION = "2.0"  # the default: the stored series and every page use it
+
+# Method 2.0's constants (docs/methodology.md gives the reasons).
+UNKNOWN_SD = 1.0 / math.sqrt(12.0)  # the spread of a reading about which nothing is known
+INTERVAL_Z = 1.6448536269514722  # the ribbon is the central 90% interval of the normal
+COVERAGE_MIN = 0.5  # below this share of the catalogue's weight: "insufficient evidence"
+STATE_FRESHNESS_DAYS = 365.0  # a level or stage with no cadence: its evidence's half-life
 
 # Admiralty grades as weights: a report counts for reliability x credibility.
 RELIABILITY_WEIGHT = {"A": 1.0, "B": 0.9, "C": 0.75, "D": 0.5, "E": 0.3, "F": 0.5}
@@ -65,6 +79,16 @@ class IndicatorSpec:
     floor: float | None = None
     ceiling: float | None = None
     sigma: float = 0.25
+    cadence_days: float | None = None
+
+    @property
+    def freshness_days(self) -> float:
+        """How fast what we know of this indicator ages: an event's evidence with its
+        half-life; a level's or a stage's with its cadence (a report per cadence is expected,
+        so one cadence without one halves what the last report tells of today)."""
+        if self.kind == EVENT and self.half_life_days:
+            return self.half_life_days
+        return self.cadence_days or STATE_FRESHNESS_DAYS
 
 
 @dataclass(frozen=True)
@@ -86,6 +110,8 @@ class IndicatorSeries:
     grade: np.ndarray  # mean grade weight of the evidence that counts; 0 with none
     strength: np.ndarray  # event: graded decayed sum x; level, stage: the reading
     observed: np.ndarray  # bool: has evidence by this day
+    freshness: np.ndarray  # 2^(-age / h) of the latest evidence; 0 with none
+    evidenced: np.ndarray  # a as its latest evidence left it (undecayed); 0 with none
     point_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     point_alliance: np.ndarray = field(default_factory=lambda: np.zeros(0))
     point_loglik: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -104,6 +130,8 @@ def no_evidence(spec: IndicatorSpec, days: int, scenarios: int) -> IndicatorSeri
         grade=np.zeros(days),
         strength=np.zeros(days),
         observed=np.zeros(days, dtype=bool),
+        freshness=np.zeros(days),
+        evidenced=np.zeros(days),
         point_loglik=np.zeros((0, scenarios)),
     )
 
@@ -180,8 +208,15 @@ def series_from_arrays(
     measure, grade = points.measure[order], points.grade[order]
     days = np.asarray(days, dtype=float)
     if spec.kind == EVENT:
-        return _event_series(spec, keys, point_days, measure, grade, days, centres)
-    return _state_series(spec, keys, point_days, measure, grade, days, centres)
+        series = _event_series(spec, keys, point_days, measure, grade, days, centres)
+    else:
+        series = _state_series(spec, keys, point_days, measure, grade, days, centres)
+    last = np.searchsorted(point_days, days, side="right") - 1
+    latest = np.maximum(last, 0)
+    age = days - point_days[latest]
+    series.freshness = np.where(last >= 0, np.exp2(-age / spec.freshness_days), 0.0)
+    series.evidenced = np.where(last >= 0, series.point_alliance[latest], 0.0)
+    return series
 
 
 def _event_series(spec, keys, point_days, magnitude, grade, days, centres):
@@ -204,6 +239,8 @@ def _event_series(spec, keys, point_days, magnitude, grade, days, centres):
         grade=mean_grade,
         strength=strength,
         observed=observed,
+        freshness=np.zeros(len(days)),  # set by series_from_arrays
+        evidenced=np.zeros(len(days)),  # set by series_from_arrays
         point_keys=keys,
         point_alliance=point_alliance,
         point_loglik=loglik(spec.sigma, point_alliance, grade, centres),
@@ -227,6 +264,8 @@ def _state_series(spec, keys, point_days, measure, grade, days, centres):
         grade=np.where(observed, grade[latest], 0.0),
         strength=reading,
         observed=observed,
+        freshness=np.zeros(len(days)),  # set by series_from_arrays
+        evidenced=np.zeros(len(days)),  # set by series_from_arrays
         point_keys=keys,
         point_alliance=point_alliance,
         point_loglik=loglik(spec.sigma, point_alliance, grade, centres),
@@ -259,9 +298,12 @@ class RelationshipSeries:
     high: np.ndarray
     coverage: np.ndarray  # share of the catalogue's weight with evidence
     covered: np.ndarray  # number of indicators with evidence
-    categories: dict[str, np.ndarray]
+    categories: dict[str, np.ndarray]  # NaN where a category has no evidence (2.0)
     odds: np.ndarray  # (days, scenarios), rows sum to 1
     bands: list[str]
+    known: np.ndarray  # K: the catalogue's weight share known, graded and fresh (0–1)
+    freshness: np.ndarray  # the weighted mean freshness of the evidence in hand (0–1)
+    spread: np.ndarray  # 2.0: the index's standard deviation; 1.0: the ribbon's half-width
 
 
 def _weighted_mean(specs, columns):
@@ -272,47 +314,133 @@ def _weighted_mean(specs, columns):
     return 100.0 * total / sum(spec.weight for spec in specs)
 
 
+def _observed_mean(weights, values, observed):
+    """100 * sum_O(w_i v_i) / sum_O(w_i) per day over the observed rows; NaN where none is."""
+    held = (weights * observed).sum(axis=0)
+    total = (weights * values * observed).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(held > 0, 100.0 * total / np.where(held > 0, held, 1.0), np.nan)
+
+
 def aggregate(
     specs: Sequence[IndicatorSpec],
     series: Sequence[IndicatorSeries],
     scenarios: Sequence[ScenarioSpec],
+    version: str = METHOD_VERSION,
 ) -> RelationshipSeries:
     """Combine indicator series (in catalogue order) into the index, ribbon and odds."""
+    if version not in METHOD_VERSIONS:
+        raise ValueError(f"no method {version!r} (known: {', '.join(METHOD_VERSIONS)})")
+    weights = np.array([spec.weight for spec in specs])[:, None]
+    observed = np.array([s.observed for s in series], dtype=bool)
+    fresh = np.array([s.freshness for s in series])
+    covered_weight = (weights * observed).sum(axis=0)
+    total = weights.sum()
+    common = {
+        "coverage": covered_weight / total,
+        "covered": observed.sum(axis=0).astype(int),
+        "known": (weights * np.array([s.grade for s in series]) * fresh).sum(axis=0) / total,
+        "freshness": np.nan_to_num(_observed_mean(weights, fresh, observed) / 100.0),
+    }
+    if version == "1.0":
+        return _aggregate_1(specs, series, scenarios, common)
+    return _aggregate_2(specs, series, scenarios, common, weights, observed)
+
+
+def _categories(specs, mean_of):
+    """Each category's sub-index: `mean_of(member positions)` in catalogue order."""
+    members: dict[str, list[int]] = {}
+    for n, spec in enumerate(specs):
+        members.setdefault(spec.category, []).append(n)
+    return {category: mean_of(positions) for category, positions in members.items()}
+
+
+def _aggregate_1(specs, series, scenarios, common) -> RelationshipSeries:
     alliance = [s.alliance for s in series]
     low = [np.clip(s.alliance - s.uncertainty, 0.0, 1.0) for s in series]
     high = [np.clip(s.alliance + s.uncertainty, 0.0, 1.0) for s in series]
     index = _weighted_mean(specs, alliance)
-    categories = {}
-    for category in dict.fromkeys(spec.category for spec in specs):
-        members = [
-            (sp, a) for sp, a in zip(specs, alliance, strict=True) if sp.category == category
-        ]
-        categories[category] = _weighted_mean([m[0] for m in members], [m[1] for m in members])
-
-    odds = scenario_odds(specs, series, scenarios)
-
-    covered = np.zeros(len(index), dtype=int)
-    covered_weight = np.zeros(len(index))
-    for spec, one in zip(specs, series, strict=True):
-        covered += one.observed
-        covered_weight += spec.weight * one.observed
+    categories = _categories(
+        specs, lambda at: _weighted_mean([specs[n] for n in at], [alliance[n] for n in at])
+    )
     return RelationshipSeries(
         index=index,
         low=_weighted_mean(specs, low),
         high=_weighted_mean(specs, high),
-        coverage=covered_weight / sum(spec.weight for spec in specs),
-        covered=covered,
+        spread=(_weighted_mean(specs, high) - _weighted_mean(specs, low)) / 2.0,
         categories=categories,
-        odds=odds,
+        odds=scenario_odds(specs, series, scenarios),
         bands=bands(index, scenarios),
+        **common,
     )
 
 
-def scenario_odds(specs, series, scenarios) -> np.ndarray:
-    """P(scenario | readings) per day: each indicator's reading a_i is Gaussian evidence.
+def _aggregate_2(specs, series, scenarios, common, weights, observed) -> RelationshipSeries:
+    """The index over the indicators with evidence, and how far it may be off.
 
-    An indicator speaks with the weight of its catalogue weight (relative to the mean) and
-    of its evidence's grade; with no evidence it is silent. Flat prior unless given.
+    index = 100 sum_O(w_i a_i) / W_O, over the indicators O with evidence (W_O their weight).
+    Its variance has three parts (docs/methodology.md §4 gives the reasons):
+      own    sum_O (w_i / W_O)^2 (D + (1 - g_i) / 12): each indicator strays from the
+             relationship's level by D, the weighted variance of what the evidence said
+             when it came in (fading is not agreement), and each report is wrong with the
+             doubt of its grade; independently from one indicator to the next;
+      drift  ((1 - F) / sqrt(12))^2, F the weighted freshness of the evidence: as it ages,
+             the relationship may have moved since, all of it together;
+      gap    ((1 - C) / sqrt(12))^2, C the coverage: the indicators not yet seen, together.
+    A part that knows nothing has the spread of a uniform reading, 1/sqrt(12). The odds are
+    the mass of the normal N(index, sd) truncated to 0–100 in each band; the ribbon is its
+    central 90%.
+    """
+    alliance = np.array([s.alliance for s in series])
+    index = _observed_mean(weights, alliance, observed)
+    nothing = np.isnan(index)  # no day of a computed series has this, but a filter could
+    index = np.where(nothing, 50.0, index)
+    held = np.maximum((weights * observed).sum(axis=0), np.finfo(float).tiny)
+    share = weights * observed / held  # w_i / W_O, 0 unobserved
+    said = np.array([s.evidenced for s in series])
+    disagreement = (share * (said - (share * said).sum(axis=0)) ** 2).sum(axis=0)
+    doubt = 1.0 - np.array([s.grade for s in series])
+    own = (share**2 * (disagreement + doubt * UNKNOWN_SD**2)).sum(axis=0)
+    drift = ((1.0 - common["freshness"]) * UNKNOWN_SD) ** 2
+    gap = ((1.0 - common["coverage"]) * UNKNOWN_SD) ** 2
+    sd = 100.0 * np.sqrt(np.where(nothing, UNKNOWN_SD**2, own + drift + gap))
+    categories = _categories(
+        specs, lambda at: _observed_mean(weights[at], alliance[at], observed[at])
+    )
+    return RelationshipSeries(
+        index=index,
+        low=np.clip(index - INTERVAL_Z * sd, 0.0, 100.0),
+        high=np.clip(index + INTERVAL_Z * sd, 0.0, 100.0),
+        spread=sd,
+        categories=categories,
+        odds=band_odds(index, sd, scenarios),
+        bands=bands(index, scenarios),
+        **common,
+    )
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def band_odds(index: np.ndarray, sd: np.ndarray, scenarios: Sequence[ScenarioSpec]) -> np.ndarray:
+    """The mass of N(index, sd), truncated to the bands' span (0–100), in each band; each
+    row sums to 1. Columns follow `scenarios`' order."""
+    ordered = sorted(range(len(scenarios)), key=lambda n: scenarios[n].lower)
+    edges = [scenarios[ordered[0]].lower, *(scenarios[n].upper for n in ordered)]
+    scale = np.maximum(np.asarray(sd, dtype=float), 1e-9)[:, None] * math.sqrt(2.0)
+    z = (np.array(edges, dtype=float)[None, :] - np.asarray(index)[:, None]) / scale
+    below = 0.5 * (1.0 + _erf(z).astype(float))
+    mass = np.diff(below, axis=1)
+    mass /= mass.sum(axis=1, keepdims=True)
+    odds = np.empty_like(mass)
+    odds[:, ordered] = mass
+    return odds
+
+
+def scenario_odds(specs, series, scenarios) -> np.ndarray:
+    """Method 1.0's P(scenario | readings) per day: each indicator's reading a_i is Gaussian
+    evidence. An indicator speaks with the weight of its catalogue weight (relative to the
+    mean) and of its evidence's grade; with no evidence it is silent. Flat prior unless given.
     """
     mean_weight = sum(spec.weight for spec in specs) / len(specs)
     centre = centres(scenarios)
@@ -332,19 +460,47 @@ def bands(index: np.ndarray, scenarios: Sequence[ScenarioSpec]) -> list[str]:
     return [ordered[p].slug for p in position]
 
 
-def baseline(specs: Sequence[IndicatorSpec]) -> float:
-    """The index with no evidence at all: every indicator at its no-evidence level."""
+def baseline(specs: Sequence[IndicatorSpec], version: str = METHOD_VERSION) -> float | None:
+    """What momentum compares with before the series has 90 days of history.
+
+    1.0: the index with no evidence at all, every indicator at its no-evidence level.
+    2.0: None, meaning the series' first day: with no evidence there is no index to move from.
+    """
+    if version != "1.0":
+        return None
     return 100.0 * sum(s.weight for s in specs if s.polarity < 0) / sum(s.weight for s in specs)
 
 
-def contributions(specs: Sequence[IndicatorSpec], before, after) -> np.ndarray:
-    """Each indicator's share of an index change: 100 w_i (a_i(B) - a_i(A)) / sum(w).
+def contributions(
+    specs: Sequence[IndicatorSpec],
+    before,
+    after,
+    *,
+    observed=None,
+    index_before: float = 0.0,
+    version: str = METHOD_VERSION,
+) -> np.ndarray:
+    """Each indicator's share of an index change from A to B; the shares add up exactly to
+    index(B) - index(A).
 
-    Every indicator always counts (at its no-evidence level without data), so the
-    denominator is fixed and the contributions add up exactly to index(B) - index(A).
+    1.0: 100 w_i (a_i(B) - a_i(A)) / sum(w): every indicator always counts (at its
+    no-evidence level without data), so the denominator is fixed.
+    2.0: the index averages the indicators with evidence, O(A) within O(B) (evidence, once
+    in hand, stays). With W_B = sum over O(B) of w, an indicator observed at A contributes
+    100 w_i (a_i(B) - a_i(A)) / W_B and one first observed after A contributes
+    100 w_i (a_i(B) - index(A)/100) / W_B: how far it reads from the index it joins.
+    `observed` is the pair (observed at A, observed at B) of boolean columns.
     """
     weights = np.array([spec.weight for spec in specs])
-    return 100.0 * weights * (np.asarray(after) - np.asarray(before)) / weights.sum()
+    before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    if version == "1.0":
+        return 100.0 * weights * (after - before) / weights.sum()
+    seen_before, seen_after = (np.asarray(o, dtype=bool) for o in observed)
+    start = np.where(seen_before, before, index_before / 100.0)
+    held = (weights * seen_after).sum()
+    if held == 0:
+        return np.zeros(len(weights))
+    return np.where(seen_after, 100.0 * weights * (after - start) / held, 0.0)
 
 
 def event_parameters(spec: IndicatorSpec) -> tuple[float, float]:

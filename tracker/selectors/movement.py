@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 
-from django.db.models import Max
+from django.db.models import Max, Min
 
 from tracker.models import Indicator, IndicatorReading, Observation, Relationship
 from tracker.scoring import method
@@ -54,42 +54,60 @@ def contributions_between(
     """Which indicators and observations moved the index from `start` to `end`, and by how
     much each (contributions add up exactly to the change)."""
     snapshots = relationship.snapshots
-    last = snapshots.aggregate(last=Max("date"))["last"]
-    if last is None:
+    bounds = snapshots.aggregate(first=Min("date"), last=Max("date"))
+    if bounds["last"] is None:
         return None
-    end = min(end, last)
-    start = min(start, end)
     inputs = scoring_inputs(relationship)
+    baseline = method.baseline(inputs.specs)
+    end = min(end, bounds["last"])
+    start = min(start, end)
+    if baseline is None:  # 2.0: no index before the first evidence; move from the first day
+        if end < bounds["first"]:
+            return None
+        start = max(start, bounds["first"])
     indicators = Indicator.objects.in_bulk(inputs.keys)
     readings = _readings_on(inputs.keys, [start, end])
-    no_data = {spec.key: float(spec.polarity < 0) for spec in inputs.specs}
-    before = [readings.get((k, start), (no_data[k], 0.0))[0] for k in inputs.keys]
-    after = [readings.get((k, end), (no_data[k], 0.0))[0] for k in inputs.keys]
-    shares = method.contributions(inputs.specs, before, after)
+    no_data = {spec.key: (float(spec.polarity < 0), 0.0, False) for spec in inputs.specs}
+    before = [readings.get((k, start), no_data[k]) for k in inputs.keys]
+    after = [readings.get((k, end), no_data[k]) for k in inputs.keys]
     index_at = dict(snapshots.filter(date__in=[start, end]).values_list("date", "index"))
-    baseline = method.baseline(inputs.specs)
     movement = Movement(
         start=start,
         end=end,
-        index_before=index_at.get(start, baseline),
+        index_before=index_at.get(start, baseline),  # before the first snapshot (1.0)
         index_after=index_at.get(end, baseline),
         moves=[],
     )
+    shares = method.contributions(
+        inputs.specs,
+        [b[0] for b in before],
+        [a[0] for a in after],
+        observed=([b[2] for b in before], [a[2] for a in after]),
+        index_before=movement.index_before,
+    )
     new = _new_observations(inputs.keys, start, end)
-    total_weight = sum(spec.weight for spec in inputs.specs)
+    # What a contribution is divided by: the whole catalogue's weight (1.0), or that of the
+    # indicators with evidence at the end (2.0).
+    total_weight = sum(
+        spec.weight
+        for spec, one in zip(inputs.specs, after, strict=True)
+        if one[2] or method.METHOD_VERSION == "1.0"
+    )
     change = movement.change
     for n, spec in enumerate(inputs.specs):
         if shares[n] == 0 and not new.get(spec.key):
             continue
         move = IndicatorMove(
             indicator=indicators[spec.key],
-            before=before[n],
-            after=after[n],
+            before=before[n][0],
+            after=after[n][0],
             contribution=float(shares[n]),
             share=float(shares[n] / change) if change else 0.0,
             carryover=float(shares[n]),
         )
-        strength_before = readings.get((spec.key, start), (0.0, 0.0))[1]
+        strength_before = before[n][1]
+        if not before[n][2] and method.METHOD_VERSION != "1.0":
+            strength_before = None  # first evidence: the new reports made all of it
         _attribute(move, spec, new.get(spec.key, []), strength_before, start, end, total_weight)
         movement.moves.append(move)
     movement.moves.sort(key=lambda m: -abs(m.contribution))
@@ -115,9 +133,9 @@ def _load_shown(moves):
 
 def _readings_on(keys, dates):
     rows = IndicatorReading.objects.filter(indicator_id__in=keys, date__in=dates).values_list(
-        "indicator_id", "date", "alliance", "strength"
+        "indicator_id", "date", "alliance", "strength", "observed"
     )
-    return {(key, date): (alliance, strength) for key, date, alliance, strength in rows}
+    return {(key, date): values for key, date, *values in rows}
 
 
 @dataclass(frozen=True)
@@ -150,9 +168,12 @@ def _attribute(move, spec, observations, strength_before, start, end, total_weig
     """Split an indicator's contribution between carry-over (decay) and its new reports."""
     if not observations:
         return
+    if strength_before is None:  # the indicator's first evidence came in (A, B]
+        move.carryover = 0.0
     if spec.kind == method.EVENT:
-        carried = method.event_carryover(spec, strength_before, (end - start).days)
-        move.carryover = 100.0 * spec.weight * (carried - move.before) / total_weight
+        if strength_before is not None:
+            carried = method.event_carryover(spec, strength_before, (end - start).days)
+            move.carryover = 100.0 * spec.weight * (carried - move.before) / total_weight
         masses = [
             method.event_mass(
                 spec,

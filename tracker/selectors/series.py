@@ -65,10 +65,17 @@ class Assessment:
     coverage: float
     covered: int
     categories: dict[str, float]
+    known: float
+    freshness: float
 
     @property
     def momentum_label(self) -> str:
         return method.momentum_label(self.momentum)
+
+    @property
+    def sufficient(self) -> bool:
+        """Enough of the catalogue has evidence for the band to be a verdict."""
+        return self.coverage >= method.COVERAGE_MIN
 
 
 ASSESSMENT_FIELDS = tuple(f.name for f in fields(Assessment))

@@ -109,7 +109,7 @@ def snapshots_refresh(
 
     kept = _read_readings(set(inputs.keys) - rescore, since, end)
     window = [_slice(fresh[key], offset) if key in fresh else kept[key] for key in inputs.keys]
-    aggregate = method.aggregate(inputs.specs, window, inputs.scenarios)
+    aggregate = method.aggregate(inputs.specs, window, inputs.scenarios, method.METHOD_VERSION)
     momentum = aggregate.index - _index_before(relationship, inputs, first, since, aggregate)
     report.snapshots = _write_snapshots(inputs, first, since, aggregate, momentum)
     logger.debug("%s", report)
@@ -129,6 +129,8 @@ def _slice(series: method.IndicatorSeries, offset: int) -> method.IndicatorSerie
         grade=series.grade[offset:],
         strength=series.strength[offset:],
         observed=series.observed[offset:],
+        freshness=series.freshness[offset:],
+        evidenced=series.evidenced[offset:],
     )
 
 
@@ -140,6 +142,8 @@ READING_FIELDS = (
     "grade",
     "strength",
     "observed",
+    "freshness",
+    "evidenced",
 )
 
 
@@ -162,6 +166,8 @@ def _write_readings(fresh, first, since, end, offset):
             series.grade[offset:].tolist(),
             series.strength[offset:].tolist(),
             series.observed[offset:].tolist(),
+            series.freshness[offset:].tolist(),
+            series.evidenced[offset:].tolist(),
             strict=True,
         )
     )
@@ -227,7 +233,7 @@ def _read_readings(keys, since, end):
     rows = (
         IndicatorReading.objects.filter(indicator_id__in=keys, date__gte=since, date__lte=end)
         .order_by("indicator_id", "date")
-        .values_list("indicator_id", "reading", "alliance", "grade", "strength", "observed")
+        .values_list("indicator_id", *READING_FIELDS[2:])
     )
     columns = defaultdict(list)
     for key, *values in rows.iterator(chunk_size=BATCH * 5):
@@ -239,22 +245,24 @@ def _read_readings(keys, since, end):
                 f"indicator {key} has {len(days)} stored readings from {since} to {end}, "
                 f"expected {length}: run a full recompute"
             )
-        reading, alliance, grade, strength, observed = zip(*days, strict=True)
+        reading, alliance, grade, strength, observed, freshness, evidenced = zip(*days, strict=True)
         found[key] = method.IndicatorSeries(
             reading=np.array(reading),
             alliance=np.array(alliance),
             grade=np.array(grade),
             strength=np.array(strength),
             observed=np.array(observed, dtype=bool),
+            freshness=np.array(freshness),
+            evidenced=np.array(evidenced),
         )
     return found
 
 
 def _index_before(relationship, inputs, first, since, aggregate):
-    """index(t - 90) for each day from `since`: computed now, stored, or the no-data baseline."""
+    """index(t - 90) for each day from `since`: computed now, stored, or the method's baseline."""
     lag = method.MOMENTUM_DAYS
     length = len(aggregate.index)
-    before = np.full(length, method.baseline(inputs.specs))
+    start = method.baseline(inputs.specs)
     stored = dict(
         Snapshot.objects.filter(
             relationship=relationship,
@@ -262,12 +270,17 @@ def _index_before(relationship, inputs, first, since, aggregate):
             date__lt=since,
         ).values_list("date", "index")
     )
+    before = np.empty(length)
     for n in range(length):
         day = since + dt.timedelta(days=n - lag)
         if n >= lag:
             before[n] = aggregate.index[n - lag]
         elif day >= first:
             before[n] = stored[day]
+        elif start is not None:
+            before[n] = start
+        else:  # 2.0 compares the first 90 days with the first day's index
+            before[n] = aggregate.index[0] if since == first else stored[first]
     return before
 
 

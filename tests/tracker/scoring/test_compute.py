@@ -26,8 +26,12 @@ def test_the_series_runs_from_the_first_report_to_the_end_with_momentum_over_90_
     index = computed.aggregate.index
     lag = method.MOMENTUM_DAYS
     assert computed.momentum[lag:] == pytest.approx(index[lag:] - index[:-lag])
-    # Before 90 days of history, momentum is measured from the no-evidence baseline.
-    assert computed.momentum[0] == pytest.approx(index[0] - method.baseline(inputs.specs))
+    # Before 90 days of history, momentum is measured from the first day (2.0)...
+    assert computed.momentum[:lag] == pytest.approx(index[:lag] - index[0])
+    # ...or, in method 1.0, from the index with no evidence at all.
+    old = compute_series(inputs, current_states(relationship), END, version="1.0")
+    baseline = method.baseline(inputs.specs, "1.0")
+    assert old.momentum[0] == pytest.approx(old.aggregate.index[0] - baseline)
 
 
 def test_no_state_before_the_end_gives_no_series():
@@ -45,9 +49,12 @@ def test_day_fields_are_that_day_of_the_aggregate_as_plain_values():
         high=np.array([50.0, 66.0]),
         coverage=np.array([0.5, 0.75]),
         covered=np.array([2, 3]),
-        categories={"military": np.array([10.0, 20.0])},
+        categories={"military": np.array([10.0, 20.0]), "energy": np.array([5.0, np.nan])},
         odds=np.array([[0.1, 0.6, 0.3], [0.0, 0.2, 0.8]]),
         bands=["c", "s"],
+        known=np.array([0.2, 0.4]),
+        freshness=np.array([0.9, 0.8]),
+        spread=np.array([6.0, 7.0]),
     )
     fields = day_fields(aggregate, ["u", "c", "s"], 1)
     assert fields == {
@@ -58,6 +65,8 @@ def test_day_fields_are_that_day_of_the_aggregate_as_plain_values():
         "odds": {"u": 0.0, "c": 0.2, "s": 0.8},
         "coverage": 0.75,
         "covered": 3,
-        "categories": {"military": 20.0},
+        "known": 0.4,
+        "freshness": 0.8,
+        "categories": {"military": 20.0},  # energy has no evidence that day: left out
     }
     assert all(type(v) in (float, int, str, dict) for v in fields.values())  # JSON-ready

@@ -116,14 +116,14 @@ def test_divergence_polarity_inverts():
     assert series(spec, [], days=3).alliance.tolist() == [1.0, 1.0, 1.0]
 
 
-def test_index_ribbon_coverage_and_categories_by_hand():
+def test_method_1_index_ribbon_coverage_and_categories_by_hand():
     a = IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0, category="x")
     b = IndicatorSpec(key=2, kind="stage", polarity=-1, weight=3.0, category="y")
     c = IndicatorSpec(key=3, kind="stage", polarity=1, weight=4.0, category="y")
     sa = series(a, [GradedPoint(key=1, day=0, measure=0.5, grade=0.81)], days=2)
     sb = series(b, [GradedPoint(key=2, day=0, measure=0.2, grade=1.0)], days=2)
     sc = series(c, [], days=2)
-    result = scoring.aggregate([a, b, c], [sa, sb, sc], BANDS)
+    result = scoring.aggregate([a, b, c], [sa, sb, sc], BANDS, "1.0")
     # a = 0.5, 0.8, 0 (no evidence) -> 100 * (0.5 + 2.4 + 0) / 8
     assert result.index[0] == pytest.approx(36.25)
     # a: 0.5 +- 0.095; b: 0.8 +- 0; c: 0 +- 0.5 (clamped at 0 below)
@@ -136,20 +136,81 @@ def test_index_ribbon_coverage_and_categories_by_hand():
     assert result.bands[0] == "strategic-convenience"
 
 
-def test_odds_by_hand():
+def test_method_1_odds_by_hand():
     spec = IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0, sigma=0.25)
     one = series(spec, [GradedPoint(key=1, day=0, measure=0.375, grade=1.0)], days=1)
-    odds = scoring.aggregate([spec], [one], BANDS).odds[0]
+    odds = scoring.aggregate([spec], [one], BANDS, "1.0").odds[0]
     # log-likelihoods -(a - mu)^2 / (2 sigma^2): -0.5, 0, -0.5, -2
     expected = np.exp([-0.5, 0.0, -0.5, -2.0])
     assert odds == pytest.approx(expected / expected.sum())
     assert odds.sum() == pytest.approx(1.0)
 
 
-def test_odds_are_flat_without_evidence():
+def test_method_1_odds_are_flat_without_evidence():
     spec = IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0)
-    odds = scoring.aggregate([spec], [series(spec, [], days=1)], BANDS).odds[0]
+    odds = scoring.aggregate([spec], [series(spec, [], days=1)], BANDS, "1.0").odds[0]
     assert odds == pytest.approx([0.25] * 4)
+
+
+def test_method_2_without_evidence_the_spread_is_that_of_a_uniform_reading():
+    spec = IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0)
+    result = scoring.aggregate([spec], [series(spec, [], days=1)], BANDS, "2.0")
+    assert result.index[0] == 50.0 and result.coverage[0] == 0.0
+    assert result.spread[0] == pytest.approx(100 / math.sqrt(12))
+    cdf = [normal_cdf(x, 50, 100 / math.sqrt(12)) for x in (0, 25, 50, 75, 100)]
+    assert result.odds[0] == pytest.approx(np.diff(cdf) / (cdf[-1] - cdf[0]))
+
+
+def normal_cdf(x, mean, sd):
+    return 0.5 * (1 + math.erf((x - mean) / (sd * math.sqrt(2))))
+
+
+def test_method_2_index_spread_ribbon_odds_and_categories_by_hand():
+    a = IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0, category="x", cadence_days=10)
+    b = IndicatorSpec(key=2, kind="stage", polarity=-1, weight=3.0, category="y", cadence_days=10)
+    c = IndicatorSpec(key=3, kind="stage", polarity=1, weight=4.0, category="z")
+    sa = series(a, [GradedPoint(key=1, day=0, measure=0.5, grade=0.81)], days=11)
+    sb = series(b, [GradedPoint(key=2, day=0, measure=0.2, grade=1.0)], days=11)
+    sc = series(c, [], days=11)
+    result = scoring.aggregate([a, b, c], [sa, sb, sc], BANDS, "2.0")
+    # Only a (0.5) and b (0.8) count: 100 * (0.5 + 2.4) / 4; c, unobserved, is left out.
+    assert result.index[0] == pytest.approx(72.5)
+    assert result.coverage[0] == pytest.approx(0.5) and result.covered[0] == 2
+    # Known share on day 0: (1 * 0.81 + 3 * 1.0) / 8; ten days on (one cadence) half that.
+    assert result.known[0] == pytest.approx(3.81 / 8)
+    assert result.known[10] == pytest.approx(3.81 / 16)
+    assert result.freshness[0] == pytest.approx(1.0) and result.freshness[10] == 0.5
+    # Own: shares 1/4 and 3/4; disagreement of what a and b said around 0.725; a's doubt
+    # 1 - 0.81. Drift: none on day 0 (fresh). Gap: half the weight unseen.
+    spread = (1 * (0.5 - 0.725) ** 2 + 3 * (0.8 - 0.725) ** 2) / 4
+    own = (1 / 4) ** 2 * (spread + 0.19 / 12) + (3 / 4) ** 2 * spread
+    sd = 100 * math.sqrt(own + 0.5**2 / 12)
+    assert result.spread[0] == pytest.approx(sd)
+    assert result.spread[10] == pytest.approx(100 * math.sqrt(own + 0.5**2 / 12 + 0.5**2 / 12))
+    assert result.low[0] == pytest.approx(72.5 - 1.6448536 * sd)
+    assert result.high[0] == pytest.approx(min(100.0, 72.5 + 1.6448536 * sd))
+    cdf = [normal_cdf(x, 72.5, sd) for x in (0, 25, 50, 75, 100)]
+    mass = np.diff(cdf) / (cdf[-1] - cdf[0])  # truncated to the scale
+    assert result.odds[0] == pytest.approx(mass)
+    assert result.categories["x"][0] == pytest.approx(50.0)
+    assert result.categories["y"][0] == pytest.approx(80.0)
+    assert np.isnan(result.categories["z"][0])  # no evidence: no sub-index
+    assert result.bands[0] == "structured-alignment"
+
+
+def test_method_2_a_fading_event_is_not_agreement():
+    """Disagreement is measured on what each indicator's evidence said when it came in."""
+    spec = event(half_life_days=10)
+    one = series(spec, [GradedPoint(key=1, day=0, measure=8.0, grade=1.0)])
+    assert one.evidenced[25] == pytest.approx(one.alliance[0])  # as it came in
+    assert one.alliance[25] < one.alliance[0]  # the reading fades
+    assert one.freshness[20] == pytest.approx(0.25)
+
+
+def test_method_versions_are_known():
+    spec = IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0)
+    with pytest.raises(ValueError, match="no method '3.0'"):
+        scoring.aggregate([spec], [series(spec, [], days=1)], BANDS, "3.0")
 
 
 def test_diagnosticity_is_the_loglik_range():
@@ -187,13 +248,27 @@ def test_momentum_labels(momentum, label):
     assert scoring.momentum_label(momentum) == label
 
 
-def test_baseline_and_contributions_add_up():
+def test_method_2_contributions_add_up_when_an_indicator_joins():
+    specs = [
+        IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0),
+        IndicatorSpec(key=2, kind="stage", polarity=-1, weight=3.0),
+    ]
+    assert scoring.baseline(specs, "2.0") is None  # momentum starts from the first day
+    # At A only the first reads (0.2): index 20. At B it reads 0.6 and the second joins at 0.8.
+    shares = scoring.contributions(
+        specs, [0.2, 0.0], [0.6, 0.8], observed=([True, False], [True, True]), index_before=20
+    )
+    assert shares == pytest.approx([100 * 0.4 / 4, 100 * 3 * (0.8 - 0.2) / 4])
+    assert shares.sum() == pytest.approx(100 * (0.6 + 2.4) / 4 - 20)
+
+
+def test_method_1_baseline_and_contributions_add_up():
     specs = [
         IndicatorSpec(key=1, kind="stage", polarity=1, weight=2.0),
         IndicatorSpec(key=2, kind="stage", polarity=-1, weight=2.0),
     ]
-    assert scoring.baseline(specs) == pytest.approx(50.0)
-    shares = scoring.contributions(specs, before=[0.0, 1.0], after=[0.5, 0.25])
+    assert scoring.baseline(specs, "1.0") == pytest.approx(50.0)
+    shares = scoring.contributions(specs, before=[0.0, 1.0], after=[0.5, 0.25], version="1.0")
     assert shares == pytest.approx([25.0, -37.5])
     assert shares.sum() == pytest.approx(100 * (2 * 0.5 + 2 * 0.25) / 4 - 100 * (2 * 0 + 2 * 1) / 4)
 

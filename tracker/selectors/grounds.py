@@ -1,0 +1,101 @@
+"""What a verdict rests on: how likely, how sure, how fresh, and which reports weigh most.
+
+The card states the leading scenario's odds in the words of ICD 203 with a confidence level
+(`tracker.scoring.estimative`), the newest evidence and the number of sources behind it, and
+the reports that most support the verdict's band and the one that most cuts against it.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from tracker.models import Observation, ObservationScore, Relationship
+from tracker.scoring import estimative, method
+from tracker.scoring.inputs import scoring_inputs
+from tracker.selectors.evidence import Evidence, known_then
+
+SUPPORTING = 3
+CANDIDATES = 200  # the most diagnostic reports read from the database, then ranked
+
+
+@dataclass
+class Grounds:
+    sufficient: bool  # enough coverage for the band to be a verdict (method.COVERAGE_MIN)
+    scenario: str  # the leading scenario's slug
+    probability: float  # its odds
+    likelihood: str  # ICD 203's term for them, e.g. "roughly even chance"
+    likelihood_range: str  # e.g. "45–55%"
+    confidence: estimative.Confidence
+    newest: dt.date | None  # the newest evidence in hand
+    sources: int  # distinct sources behind the evidence in hand
+    supporting: list[Evidence] = field(default_factory=list)  # strongest first
+    against: Evidence | None = None
+
+
+def verdict_grounds(
+    relationship: Relationship, assessment, *, known_on: dt.date | None = None
+) -> Grounds:
+    """The grounds of `assessment` (the day's Assessment), from the evidence in hand on its
+    day; with `known_on`, only what had been recorded by the end of that day."""
+    day = assessment.date
+    moment = dt.datetime.combine(known_on, dt.time.max, tzinfo=dt.UTC) if known_on else None
+    in_hand = Observation.objects.filter(indicator__relationship=relationship, occurred_on__lte=day)
+    if moment is None:
+        counted = in_hand.filter(status=Observation.Status.ACCEPTED)
+        newest = counted.order_by("-occurred_on").values_list("occurred_on", flat=True).first()
+    else:
+        # Accepted then: recorded by then, and not retracted by then.
+        counted = in_hand.filter(recorded_at__lte=moment).filter(
+            Q(status=Observation.Status.ACCEPTED) | Q(retracted_at__gt=moment)
+        )
+        ordered = in_hand.order_by("-occurred_on", "-recorded_at", "-pk")
+        latest = known_then(ordered, known_on, limit=1)
+        newest = latest[0].occurred_on if latest else None
+    sources = counted.values("source").distinct().count()
+    scenario, probability = max(assessment.odds.items(), key=lambda kv: kv[1])
+    term, span = estimative.likelihood(probability)
+    grounds = Grounds(
+        sufficient=assessment.coverage >= method.COVERAGE_MIN,
+        scenario=scenario,
+        probability=probability,
+        likelihood=term,
+        likelihood_range=span,
+        confidence=estimative.confidence(assessment.coverage, assessment.freshness, sources),
+        newest=newest,
+        sources=sources,
+    )
+    _weigh(grounds, relationship, counted, assessment.band, day)
+    return grounds
+
+
+def _weigh(grounds, relationship, counted, band, day):
+    """Rank the reports in hand by diagnosticity x indicator weight (relative to the mean) x
+    freshness on `day`: those whose reading favours the verdict's band support it (the
+    strongest of each indicator); the strongest of the others cuts against it."""
+    specs = {spec.key: spec for spec in scoring_inputs(relationship).specs}
+    if not specs:
+        return
+    mean_weight = sum(s.weight for s in specs.values()) / len(specs)
+    scores = (
+        ObservationScore.objects.filter(observation__in=counted)
+        .select_related("observation__indicator", "observation__source")
+        .order_by("-diagnosticity", "observation_id")[:CANDIDATES]
+    )
+    ranked = []
+    for score in scores:
+        spec = specs[score.indicator_id]
+        age = (day - score.observation.occurred_on).days
+        fresh = 2.0 ** (-age / spec.freshness_days)
+        weight = score.diagnosticity * spec.weight / mean_weight * fresh
+        ranked.append(Evidence(score.observation, score.diagnosticity, weight, score.favours))
+    ranked.sort(key=lambda e: (-e.weight, e.observation.pk))
+    # One report per indicator: three outlets relaying one signature are one line of evidence.
+    seen: set[int] = set()
+    for evidence in ranked:
+        indicator = evidence.observation.indicator_id
+        if evidence.favours == band and indicator not in seen:
+            seen.add(indicator)
+            grounds.supporting.append(evidence)
+    grounds.supporting = grounds.supporting[:SUPPORTING]
+    grounds.against = next((e for e in ranked if e.favours != band), None)
