@@ -7,11 +7,12 @@ when the file and the catalogue, the scoring constants or the demo results disag
 import datetime as dt
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from tracker.scoring import method
+from tracker.scoring import estimative, method
 
 CALIBRATION_DATES = (
     dt.date(2022, 12, 31),
@@ -20,21 +21,6 @@ CALIBRATION_DATES = (
     dt.date(2025, 12, 31),
     dt.date(2026, 11, 25),  # the day the calibration was first written ("today" then)
 )
-
-
-def observed_only_index(computed) -> dict[dt.date, float]:
-    """The index averaged over the indicators with evidence only, from `compute_series`."""
-    specs = {spec.key: spec for spec in computed.specs}
-    result = {}
-    for n, day in enumerate(computed.dates):
-        pairs = [
-            (specs[key].weight, series.alliance[n])
-            for key, series in computed.indicators.items()
-            if series.observed[n]
-        ]
-        total = sum(w for w, _ in pairs)
-        result[day] = 100 * sum(w * a for w, a in pairs) / total if total else float("nan")
-    return result
 
 
 def section(name: str, body: str) -> str:
@@ -138,31 +124,72 @@ class DayAssessment(Protocol):
     def covered(self) -> int: ...
     @property
     def coverage(self) -> float: ...
+    @property
+    def freshness(self) -> float: ...
 
 
-def calibration_table(
-    points_by_date: Mapping[dt.date, DayAssessment],
-    observed_only: dict[dt.date, float],
-    scenario_names: dict[str, str],
-) -> str:
-    """The demo's assessment on the calibration dates (points from tracker.selectors), with
-    the index averaged over observed indicators only (the sensitivity to §2's choice)."""
+def _odds(point: DayAssessment, names: dict[str, str]) -> str:
+    return ", ".join(
+        f"{names[slug]} {100 * value:.0f}%"
+        for slug, value in sorted(point.odds.items(), key=lambda kv: -kv[1])
+        if value >= 0.005
+    )
+
+
+def _verdict(point: DayAssessment, names: dict[str, str]) -> str:
+    if point.coverage < method.COVERAGE_MIN:
+        return "Insufficient evidence"
+    return names[point.band]
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    """One calibration date: the assessment as known at its end, and with hindsight (every
+    observation in the dataset, later reports included), with the grounds of its confidence."""
+
+    day: dt.date
+    then: DayAssessment
+    hindsight: DayAssessment
+    sources_then: int
+
+
+def calibration_table(rows: Sequence[CalibrationRow], names: dict[str, str]) -> str:
+    """The demo's assessment on the calibration dates, as known then and with hindsight."""
     lines = [
-        "| date | index (low–high) | band | momentum (90 d) | odds | coverage "
-        "| index over observed indicators only |",
-        "|---|---|---|---|---|---|---|",
+        "| date | as known then: index (90%) | verdict | odds | confidence "
+        "| momentum (90 d) | coverage | with hindsight: index | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        p, h = row.then, row.hindsight
+        term, span = estimative.likelihood(max(p.odds.values()))
+        level = estimative.confidence(p.coverage, p.freshness, row.sources_then).level
+        lines.append(
+            f"| {row.day} | {p.index:.1f} ({p.low:.1f}–{p.high:.1f}) | {_verdict(p, names)} "
+            f"| {_odds(p, names)} ({term}) | {level} | {p.momentum:+.1f} ({p.momentum_label}) "
+            f"| {p.covered} indicators, {100 * p.coverage:.0f}% of weight, "
+            f"{100 * p.freshness:.0f}% fresh | {h.index:.1f} | {_verdict(h, names)} |"
+        )
+    return "\n".join(lines)
+
+
+def method_comparison_table(
+    by_version: Mapping[str, Mapping[dt.date, DayAssessment]], names: dict[str, str]
+) -> str:
+    """Each method version's verdict on the calibration dates, on the whole dataset."""
+    versions = list(by_version)
+    lines = [
+        "| date | "
+        + " | ".join(f"method {v}: index (ribbon), band, odds" for v in versions)
+        + " |",
+        "|---|" + "---|" * len(versions),
     ]
     for day in CALIBRATION_DATES:
-        p = points_by_date[day]
-        odds = ", ".join(
-            f"{scenario_names[slug]} {100 * value:.0f}%"
-            for slug, value in sorted(p.odds.items(), key=lambda kv: -kv[1])
-            if value >= 0.005
-        )
-        lines.append(
-            f"| {day} | {p.index:.1f} ({p.low:.1f}–{p.high:.1f}) | {scenario_names[p.band]} "
-            f"| {p.momentum:+.1f} ({p.momentum_label}) | {odds} "
-            f"| {p.covered} indicators, {100 * p.coverage:.0f}% of weight "
-            f"| {observed_only[day]:.1f} |"
-        )
+        cells = []
+        for version in versions:
+            p = by_version[version][day]
+            cells.append(
+                f"{p.index:.1f} ({p.low:.1f}–{p.high:.1f}), {names[p.band]}; {_odds(p, names)}"
+            )
+        lines.append(f"| {day} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -83,12 +83,16 @@ class IndicatorSpec:
 
     @property
     def freshness_days(self) -> float:
-        """How fast what we know of this indicator ages: an event's evidence with its
-        half-life; a level's or a stage's with its cadence (a report per cadence is expected,
-        so one cadence without one halves what the last report tells of today)."""
-        if self.kind == EVENT and self.half_life_days:
-            return self.half_life_days
-        return self.cadence_days or STATE_FRESHNESS_DAYS
+        return freshness_days(self.kind, self.half_life_days, self.cadence_days)
+
+
+def freshness_days(kind: str, half_life_days: float | None, cadence_days: float | None) -> float:
+    """How fast what we know of an indicator ages: an event's evidence with its half-life; a
+    level's or a stage's with its cadence (a report per cadence is expected, so one cadence
+    without one halves what the last report tells of today)."""
+    if kind == EVENT and half_life_days:
+        return half_life_days
+    return cadence_days or STATE_FRESHNESS_DAYS
 
 
 @dataclass(frozen=True)

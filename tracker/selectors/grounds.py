@@ -8,11 +8,10 @@ the reports that most support the verdict's band and the one that most cuts agai
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from tracker.models import Observation, ObservationScore, Relationship
+from tracker.models import Observation, ObservationScore, Relationship, Source
 from tracker.scoring import estimative, method
-from tracker.scoring.inputs import scoring_inputs
 from tracker.selectors.evidence import Evidence, known_then
 
 SUPPORTING = 3
@@ -52,7 +51,10 @@ def verdict_grounds(
         ordered = in_hand.order_by("-occurred_on", "-recorded_at", "-pk")
         latest = known_then(ordered, known_on, limit=1)
         newest = latest[0].occurred_on if latest else None
-    sources = counted.values("source").distinct().count()
+    # Each source's observations are found by the source's own index: no scan of them all.
+    sources = Source.objects.filter(
+        Exists(counted.filter(source=OuterRef("pk")).values("pk"))
+    ).count()
     scenario, probability = max(assessment.odds.items(), key=lambda kv: kv[1])
     term, span = estimative.likelihood(probability)
     grounds = Grounds(
@@ -65,18 +67,14 @@ def verdict_grounds(
         newest=newest,
         sources=sources,
     )
-    _weigh(grounds, relationship, counted, assessment.band, day)
+    _weigh(grounds, counted, assessment.band, day)
     return grounds
 
 
-def _weigh(grounds, relationship, counted, band, day):
-    """Rank the reports in hand by diagnosticity x indicator weight (relative to the mean) x
-    freshness on `day`: those whose reading favours the verdict's band support it (the
-    strongest of each indicator); the strongest of the others cuts against it."""
-    specs = {spec.key: spec for spec in scoring_inputs(relationship).specs}
-    if not specs:
-        return
-    mean_weight = sum(s.weight for s in specs.values()) / len(specs)
+def _weigh(grounds, counted, band, day):
+    """Rank the reports in hand by diagnosticity x indicator weight x freshness on `day`:
+    those whose reading favours the verdict's band support it (the strongest of each
+    indicator); the strongest of the others cuts against it."""
     scores = (
         ObservationScore.objects.filter(observation__in=counted)
         .select_related("observation__indicator", "observation__source")
@@ -84,10 +82,12 @@ def _weigh(grounds, relationship, counted, band, day):
     )
     ranked = []
     for score in scores:
-        spec = specs[score.indicator_id]
+        indicator = score.observation.indicator
         age = (day - score.observation.occurred_on).days
-        fresh = 2.0 ** (-age / spec.freshness_days)
-        weight = score.diagnosticity * spec.weight / mean_weight * fresh
+        days = method.freshness_days(
+            indicator.kind, indicator.half_life_days, indicator.cadence_days
+        )
+        weight = score.diagnosticity * indicator.weight * 2.0 ** (-age / days)
         ranked.append(Evidence(score.observation, score.diagnosticity, weight, score.favours))
     ranked.sort(key=lambda e: (-e.weight, e.observation.pk))
     # One report per indicator: three outlets relaying one signature are one line of evidence.

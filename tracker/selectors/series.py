@@ -238,10 +238,12 @@ def _compute_assessments(relationship, as_of, min_grade) -> list[Assessment]:
     return assessments_from(relationship, states, end)
 
 
-def assessments_from(relationship, states, end: dt.date) -> list[Assessment]:
+def assessments_from(
+    relationship, states, end: dt.date, version: str = method.METHOD_VERSION
+) -> list[Assessment]:
     """The daily assessment scored from these observation states, up to `end`."""
     inputs = scoring_inputs(relationship)
-    computed = compute_series(inputs, states, end)
+    computed = compute_series(inputs, states, end, version)
     if computed is None:
         return []
     slugs = [s.slug for s in inputs.scenarios]

@@ -1,6 +1,7 @@
 """Regenerate the tables in docs/methodology.md (and the calibration table in README.md) from
 the catalogue, the scoring constants and the demo dataset (loaded if the database is empty)."""
 
+import datetime as dt
 import io
 
 from django.conf import settings
@@ -11,26 +12,48 @@ from tracker import methodology
 from tracker.clock import today_utc
 from tracker.management.database import require_migrated
 from tracker.models import Observation, Relationship
-from tracker.scoring.compute import compute_series
-from tracker.scoring.inputs import current_states, scoring_inputs
+from tracker.scoring import method
+from tracker.scoring.inputs import current_states, states_as_known_on
 from tracker.selectors.series import assessments_from
 
 
-def demo_calibration() -> str:
-    """The calibration table: the demo dataset alone (the timeline's observations, whatever
-    else this database holds), scored with the current method and catalogue."""
+def demo_calibration() -> tuple[str, str]:
+    """The calibration table (method 2.0, as known on each date and with hindsight) and the
+    comparison of the method versions: the demo dataset alone (the timeline's observations,
+    whatever else this database holds), with the current catalogue."""
     relationship = Relationship.objects.get(slug="russia-iran")
     end = max(max(methodology.CALIBRATION_DATES), today_utc())
-    demo = set(Observation.objects.filter(reference__startswith="tl-").values_list("pk", flat=True))
-    states = [s for s in current_states(relationship) if s.key in demo]
-    points = {
-        p.date: p
-        for p in assessments_from(relationship, states, end)
-        if p.date in methodology.CALIBRATION_DATES
-    }
-    computed = compute_series(scoring_inputs(relationship), states, end)
+    demo = Observation.objects.filter(reference__startswith="tl-")
+    keys = set(demo.values_list("pk", flat=True))
     names = dict(relationship.scenarios.values_list("slug", "name"))
-    return methodology.calibration_table(points, methodology.observed_only_index(computed), names)
+    current = [s for s in current_states(relationship) if s.key in keys]
+
+    def on_dates(states, until, version=method.METHOD_VERSION):
+        return {
+            p.date: p
+            for p in assessments_from(relationship, states, until, version)
+            if p.date in methodology.CALIBRATION_DATES
+        }
+
+    hindsight = on_dates(current, end)
+    rows = []
+    for day in methodology.CALIBRATION_DATES:
+        moment = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+        then = [s for s in states_as_known_on(relationship, moment) if s.key in keys]
+        sources = (
+            demo.filter(recorded_at__lte=moment, occurred_on__lte=day, status="accepted")
+            .values("source")
+            .distinct()
+            .count()
+        )
+        rows.append(
+            methodology.CalibrationRow(day, on_dates(then, day)[day], hindsight[day], sources)
+        )
+    versions = {v: on_dates(current, end, v) for v in method.METHOD_VERSIONS}
+    return (
+        methodology.calibration_table(rows, names),
+        methodology.method_comparison_table(versions, names),
+    )
 
 
 class Command(BaseCommand):
@@ -43,10 +66,14 @@ class Command(BaseCommand):
         require_migrated()
         if not Relationship.objects.filter(slug="russia-iran").exists():
             call_command("loaddemo", stdout=io.StringIO())
-        calibration = demo_calibration()
+        calibration, versions = demo_calibration()
         catalogue = methodology.catalogue_tables(settings.BASE_DIR / "fixtures" / "catalogue.toml")
         files = {
-            "docs/methodology.md": {"catalogue": catalogue, "calibration": calibration},
+            "docs/methodology.md": {
+                "catalogue": catalogue,
+                "calibration": calibration,
+                "versions": versions,
+            },
             "README.md": {"calibration": calibration},
         }
         for name, sections in files.items():

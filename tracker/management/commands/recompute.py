@@ -1,12 +1,18 @@
-"""Rebuild the stored daily series (snapshots) of one or every relationship."""
+"""Rebuild the stored daily series (snapshots) of one or every relationship; or, with
+--method, score them with that method version in memory and print its year ends (the stored
+series keeps the default method, so that no page mixes two)."""
 
 import argparse
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tracker.clock import today_utc
 from tracker.management.database import require_migrated
 from tracker.models import Relationship
+from tracker.scoring import method
+from tracker.scoring.compute import compute_series
+from tracker.scoring.inputs import current_states, scoring_inputs
 from tracker.series.refresh import snapshots_refresh
 
 
@@ -27,8 +33,14 @@ class Command(BaseCommand):
             type=iso_date,
             help="Rebuild from this date on (default: everything, from the first observation).",
         )
+        parser.add_argument(
+            "--method",
+            choices=method.METHOD_VERSIONS,
+            help="Print the series under this method version at each year end and today, "
+            f"without storing it (the stored series uses {method.METHOD_VERSION}).",
+        )
 
-    def handle(self, *args, relationship=None, since=None, **options):
+    def handle(self, *args, relationship=None, since=None, method=None, **options):
         require_migrated()
         relationships = Relationship.objects.order_by("slug")
         if relationship:
@@ -37,4 +49,26 @@ class Command(BaseCommand):
                 known = ", ".join(Relationship.objects.values_list("slug", flat=True)) or "none"
                 raise CommandError(f"No relationship {relationship!r} (known: {known}).")
         for one in relationships:
-            self.stdout.write(str(snapshots_refresh(one, since=since)))
+            if method is None:
+                self.stdout.write(str(snapshots_refresh(one, since=since)))
+            else:
+                self._print(one, method)
+
+    def _print(self, relationship, version):
+        inputs = scoring_inputs(relationship)
+        today = today_utc()
+        computed = compute_series(inputs, current_states(relationship), today, version)
+        self.stdout.write(f"{relationship.slug}, method {version}:")
+        if computed is None:
+            self.stdout.write("  no accepted observations")
+            return
+        slugs = [s.slug for s in inputs.scenarios]
+        for n, day in enumerate(computed.dates):
+            if not (day.month == 12 and day.day == 31) and day != today:
+                continue
+            a = computed.aggregate
+            odds = " ".join(f"{slug} {p:.0%}" for slug, p in zip(slugs, a.odds[n], strict=True))
+            self.stdout.write(
+                f"  {day}  index {a.index[n]:5.1f} ({a.low[n]:.1f}–{a.high[n]:.1f})  "
+                f"{a.bands[n]}  odds {odds}  coverage {a.coverage[n]:.0%}"
+            )
