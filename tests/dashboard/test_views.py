@@ -11,10 +11,12 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.clock import NOW, TODAY
-from tests.dashboard.conftest import build
+from tests.dashboard.conftest import BANDS, build
 from tests.factories import SourceFactory
 from tracker.models import Observation, Snapshot
+from tracker.scoring.estimative import likelihood
 from tracker.scoring.method import METHOD_VERSION, momentum_label
+from tracker.series.refresh import snapshots_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +68,37 @@ def test_overview_answers_the_question(client, small):
     assert (TODAY - dt.timedelta(days=30)).strftime("%-d %b %Y") in first_row
     assert "Indicator 0" in first_row
     assert "None: every indicator has recent evidence." in page
+
+
+def test_the_card_states_the_judgement_in_words_with_its_confidence_and_grounds(client, small):
+    relationship, _ = small
+    latest = Snapshot.objects.filter(relationship=relationship).latest("date")
+    page = client.get(HOME).content.decode()
+    card = page.split('id="verdict"')[1].split("</section>")[0]
+    slug, probability = max(latest.odds.items(), key=lambda kv: kv[1])
+    term, span = likelihood(probability)
+    name = relationship.scenarios.get(slug=slug).name
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", card))
+    assert f"It is {term} ({span}) that the relationship is in the “{name}” band" in text
+    assert re.search(r"(Low|Moderate|High) confidence", text)
+    # Newest report 30 days ago (Indicator 0); none stale; freshness and sources.
+    newest = (TODAY - dt.timedelta(days=30)).strftime("%-d %b %Y")
+    assert f"Newest evidence {newest} · 0 of 5 indicators stale" in text
+    assert f"evidence {round(latest.freshness * 100)}% fresh · 10 sources" in text
+    assert "Most in support of" in text and "Most against" in text
+
+
+def test_below_half_the_catalogue_the_card_gives_no_band(client):
+    relationship, indicators = build(4, observations_each=1)
+    for indicator in indicators[1:]:  # keep the first indicator's evidence only
+        indicator.observations.update(status=Observation.Status.RETRACTED, retracted_at=NOW)
+    snapshots_refresh(relationship, end=TODAY)
+    page = client.get(f"/r/{relationship.slug}/").content.decode()
+    card = page.split('id="verdict"')[1].split("</section>")[0]
+    assert 'class="verdict band-none"' in page
+    assert '<p class="band">Insufficient evidence</p>' in card
+    assert "a verdict needs 50%" in card
+    assert not any(f'<p class="band">{name}</p>' in card for _, name, *_ in BANDS)
 
 
 def test_figures_stay_small(client):
