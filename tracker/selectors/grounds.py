@@ -38,13 +38,13 @@ def verdict_grounds(
     """The grounds of `assessment` (the day's Assessment), from the evidence in hand on its
     day; with `known_on`, only what had been recorded by the end of that day."""
     day = assessment.date
-    moment = dt.datetime.combine(known_on, dt.time.max, tzinfo=dt.UTC) if known_on else None
     in_hand = Observation.objects.filter(indicator__relationship=relationship, occurred_on__lte=day)
-    if moment is None:
+    if known_on is None:
         counted = in_hand.filter(status=Observation.Status.ACCEPTED)
         newest = counted.order_by("-occurred_on").values_list("occurred_on", flat=True).first()
     else:
         # Accepted then: recorded by then, and not retracted by then.
+        moment = dt.datetime.combine(known_on, dt.time.max, tzinfo=dt.UTC)
         counted = in_hand.filter(recorded_at__lte=moment).filter(
             Q(status=Observation.Status.ACCEPTED) | Q(retracted_at__gt=moment)
         )
@@ -93,9 +93,9 @@ def _weigh(grounds, counted, band, day):
     # One report per indicator: three outlets relaying one signature are one line of evidence.
     seen: set[int] = set()
     for evidence in ranked:
-        indicator = evidence.observation.indicator_id
-        if evidence.favours == band and indicator not in seen:
-            seen.add(indicator)
+        key = evidence.observation.indicator_id
+        if evidence.favours == band and key not in seen:
+            seen.add(key)
             grounds.supporting.append(evidence)
     grounds.supporting = grounds.supporting[:SUPPORTING]
     grounds.against = next((e for e in ranked if e.favours != band), None)

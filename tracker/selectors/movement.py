@@ -71,12 +71,10 @@ def contributions_between(
     before = [readings.get((k, start), no_data[k]) for k in inputs.keys]
     after = [readings.get((k, end), no_data[k]) for k in inputs.keys]
     index_at = dict(snapshots.filter(date__in=[start, end]).values_list("date", "index"))
+    if baseline is not None:  # 1.0: before the first snapshot, the no-evidence baseline
+        index_at = {start: baseline, end: baseline} | index_at
     movement = Movement(
-        start=start,
-        end=end,
-        index_before=index_at.get(start, baseline),  # before the first snapshot (1.0)
-        index_after=index_at.get(end, baseline),
-        moves=[],
+        start=start, end=end, index_before=index_at[start], index_after=index_at[end], moves=[]
     )
     shares = method.contributions(
         inputs.specs,
