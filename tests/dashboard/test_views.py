@@ -79,7 +79,7 @@ def test_the_card_states_the_judgement_in_words_with_its_confidence_and_grounds(
     term, span = likelihood(probability)
     name = relationship.scenarios.get(slug=slug).name
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", card))
-    assert f"It is {term} ({span}) that the relationship is in the “{name}” band" in text
+    assert f"That it is in the “{name}” band: {term} ({span} in the words of ICD 203; " in text
     assert re.search(r"(Low|Moderate|High) confidence", text)
     # Newest report 30 days ago (Indicator 0); none stale; freshness and sources.
     newest = (TODAY - dt.timedelta(days=30)).strftime("%-d %b %Y")
@@ -99,6 +99,7 @@ def test_below_half_the_catalogue_the_card_gives_no_band(client):
     assert '<p class="band">Insufficient evidence</p>' in card
     assert "a verdict needs 50%" in card
     assert not any(f'<p class="band">{name}</p>' in card for _, name, *_ in BANDS)
+    assert "Most in support" not in card  # no band, so nothing supports it
 
 
 def test_figures_stay_small(client):
