@@ -50,6 +50,7 @@ from tracker.selectors.series import (
     ViewUnavailable,
     assessment_on,
     index_series,
+    scorable_inline,
     series_bounds,
     series_version,
     snapshot_version,
@@ -160,7 +161,7 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
             if filters.category is None or s.indicator.category_id == filters.category.pk
         ],
         "movement": _movement(relationship, filters, moved_from, moved_to),
-        "alerts": latest_alerts(relationship),
+        "alerts": latest_alerts(relationship, known_on=filters.as_of),
         "failing": list(Source.objects.filter(enabled=True, failures__gt=0).order_by("name")),
         "moved": (moved_from, moved_to),
         "indicator_total": relationship.indicators.count(),
@@ -186,7 +187,9 @@ def _overview_figures(relationship, filters, window, scenarios, context):
                 f"{charts.plain(e.observation.summary[:140])}<br>"
                 f"{charts.plain(e.observation.source.name)} · {e.observation.grade}",
             }
-            for e in key_events(relationship, start, end, category=filters.category)
+            for e in key_events(
+                relationship, start, end, category=filters.category, known_on=filters.as_of
+            )
         ]
         figures = {
             "index": charts.figure_json(
@@ -209,7 +212,14 @@ def _value_on(points, day, category):
 
 
 def _movement(relationship, filters, moved_from, moved_to):
-    movement = contributions_between(relationship, moved_from, moved_to)
+    """What moved, as known on the as-of date when there is one, and the relationship is
+    small enough to score inside the request; else as known today (the page says so)."""
+    known_on = filters.as_of
+    if known_on is not None and not scorable_inline(relationship):
+        known_on = None
+    movement = contributions_between(relationship, moved_from, moved_to, known_on=known_on)
+    if movement is not None:
+        movement.as_known_today = known_on is None
     if movement is not None and filters.category is not None:
         movement.moves = [
             m for m in movement.moves if m.indicator.category_id == filters.category.pk

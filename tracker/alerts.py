@@ -254,5 +254,13 @@ def _post(alert: Alert) -> None:
         response.read(1024)
 
 
-def latest_alerts(relationship: Relationship, limit: int = 8) -> list[Alert]:
-    return list(relationship.alerts.order_by("-created_at", "-pk")[:limit])
+def latest_alerts(
+    relationship: Relationship, limit: int = 8, *, known_on: dt.date | None = None
+) -> list[Alert]:
+    """The latest alerts; with `known_on`, those raised by the end of that day."""
+    alerts = relationship.alerts.all()
+    if known_on is not None:
+        alerts = alerts.filter(
+            created_at__lte=dt.datetime.combine(known_on, dt.time.max, tzinfo=dt.UTC)
+        )
+    return list(alerts.order_by("-created_at", "-pk")[:limit])

@@ -480,3 +480,58 @@ def test_as_known_on_lists_no_evidence_recorded_later(client, small):
     assert "Known a month ago" in then
     assert "Recorded only today" not in then
     assert "Recorded only today" in evidence_table({})
+
+
+def test_as_known_on_every_panel_shows_only_what_was_recorded_by_then(client, small):
+    """Walk every panel of the overview with as_of: a report, a source and an alert that
+    came after the day show nowhere; without as_of they show."""
+    from tests.factories import ObservationFactory
+    from tracker.models import Alert
+
+    relationship, indicators = small
+    day = TODAY - dt.timedelta(days=20)
+    for n, indicator in enumerate(indicators):  # what was known by the day: one report each
+        occurred = TODAY - dt.timedelta(days=60 + n)
+        ObservationFactory(
+            indicator=indicator,
+            occurred_on=occurred,
+            recorded_at=dt.datetime.combine(occurred, dt.time(12), tzinfo=dt.UTC),
+        )
+    later = NOW - dt.timedelta(days=5)
+    late_source = SourceFactory(name="Late Gazette")
+    ObservationFactory(
+        indicator=indicators[0],
+        occurred_on=TODAY - dt.timedelta(days=25),  # dated before the day, recorded after it
+        recorded_at=later,
+        magnitude=5,
+        reliability="A",
+        credibility=1,
+        source=late_source,
+        summary="Learned only later",
+    )
+    Alert.objects.create(
+        relationship=relationship, kind="band", key="late", title="Late alert", message="x",
+        created_at=later,
+    )  # fmt: skip
+    snapshots_refresh(relationship, end=TODAY)
+    url = f"/r/{relationship.slug}/"
+    query = {"as_of": day.isoformat(), "moved_from": (day - dt.timedelta(days=60)).isoformat()}
+    then = client.get(url, query).content.decode()
+    now = client.get(url, {"moved_from": query["moved_from"]}).content.decode()
+    for marker in ("Learned only later", "Late Gazette", "Late alert"):
+        assert marker in now, marker
+        assert marker not in then, marker
+    panels = {
+        "card": lambda page: page.split('id="verdict"')[1].split("</section>")[0],
+        "moved": lambda page: page.split("What moved the assessment")[1].split("</section>")[0],
+        "chart notes": lambda page: figures(page)["figure-index"],
+    }
+    assert "Learned only later" in json.dumps(panels["chart notes"](now))
+    assert "Learned only later" not in json.dumps(panels["chart notes"](then))
+    assert "Learned only later" in panels["moved"](now)  # the strongest report of the period
+    assert f"as known on {day:%-d %b %Y}" in panels["moved"](then)
+    # The card counts the sources known then: the five early reports' own; today also the
+    # fixture's ten (recorded today) and the late one.
+    sources = re.compile(r"· (\d+) sources")
+    assert int(sources.search(panels["card"](then))[1]) == 5
+    assert int(sources.search(panels["card"](now))[1]) == 16

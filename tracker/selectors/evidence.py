@@ -134,8 +134,10 @@ def key_events(
     *,
     category=None,
     limit: int = 8,
+    known_on: dt.date | None = None,
 ) -> list[Evidence]:
-    """The most diagnostic observations dated within [start, end], for chart annotations."""
+    """The most diagnostic observations dated within [start, end], for chart annotations;
+    with `known_on`, only those recorded by the end of that day (scored as today)."""
     specs = {spec.key: spec for spec in scoring_inputs(relationship).specs}
     if not specs:
         return []
@@ -147,6 +149,9 @@ def key_events(
     scores = ObservationScore.objects.filter(
         indicator_id__in=list(specs), observation__occurred_on__range=(start, end)
     )
+    if known_on is not None:
+        moment = dt.datetime.combine(known_on, dt.time.max, tzinfo=dt.UTC)
+        scores = scores.filter(observation__recorded_at__lte=moment)
     ranked = [
         Evidence(
             score.observation,

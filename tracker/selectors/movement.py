@@ -13,7 +13,8 @@ from django.db.models import Max, Min
 
 from tracker.models import Indicator, IndicatorReading, Observation, Relationship
 from tracker.scoring import method
-from tracker.scoring.inputs import scoring_inputs
+from tracker.scoring.compute import compute_series
+from tracker.scoring.inputs import scoring_inputs, states_as_known_on
 
 
 @dataclass
@@ -42,53 +43,112 @@ class Movement:
     index_before: float
     index_after: float
     moves: list[IndicatorMove]
+    as_known_today: bool = True  # False: scored as known on an earlier day
 
     @property
     def change(self) -> float:
         return self.index_after - self.index_before
 
 
+@dataclass(frozen=True)
+class Side:
+    """The series on one side of a comparison: each indicator's (alliance-ness, strength,
+    has evidence) in catalogue order, and the index."""
+
+    readings: list[tuple[float, float, bool]]
+    index: float
+
+
 def contributions_between(
-    relationship: Relationship, start: dt.date, end: dt.date
+    relationship: Relationship, start: dt.date, end: dt.date, *, known_on: dt.date | None = None
 ) -> Movement | None:
     """Which indicators and observations moved the index from `start` to `end`, and by how
-    much each (contributions add up exactly to the change)."""
+    much each (contributions add up exactly to the change); with `known_on`, as Entente knew
+    the series at the end of that day (nothing recorded later counts)."""
+    if known_on is not None:
+        return _as_known_on(relationship, start, end, known_on)
     snapshots = relationship.snapshots
     bounds = snapshots.aggregate(first=Min("date"), last=Max("date"))
     if bounds["last"] is None:
         return None
     inputs = scoring_inputs(relationship)
-    baseline = method.baseline(inputs.specs)
-    end = min(end, bounds["last"])
-    start = min(start, end)
-    if baseline is None:  # 2.0: no index before the first evidence; move from the first day
-        if end < bounds["first"]:
-            return None
-        start = max(start, bounds["first"])
-    indicators = Indicator.objects.in_bulk(inputs.keys)
+    found = _period(inputs, bounds["first"], bounds["last"], start, end)
+    if found is None:
+        return None
+    start, end = found
     readings = _readings_on(inputs.keys, [start, end])
     no_data = {spec.key: (float(spec.polarity < 0), 0.0, False) for spec in inputs.specs}
-    before = [readings.get((k, start), no_data[k]) for k in inputs.keys]
-    after = [readings.get((k, end), no_data[k]) for k in inputs.keys]
     index_at = dict(snapshots.filter(date__in=[start, end]).values_list("date", "index"))
+    baseline = method.baseline(inputs.specs)
     if baseline is not None:  # 1.0: before the first snapshot, the no-evidence baseline
         index_at = {start: baseline, end: baseline} | index_at
+    before, after = (
+        Side([readings.get((k, day), no_data[k]) for k in inputs.keys], index_at[day])
+        for day in (start, end)
+    )
+    return _movement(inputs, start, end, before, after, _new_observations(inputs.keys, start, end))
+
+
+def _period(inputs, first, last, start, end) -> tuple[dt.date, dt.date] | None:
+    """The period compared, within the series: 2.0 has no index before the first evidence,
+    so a period from before it starts on the series' first day."""
+    end = min(end, last)
+    start = min(start, end)
+    if method.baseline(inputs.specs) is None:
+        if end < first:
+            return None
+        start = max(start, first)
+    return start, end
+
+
+def _as_known_on(relationship, start, end, known_on) -> Movement | None:
+    """The movement scored from the observations as they stood at the end of `known_on`."""
+    inputs = scoring_inputs(relationship)
+    moment = dt.datetime.combine(known_on, dt.time.max, tzinfo=dt.UTC)
+    states = states_as_known_on(relationship, moment)
+    computed = compute_series(inputs, states, min(end, known_on))
+    if computed is None:
+        return None
+    found = _period(inputs, computed.dates[0], computed.dates[-1], start, end)
+    if found is None:
+        return None
+    start, end = found
+    sides = []
+    for day in (start, end):
+        n = (day - computed.dates[0]).days
+        series = [computed.indicators[k] for k in inputs.keys]
+        readings = [
+            (float(s.alliance[n]), float(s.strength[n]), bool(s.observed[n])) for s in series
+        ]
+        sides.append(Side(readings, float(computed.aggregate.index[n])))
+    new = defaultdict(list)
+    for s in states:
+        if start < s.occurred_on <= end:
+            new[s.indicator].append(
+                NewReport(
+                    s.key, s.indicator, s.occurred_on, s.magnitude, s.reliability, s.credibility
+                )
+            )
+    return _movement(inputs, start, end, sides[0], sides[1], new)
+
+
+def _movement(inputs, start, end, before: Side, after: Side, new) -> Movement:
+    indicators = Indicator.objects.in_bulk(inputs.keys)
     movement = Movement(
-        start=start, end=end, index_before=index_at[start], index_after=index_at[end], moves=[]
+        start=start, end=end, index_before=before.index, index_after=after.index, moves=[]
     )
     shares = method.contributions(
         inputs.specs,
-        [b[0] for b in before],
-        [a[0] for a in after],
-        observed=([b[2] for b in before], [a[2] for a in after]),
+        [b[0] for b in before.readings],
+        [a[0] for a in after.readings],
+        observed=([b[2] for b in before.readings], [a[2] for a in after.readings]),
         index_before=movement.index_before,
     )
-    new = _new_observations(inputs.keys, start, end)
     # What a contribution is divided by: the whole catalogue's weight (1.0), or that of the
     # indicators with evidence at the end (2.0).
     total_weight = sum(
         spec.weight
-        for spec, one in zip(inputs.specs, after, strict=True)
+        for spec, one in zip(inputs.specs, after.readings, strict=True)
         if one[2] or method.METHOD_VERSION == "1.0"
     )
     change = movement.change
@@ -97,14 +157,14 @@ def contributions_between(
             continue
         move = IndicatorMove(
             indicator=indicators[spec.key],
-            before=before[n][0],
-            after=after[n][0],
+            before=before.readings[n][0],
+            after=after.readings[n][0],
             contribution=float(shares[n]),
             share=float(shares[n] / change) if change else 0.0,
             carryover=float(shares[n]),
         )
-        strength_before = before[n][1]
-        if not before[n][2] and method.METHOD_VERSION != "1.0":
+        strength_before: float | None = before.readings[n][1]
+        if not before.readings[n][2] and method.METHOD_VERSION != "1.0":
             strength_before = None  # first evidence: the new reports made all of it
         _attribute(move, spec, new.get(spec.key, []), strength_before, start, end, total_weight)
         movement.moves.append(move)

@@ -157,8 +157,7 @@ def _computed_assessments(relationship, as_of, min_grade) -> list[Assessment]:
     points = cache.get(key)
     if points is not None:
         return points
-    observations = Observation.objects.filter(indicator__relationship=relationship).count()
-    if observations <= INLINE_OBSERVATIONS:
+    if scorable_inline(relationship):
         points = _compute_assessments(relationship, as_of, min_grade)
         cache.set(key, points, CACHE_SECONDS)
         return points
@@ -170,6 +169,12 @@ def _computed_assessments(relationship, as_of, min_grade) -> list[Assessment]:
         if points is not None:
             return points
     raise ViewPending(key)
+
+
+def scorable_inline(relationship: Relationship) -> bool:
+    """Few enough observations to score inside a request (INLINE_OBSERVATIONS)."""
+    count = Observation.objects.filter(indicator__relationship=relationship).count()
+    return count <= INLINE_OBSERVATIONS
 
 
 def _ask(relationship, as_of, min_grade, key) -> None:
