@@ -725,10 +725,6 @@ class Snapshot(models.Model):
     momentum = models.FloatField(help_text="Index change over the last 90 days.")
     coverage = models.FloatField(help_text="Share of the catalogue's weight with evidence.")
     covered = models.PositiveIntegerField(help_text="Indicators with evidence.")
-    known = models.FloatField(
-        default=0.0,
-        help_text="Share of the catalogue's weight known: coverage times grade and freshness.",
-    )
     freshness = models.FloatField(
         default=0.0, help_text="Weighted mean freshness of the evidence in hand, 0 to 1."
     )

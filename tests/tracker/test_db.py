@@ -8,20 +8,11 @@ import pytest
 from tests.factories import IndicatorFactory, ObservationFactory
 from tracker import db
 from tracker.models import IndicatorReading, ObservationScore
+from tracker.series.refresh import READING_FIELDS
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = (
-    "indicator",
-    "date",
-    "reading",
-    "alliance",
-    "grade",
-    "strength",
-    "observed",
-    "freshness",
-    "evidenced",
-)
+FIELDS = READING_FIELDS  # what a rebuild writes
 
 
 def test_bulk_insert_writes_plain_tuples_in_batches():

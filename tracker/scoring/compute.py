@@ -68,7 +68,6 @@ def day_fields(aggregate: method.RelationshipSeries, slugs: list[str], n: int) -
         "odds": dict(zip(slugs, aggregate.odds[n].tolist(), strict=True)),
         "coverage": float(aggregate.coverage[n]),
         "covered": int(aggregate.covered[n]),
-        "known": float(aggregate.known[n]),
         "freshness": float(aggregate.freshness[n]),
         # A category with no evidence has no sub-index (2.0): it is left out, not NaN.
         "categories": {

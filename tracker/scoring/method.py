@@ -305,7 +305,6 @@ class RelationshipSeries:
     categories: dict[str, np.ndarray]  # NaN where a category has no evidence (2.0)
     odds: np.ndarray  # (days, scenarios), rows sum to 1
     bands: list[str]
-    known: np.ndarray  # K: the catalogue's weight share known, graded and fresh (0–1)
     freshness: np.ndarray  # the weighted mean freshness of the evidence in hand (0–1)
     spread: np.ndarray  # 2.0: the index's standard deviation; 1.0: the ribbon's half-width
 
@@ -343,7 +342,6 @@ def aggregate(
     common = {
         "coverage": covered_weight / total,
         "covered": observed.sum(axis=0).astype(int),
-        "known": (weights * np.array([s.grade for s in series]) * fresh).sum(axis=0) / total,
         "freshness": np.nan_to_num(_observed_mean(weights, fresh, observed) / 100.0),
     }
     if version == "1.0":
@@ -367,11 +365,12 @@ def _aggregate_1(specs, series, scenarios, common) -> RelationshipSeries:
     categories = _categories(
         specs, lambda at: _weighted_mean([specs[n] for n in at], [alliance[n] for n in at])
     )
+    low, high = _weighted_mean(specs, low), _weighted_mean(specs, high)
     return RelationshipSeries(
         index=index,
-        low=_weighted_mean(specs, low),
-        high=_weighted_mean(specs, high),
-        spread=(_weighted_mean(specs, high) - _weighted_mean(specs, low)) / 2.0,
+        low=low,
+        high=high,
+        spread=(high - low) / 2.0,
         categories=categories,
         odds=scenario_odds(specs, series, scenarios),
         bands=bands(index, scenarios),

@@ -65,7 +65,6 @@ class Assessment:
     coverage: float
     covered: int
     categories: dict[str, float]
-    known: float
     freshness: float
 
     @property

@@ -52,7 +52,6 @@ def test_day_fields_are_that_day_of_the_aggregate_as_plain_values():
         categories={"military": np.array([10.0, 20.0]), "energy": np.array([5.0, np.nan])},
         odds=np.array([[0.1, 0.6, 0.3], [0.0, 0.2, 0.8]]),
         bands=["c", "s"],
-        known=np.array([0.2, 0.4]),
         freshness=np.array([0.9, 0.8]),
         spread=np.array([6.0, 7.0]),
     )
@@ -65,7 +64,6 @@ def test_day_fields_are_that_day_of_the_aggregate_as_plain_values():
         "odds": {"u": 0.0, "c": 0.2, "s": 0.8},
         "coverage": 0.75,
         "covered": 3,
-        "known": 0.4,
         "freshness": 0.8,
         "categories": {"military": 20.0},  # energy has no evidence that day: left out
     }

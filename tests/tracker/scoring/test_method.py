@@ -176,9 +176,7 @@ def test_method_2_index_spread_ribbon_odds_and_categories_by_hand():
     # Only a (0.5) and b (0.8) count: 100 * (0.5 + 2.4) / 4; c, unobserved, is left out.
     assert result.index[0] == pytest.approx(72.5)
     assert result.coverage[0] == pytest.approx(0.5) and result.covered[0] == 2
-    # Known share on day 0: (1 * 0.81 + 3 * 1.0) / 8; ten days on (one cadence) half that.
-    assert result.known[0] == pytest.approx(3.81 / 8)
-    assert result.known[10] == pytest.approx(3.81 / 16)
+    # Freshness: both reports new on day 0; ten days on (one cadence) half that.
     assert result.freshness[0] == pytest.approx(1.0) and result.freshness[10] == 0.5
     # Own: shares 1/4 and 3/4; disagreement of what a and b said around 0.725; a's doubt
     # 1 - 0.81. Drift: none on day 0 (fresh). Gap: half the weight unseen.

@@ -94,7 +94,7 @@ def test_bounds_ribbon_and_odds(case, version):
         assert ((one.grade >= 0) & (one.grade <= 1 + TOLERANCE)).all()
         assert ((one.evidenced >= 0) & (one.evidenced <= 1)).all()
         assert ((one.freshness >= 0) & (one.freshness <= 1)).all()
-    assert ((result.known >= 0) & (result.known <= result.coverage + TOLERANCE)).all()
+    assert ((result.freshness >= 0) & (result.freshness <= 1 + TOLERANCE)).all()
     for values in result.categories.values():
         shown = values[~np.isnan(values)]  # 2.0: no sub-index for a category without evidence
         assert ((shown >= -TOLERANCE) & (shown <= 100 + TOLERANCE)).all()
@@ -209,7 +209,7 @@ def test_with_no_new_evidence_the_spread_never_narrows(case):
     last = last_day(evidence)
     assume(last is not None)
     result, _ = score(catalogue, evidence)
-    assert (np.diff(result.known[last:]) <= TOLERANCE).all()
+    assert (np.diff(result.freshness[last:]) <= TOLERANCE).all()
     assert (np.diff(result.spread[last:]) >= -TOLERANCE).all()
 
 
