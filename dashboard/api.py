@@ -180,8 +180,10 @@ class ObservationOut(Schema):
     summary: str
     source: str
     url: str
+    originator: str
     reliability: str
     credibility: int
+    caveat: str
     status: str
 
 
@@ -336,7 +338,7 @@ def observations(
 ):
     """Observations, retracted ones included (see `status`), oldest first; page with
     `limit` and `offset`."""
-    found = Observation.objects.select_related("indicator", "source", "stage").order_by(
+    found = Observation.objects.select_related("indicator", "source", "originator", "stage").order_by(
         "occurred_on", "pk"
     )
     if indicator:
@@ -363,8 +365,10 @@ def observations(
             "summary": o.summary,
             "source": o.source.name,
             "url": o.url,
+            "originator": o.originator.name,
             "reliability": o.reliability,
             "credibility": o.credibility,
+            "caveat": o.caveat,
             "status": o.status,
         }
         for o in found[offset : offset + limit]

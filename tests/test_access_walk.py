@@ -48,7 +48,14 @@ WATCHED = sorted(
 
 # What each analyst page may write, by URL name; anything else an analyst changes is a bug.
 # A change to an observation also records the recompute it needs (tracker.series.schedule).
-OBSERVATIONS = {"tracker_observation", "tracker_historicalobservation", "tracker_pendingrecompute"}
+# Naming no originator takes the publisher as its own (tracker.models.Originator.for_source);
+# the observation's admin page also keeps its further publishers (citations).
+OBSERVATIONS = {
+    *("tracker_observation", "tracker_historicalobservation", "tracker_pendingrecompute"),
+    *("tracker_originator", "tracker_historicaloriginator"),
+    *("tracker_citation", "tracker_historicalcitation"),
+}
+ORIGINATORS = {"tracker_originator", "tracker_historicaloriginator"}
 ANALYST_WRITES = {
     "admin:tracker_observation_add": OBSERVATIONS,
     "admin:tracker_observation_change": OBSERVATIONS,
@@ -56,6 +63,8 @@ ANALYST_WRITES = {
     "admin:tracker_observation_import_confirm": {"tracker_observationimport"},
     "admin:tracker_source_add": {"tracker_source", "tracker_historicalsource"},
     "admin:tracker_source_change": {"tracker_source", "tracker_historicalsource"},
+    "admin:tracker_originator_add": ORIGINATORS,
+    "admin:tracker_originator_change": ORIGINATORS,
     "admin:tracker_tripwire_add": {"tracker_tripwire", "tracker_historicaltripwire"},
     "admin:tracker_tripwire_change": {"tracker_tripwire", "tracker_historicaltripwire"},
     "dashboard:observation-add": OBSERVATIONS,
@@ -303,5 +312,10 @@ def test_the_walk_sees_a_write_when_one_happens(clients, analyst):
     [(target, data)] = [(t, d) for t, d in forms.posts(url) if "summary" in d]
     data["summary"] = ["Corrected summary."]
     clients["analyst"].post(target, data)
-    assert changed_tables(before, fingerprint()) == OBSERVATIONS
+    # The observation has its originator already: a correction writes the observation only.
+    assert changed_tables(before, fingerprint()) == {
+        "tracker_observation",
+        "tracker_historicalobservation",
+        "tracker_pendingrecompute",
+    }
     assert Indicator.objects.count() == 2

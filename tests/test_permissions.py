@@ -18,6 +18,8 @@ def valid_post(indicator, source):
         "summary": "x",
         "source": source.pk,
         "credibility": "2",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
     }
 
 

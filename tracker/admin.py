@@ -23,9 +23,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from tracker.models import (
     Alert,
     Category,
+    Citation,
     Indicator,
     Observation,
     ObservationImport,
+    Originator,
     Relationship,
     Scenario,
     Signal,
@@ -117,6 +119,18 @@ class ReasonForm(forms.Form):
     )
 
 
+class CitationInline(admin.TabularInline):
+    """Further publishers of the observation's claim: places to read it, not more evidence."""
+
+    model = Citation
+    extra = 0
+    fields = ("source", "url", "quote")
+    autocomplete_fields = ("source",)
+    can_delete = False
+    verbose_name = "further publisher"
+    verbose_name_plural = "also published by (one line of evidence: the originator's)"
+
+
 @admin.register(Observation)
 class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, HistoryAdmin):
     form = ObservationForm
@@ -126,24 +140,30 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
         "occurred",
         "indicator",
         "short_summary",
+        "originator",
         "source",
         "grade",
         "measure",
         "status",
     )
-    list_select_related = ("indicator", "source", "stage", "analyst")
+    list_select_related = ("indicator", "source", "originator", "stage", "analyst")
     list_filter = (
         "status",
         "indicator__category",
         "indicator",
         "reliability",
         "credibility",
+        "caveat",
         "precision",
         ("occurred_on", admin.DateFieldListFilter),
     )
-    search_fields = ("summary", "quote", "url", "source__name", "indicator__name", "reference")
+    search_fields = (
+        *("summary", "quote", "url", "source__name", "originator__name"),
+        *("indicator__name", "reference"),
+    )
     date_hierarchy = "occurred_on"
-    autocomplete_fields = ("indicator", "source")
+    autocomplete_fields = ("indicator", "source", "originator")
+    inlines = (CitationInline,)
     readonly_fields = (
         "recorded_at",
         "analyst",
@@ -159,7 +179,8 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
             {"fields": ("magnitude", "value", "stage")},
         ),
         ("Evidence", {"fields": ("summary", "source", "url", "quote")}),
-        ("Admiralty grade", {"fields": ("reliability", "credibility")}),
+        ("Who said it", {"fields": ("originator", "caveat")}),
+        ("Admiralty grade (reliability of the originator)", {"fields": ("reliability", "credibility")}),
         (
             "Provenance",
             {
@@ -479,6 +500,13 @@ class SourceAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
         if obj.failing:
             return f"failing ({obj.failures}×): {obj.last_error[:80]}"
         return f"ok {obj.last_success_at:%Y-%m-%d %H:%M}" if obj.last_success_at else "never run"
+
+
+@admin.register(Originator)
+class OriginatorAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
+    list_display = ("name", "kind", "default_reliability")
+    list_filter = ("kind", "default_reliability")
+    search_fields = ("name", "description")
 
 
 @admin.register(Signal)

@@ -380,6 +380,68 @@ class Source(models.Model):
         return self.failures > 0
 
 
+class Originator(models.Model):
+    """Who asserted a claim: a government, an intelligence service, a company, a newsroom's
+    own reporting. A publisher (`Source`) only relays it; reliability is graded on this, and
+    the reports of one originator are one line of evidence however many outlets carry them."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", "Government or official"
+        INTELLIGENCE = "intelligence", "Intelligence service"
+        MILITARY = "military", "Armed forces"
+        COMPANY = "company", "Company"
+        INTERNATIONAL = "international", "International body"
+        JOURNALISM = "journalism", "A newsroom's own reporting"
+        THINK_TANK = "think_tank", "Think tank or researcher"
+        DATASET = "dataset", "Dataset"
+
+    # A publisher kind's usual originator when an observation names none: its own reporting.
+    FOR_SOURCE_KIND = {
+        "news": Kind.JOURNALISM,
+        "state_media": Kind.JOURNALISM,
+        "aggregator": Kind.JOURNALISM,
+        "government": Kind.GOVERNMENT,
+        "think_tank": Kind.THINK_TANK,
+        "dataset": Kind.DATASET,
+    }
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=13, choices=Kind.choices)
+    default_reliability = models.CharField(
+        max_length=1,
+        choices=Reliability.choices,
+        help_text="Its usual Admiralty reliability; new observations take it unless graded.",
+    )
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_reliability__in=Reliability.values),
+                name="originator_reliability_a_to_f",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def for_source(cls, source: "Source") -> "Originator":
+        """The publisher taken as its own originator, when an observation names no other."""
+        originator, _ = cls.objects.get_or_create(
+            name=source.name,
+            defaults={
+                "kind": cls.FOR_SOURCE_KIND.get(source.kind, cls.Kind.JOURNALISM),
+                "default_reliability": source.default_reliability,
+                "description": "The publisher's own reporting (no other originator named).",
+            },
+        )
+        return originator
+
+
 class ObservationQuerySet(models.QuerySet):
     def accepted(self):
         return self.filter(status=Observation.Status.ACCEPTED)
@@ -404,6 +466,13 @@ class Observation(models.Model):
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"
         RETRACTED = "retracted", "Retracted"
+
+    class Caveat(models.TextChoices):
+        """Why a claim may mislead whatever its grade (deception and denial)."""
+
+        NONE = "", "None"
+        DENIAL = "denial", "Official denial of a party's own conduct"
+        INTERESTED = "interested", "Claim by an interested party"
 
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations")
     occurred_on = models.DateField(
@@ -437,16 +506,35 @@ class Observation(models.Model):
         help_text="Stage indicators only: a stage of this indicator's ladder.",
     )
     summary = models.TextField(help_text="What happened, in your own words.")
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="observations")
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="observations",
+        help_text="The publisher where it was read (it relays the claim).",
+    )
     url = HttpsURLField("URL", max_length=500, blank=True)
     quote = models.TextField(blank=True, help_text="The source's own words, verbatim.")
+    originator = models.ForeignKey(
+        Originator,
+        on_delete=models.PROTECT,
+        related_name="observations",
+        blank=True,
+        help_text="Who asserted the claim; left empty, the publisher's own reporting.",
+    )
     reliability = models.CharField(
         max_length=1,
         choices=Reliability.choices,
-        help_text="Admiralty grade of the source for this report.",
+        help_text="Admiralty grade of the originator for this report.",
     )
     credibility = models.PositiveSmallIntegerField(
         choices=Credibility.choices, help_text="Admiralty grade of the claim itself."
+    )
+    caveat = models.CharField(
+        max_length=10,
+        choices=Caveat.choices,
+        blank=True,
+        default=Caveat.NONE,
+        help_text="A denial or a claim by an interested party counts as at most even chance.",
     )
     analyst = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -485,8 +573,10 @@ class Observation(models.Model):
         "source",
         "url",
         "quote",
+        "originator",
         "reliability",
         "credibility",
+        "caveat",
     )
 
     class Meta:
@@ -499,6 +589,7 @@ class Observation(models.Model):
                 fields=[
                     *("indicator", "occurred_on", "recorded_at", "id", "status"),
                     *("magnitude", "value", "stage", "reliability", "credibility"),
+                    *("originator", "caveat"),
                 ],
                 name="observation_scoring",
             ),
@@ -529,6 +620,10 @@ class Observation(models.Model):
                 name="observation_precision_valid",
             ),
             models.CheckConstraint(
+                condition=Q(caveat__in=["", "denial", "interested"]),
+                name="observation_caveat_valid",
+            ),
+            models.CheckConstraint(
                 condition=Q(status="accepted", retracted_at__isnull=True)
                 | Q(status="retracted", retracted_at__isnull=False),
                 name="observation_retracted_has_date",
@@ -546,6 +641,8 @@ class Observation(models.Model):
     def save(self, *args, **kwargs):
         # The first version of an observation dates from when it was recorded, so that
         # "as known on" replays a backdated import (the demo) as it would have been.
+        if self.originator_id is None and self.source_id is not None:
+            self.originator = Originator.for_source(self.source)
         backdate = self._state.adding and not hasattr(self, "_history_date")
         if backdate:
             self._history_date = self.recorded_at
@@ -628,6 +725,31 @@ class Observation(models.Model):
             errors["occurred_on"] = (
                 f"With year precision, enter 1 January ({self.occurred_on.year}-01-01)."
             )
+
+
+class Citation(models.Model):
+    """Another publisher that carried an observation's claim. It is another place to read
+    the claim, not another line of evidence: the claim's originator is the observation's."""
+
+    observation = models.ForeignKey(
+        Observation, on_delete=models.CASCADE, related_name="citations"
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    url = HttpsURLField("URL", max_length=500, blank=True)
+    quote = models.TextField(blank=True, help_text="This publisher's own words, verbatim.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["observation", "source__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["observation", "source", "url"], name="citation_once_per_place"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} on {self.observation}"
 
 
 class ObservationImport(models.Model):
@@ -770,7 +892,9 @@ class IndicatorReading(models.Model):
     date = models.DateField()
     reading = models.FloatField(help_text="The indicator's reading s, 0 to 1.")
     alliance = models.FloatField()
-    grade = models.FloatField(help_text="Mean grade weight of the evidence that counts.")
+    grade = models.FloatField(
+        help_text="Mean grade of the evidence that counts (2.0: the claims' mean credibility)."
+    )
     strength = models.FloatField(help_text="Event: graded decayed sum; else the reading.")
     observed = models.BooleanField(help_text="Has evidence by this day.")
     freshness = models.FloatField(
@@ -778,6 +902,10 @@ class IndicatorReading(models.Model):
     )
     evidenced = models.FloatField(
         default=0.0, help_text="Alliance-ness as its latest evidence left it (undecayed)."
+    )
+    source_doubt = models.FloatField(
+        default=0.0,
+        help_text="Method 2.0: the originators' shared error, one line of evidence each.",
     )
 
     class Meta:

@@ -92,8 +92,9 @@ def test_indicators_with_latest_signal_and_staleness(client, small):
     expected_stale = {i.slug: False for i in indicators} | {"old": True, "never": True}
     assert {slug: row["stale"] for slug, row in data.items()} == expected_stale
 
-    def event(*days_ago):  # two B2 events of magnitude 2, half-life 365 d, saturation 4
-        return 1 - math.exp(-sum(2 * 0.81 * 2 ** (-d / 365) for d in days_ago) / 4)
+    def event(*days_ago):  # two B2 events of magnitude 2, half-life 365 d, saturation 4,
+        # each counting with its claim's chance of truth (credibility 2: 0.675)
+        return 1 - math.exp(-sum(2 * 0.675 * 2 ** (-d / 365) for d in days_ago) / 4)
 
     expected_signal = {
         indicators[0].slug: event(30, 130),

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from tests.factories import IndicatorFactory, ObservationFactory, SourceFactory
 from tracker.admin import SafeCSV
-from tracker.models import Indicator, Observation
+from tracker.models import Indicator, Observation, Originator
 from tracker.observations import services
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +33,9 @@ def form_data(indicator, source, **overrides):
         "quote": "",
         "reliability": "",
         "credibility": "2",
+        # The inline of further publishers (citations), empty.
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data
@@ -46,6 +49,33 @@ def test_analyst_adds_an_observation(analyst_client, analyst):
     assert observation.analyst == analyst
     assert observation.reliability == "C"  # the source's default
     assert observation.history.get().history_user == analyst
+    # No originator named: the publisher's own reporting, graded as the publisher.
+    assert observation.originator.name == source.name
+
+
+def test_analyst_grades_the_originator_and_cites_a_further_publisher(analyst_client):
+    indicator, relay, wire = (
+        IndicatorFactory(),
+        SourceFactory(default_reliability="D"),
+        SourceFactory(),
+    )
+    said = Originator.objects.create(
+        name="US government", kind="government", default_reliability="C"
+    )
+    data = form_data(indicator, relay, originator=said.pk, caveat="interested")
+    data |= {
+        "citations-TOTAL_FORMS": "1",
+        "citations-0-source": wire.pk,
+        "citations-0-url": "https://example.org/wire",
+        "citations-0-quote": "",
+    }
+    response = analyst_client.post(ADD, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    observation = Observation.objects.get()
+    # Graded on who said it (C), not on the relay it was read in (D).
+    assert (observation.originator, observation.reliability) == (said, "C")
+    assert observation.caveat == "interested"
+    assert [c.source for c in observation.citations.all()] == [wire]
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ def test_bulk_insert_writes_plain_tuples_in_batches():
     indicator = IndicatorFactory()
     start = dt.date(2024, 1, 1)
     rows = [
-        (indicator.pk, start + dt.timedelta(days=n), n / 10_000, 0.5, 0.9, 0.0, True, 1.0, 0.5)
+        (indicator.pk, start + dt.timedelta(days=n), n / 10_000, 0.5, 0.9, 0.0, True, 1.0, 0.5, 0.1)
         for n in range(db.BATCH * 2 + 7)  # more than two batches
     ]
     db.bulk_insert(IndicatorReading, FIELDS, iter(rows))
@@ -49,7 +49,7 @@ def test_plain_rows_give_the_queryset_rows_as_tuples():
     db.bulk_insert(
         IndicatorReading,
         FIELDS,
-        [(indicator.pk, dt.date(2024, 1, 2), 0.25, 0.25, 1, 0, True, 1, 0.25)],
+        [(indicator.pk, dt.date(2024, 1, 2), 0.25, 0.25, 1, 0, True, 1, 0.25, 0.0)],
     )
     rows = list(db.plain_rows(IndicatorReading.objects.values_list("indicator_id", "reading")))
     assert rows == [(indicator.pk, 0.25)]

@@ -12,7 +12,15 @@ from pathlib import Path
 
 from django.db import transaction
 
-from tracker.models import Category, Indicator, Relationship, Scenario, Source, Stage
+from tracker.models import (
+    Category,
+    Indicator,
+    Originator,
+    Relationship,
+    Scenario,
+    Source,
+    Stage,
+)
 
 
 @dataclass
@@ -141,6 +149,25 @@ def sources_load(path: Path, report: LoadReport | None = None) -> LoadReport:
                     "kind": row["kind"].strip(),
                     "homepage": row["homepage"].strip(),
                     "default_reliability": row["default_reliability"].strip(),
+                },
+                report,
+            )
+    return report
+
+
+def originators_load(path: Path, report: LoadReport | None = None) -> LoadReport:
+    """Load originators (who asserted the claims) from a CSV file with name, kind,
+    default_reliability, description."""
+    report = report or LoadReport()
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            upsert(
+                Originator,
+                {"name": row["name"].strip()},
+                {
+                    "kind": row["kind"].strip(),
+                    "default_reliability": row["default_reliability"].strip(),
+                    "description": row["description"].strip(),
                 },
                 report,
             )

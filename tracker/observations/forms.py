@@ -49,12 +49,17 @@ class ObservationForm(forms.ModelForm):
         assert isinstance(stage, forms.ModelChoiceField)  # the model's foreign key
         stage.queryset = stages
         self.fields["reliability"].required = False
-        self.fields[
-            "reliability"
-        ].help_text = "Admiralty grade of the source for this report; empty: the source's default."
+        self.fields["reliability"].help_text = (
+            "Admiralty grade of the originator (who asserted the claim) for this report; "
+            "empty: the originator's usual grade."
+        )
 
     def clean(self):
         cleaned = super().clean() or {}
-        if not cleaned.get("reliability") and cleaned.get("source"):
-            cleaned["reliability"] = cleaned["source"].default_reliability
+        if not cleaned.get("reliability"):
+            # Graded on who said it: the originator's usual grade, or, with none named, the
+            # publisher's, which is then taken as its own originator.
+            graded = cleaned.get("originator") or cleaned.get("source")
+            if graded is not None:
+                cleaned["reliability"] = graded.default_reliability
         return cleaned

@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
-from tracker.models import Indicator, Observation, Source, Stage
+from tracker.models import Indicator, Observation, Originator, Source, Stage
 from tracker.observations.services import observation_save
 from tracker.series.schedule import snapshots_schedule
 
@@ -105,6 +105,11 @@ class ObservationResource(resources.ModelResource):
     credibility = fields.Field(
         attribute="credibility", column_name="credibility", widget=WholeNumberWidget()
     )
+    originator = fields.Field(
+        attribute="originator",
+        column_name="originator",
+        widget=LookupWidget(Originator, field="name", label="originator named"),
+    )
 
     REQUIRED_COLUMNS: tuple[str, ...] = (
         "indicator",
@@ -166,9 +171,10 @@ class ObservationResource(resources.ModelResource):
         if not row.get("precision"):
             row["precision"] = Observation.Precision.DAY
         if not row.get("reliability"):
-            # The source's default grade, as in the admin form.
-            source = Source.objects.filter(name=row.get("source", "")).first()
-            row["reliability"] = source.default_reliability if source else ""
+            # The originator's usual grade (else the publisher's), as in the admin form.
+            graded = Originator.objects.filter(name=row.get("originator") or "").first()
+            graded = graded or Source.objects.filter(name=row.get("source", "")).first()
+            row["reliability"] = graded.default_reliability if graded else ""
         self._refuse_repeats(row, kwargs.get("row_number"))
         if self.progress is not None:
             self.progress(kwargs.get("row_number") or 0)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.models import Observation
+from tracker.models import Observation, Originator
 from tracker.series.schedule import snapshots_schedule
 
 # What a correction may change: what the analyst entered; provenance fields (recorded_at,
@@ -33,11 +33,15 @@ def observation_record(
     stage=None,
     url="",
     quote="",
+    originator=None,
     reliability="",
+    caveat="",
     recorded_at=None,
     reference="",
 ) -> Observation:
-    """Record a new observation; reliability defaults to the source's own grade."""
+    """Record a new observation. Without an originator, the publisher's own reporting is the
+    originator; reliability defaults to the originator's usual grade."""
+    originator = originator or Originator.for_source(source)
     observation = Observation(
         indicator=indicator,
         occurred_on=occurred_on,
@@ -49,8 +53,10 @@ def observation_record(
         source=source,
         url=url,
         quote=quote,
-        reliability=reliability or source.default_reliability,
+        originator=originator,
+        reliability=reliability or originator.default_reliability,
         credibility=credibility,
+        caveat=caveat,
         analyst=analyst,
         recorded_at=recorded_at or timezone.now(),
         reference=reference,

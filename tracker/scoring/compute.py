@@ -34,7 +34,7 @@ def compute_series(
         return None
     origin = min(s.occurred_on for s in states)
     days = np.arange((end - origin).days + 1)
-    points = arrays_by_indicator(state_rows(states), origin)
+    points = arrays_by_indicator(state_rows(states), origin, version)
     indicators = {
         spec.key: method.series_from_arrays(
             spec, points.get(spec.key, NO_POINTS), days, inputs.centres

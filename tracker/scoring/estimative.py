@@ -41,7 +41,7 @@ class Confidence:
 
 def confidence(coverage: float, freshness: float, sources: int) -> Confidence:
     """High with most of the catalogue observed, evidence mostly within its half-life and
-    several independent sources; moderate with half the catalogue, evidence within two
+    several independent originators; moderate with half the catalogue, evidence within two
     half-lives and a few sources; low otherwise."""
     values = {"coverage": coverage, "freshness": freshness, "sources": sources}
     for level, floors, next_up in (("high", HIGH, None), ("moderate", MODERATE, HIGH)):
@@ -54,6 +54,6 @@ def _short_of(values: dict, floors: dict) -> tuple[str, ...]:
     words = {
         "coverage": lambda v, f: f"evidence on {v:.0%} of the catalogue's weight (under {f:.0%})",
         "freshness": lambda v, f: f"evidence {v:.0%} fresh (under {f:.0%}: much of it is old)",
-        "sources": lambda v, f: f"{v} source{'s' if v != 1 else ''} (under {f})",
+        "sources": lambda v, f: f"{v} independent originator{'s' if v != 1 else ''} (under {f})",
     }
     return tuple(words[n](values[n], floor) for n, floor in floors.items() if values[n] < floor)

@@ -20,6 +20,7 @@ from tracker.models import Observation, Relationship, Stage
 from tracker.scoring import method
 
 NO_POINTS = method.PointArrays(*(np.zeros(0) for _ in range(4)))
+CAVEAT_CODE = {caveat: n for n, caveat in enumerate(method.CAVEATS)}  # "" is 0
 GRADE = re.compile(r"^([A-F])([1-6])?$")
 
 
@@ -91,6 +92,8 @@ class ObservationState:
     stage_score: float | None
     reliability: str
     credibility: int
+    originator: int | None = None
+    caveat: str = ""
 
     @property
     def measure(self) -> float:
@@ -116,6 +119,8 @@ STATE_FIELDS = (
     "stage__score",
     "reliability",
     "credibility",
+    "originator_id",
+    "caveat",
 )
 
 
@@ -128,27 +133,53 @@ def current_states(relationship, indicator_ids: Iterable[int] | None = None):
     return [ObservationState(*row) for row in rows.iterator(chunk_size=BATCH)]
 
 
-# Grade weights looked up by (reliability letter - "A", credibility): the same products as
-# method.grade_weight, without a Python call per observation.
-GRADE_TABLE = np.array([[0.0, *(method.grade_weight(r, c) for c in range(1, 7))] for r in "ABCDEF"])
+# What a report counts for, looked up by (caveat code, reliability letter - "A",
+# credibility): method.report_grade's values, without a Python call per observation.
+GRADE_TABLES = {
+    version: np.array(
+        [
+            [
+                [0.0, *(method.report_grade(r, c, caveat, version) for c in range(1, 7))]
+                for r in "ABCDEF"
+            ]
+            for caveat in method.CAVEATS
+        ]
+    )
+    for version in method.METHOD_VERSIONS
+}
+DOUBT_TABLE = np.array([method.source_doubt(r) for r in "ABCDEF"])
 
 
-def arrays_by_indicator(rows, origin: dt.date) -> dict[int, method.PointArrays]:
+def arrays_by_indicator(
+    rows, origin: dt.date, version: str = method.METHOD_VERSION
+) -> dict[int, method.PointArrays]:
     """Scoring columns per indicator from (key, indicator, occurred_on, measure, reliability,
-    credibility) rows, keeping their given order within each indicator; days counted from
-    `origin`. Dates may come as dates or as ISO text: numpy reads either."""
-    keys, indicators, dates, measures, reliability, credibility = as_columns(
-        rows, np.int64, np.int64, "datetime64[D]", float, "U1", np.int64
+    credibility, originator, caveat) rows, keeping their given order within each indicator;
+    days counted from `origin`. Dates may come as dates or as ISO text: numpy reads either."""
+    keys, indicators, dates, measures, reliability, credibility, originators, caveats = (
+        as_columns(rows, np.int64, np.int64, "datetime64[D]", float, "U1", np.int64, object, "U10")
     )
     if not len(keys):
         return {}
     days = (dates - np.datetime64(origin, "D")).astype(float)
-    grades = GRADE_TABLE[reliability.view(np.uint32) - ord("A"), credibility]
+    letter = reliability.view(np.uint32) - ord("A")
+    caveat = np.zeros(len(keys), dtype=np.int64)
+    for name, code in CAVEAT_CODE.items():
+        caveat[caveats == name] = code
+    grades = GRADE_TABLES[version][caveat, letter, credibility]
+    doubts = DOUBT_TABLE[letter] if version != "1.0" else np.zeros(len(keys))
+    # A state with no originator (built by hand, not stored) is a line of evidence of its own.
+    origins = np.where(np.equal(originators, None), -keys, originators).astype(np.int64)
     order = np.argsort(indicators, kind="stable")
     found, starts = np.unique(indicators[order], return_index=True)
     return {
         int(indicator): method.PointArrays(
-            keys=keys[part], days=days[part], measure=measures[part], grade=grades[part]
+            keys=keys[part],
+            days=days[part],
+            measure=measures[part],
+            grade=grades[part],
+            doubt=doubts[part],
+            origin=origins[part],
         )
         for indicator, part in zip(found, np.split(order, starts[1:]), strict=True)
     }
@@ -156,7 +187,17 @@ def arrays_by_indicator(rows, origin: dt.date) -> dict[int, method.PointArrays]:
 
 def state_rows(states):
     return (
-        (s.key, s.indicator, s.occurred_on, s.measure, s.reliability, s.credibility) for s in states
+        (
+            s.key,
+            s.indicator,
+            s.occurred_on,
+            s.measure,
+            s.reliability,
+            s.credibility,
+            s.originator,
+            s.caveat,
+        )
+        for s in states
     )
 
 
@@ -177,6 +218,8 @@ def current_rows(relationship, indicator_ids):
         Coalesce("magnitude", "value", "stage__score"),
         "reliability",
         "credibility",
+        "originator_id",
+        "caveat",
     )
     return plain_rows(rows)
 
@@ -200,6 +243,8 @@ def states_as_known_on(relationship, moment: dt.datetime) -> list[ObservationSta
         "stage_id",
         "reliability",
         "credibility",
+        "originator_id",
+        "caveat",
     ).iterator(chunk_size=5000):
         latest[row[0]] = row
     indicators = set(relationship.indicators.values_list("pk", flat=True))
@@ -215,6 +260,8 @@ def states_as_known_on(relationship, moment: dt.datetime) -> list[ObservationSta
             stage_score=scores.get(stage) if stage else None,
             reliability=reliability,
             credibility=credibility,
+            originator=originator,
+            caveat=caveat,
         )
         for (
             pk,
@@ -228,6 +275,8 @@ def states_as_known_on(relationship, moment: dt.datetime) -> list[ObservationSta
             stage,
             reliability,
             credibility,
+            originator,
+            caveat,
         ) in latest.values()
         if kind != "-"
         and status == Observation.Status.ACCEPTED

@@ -39,9 +39,20 @@ INTERVAL_Z = 1.6448536269514722  # the ribbon is the central 90% interval of the
 COVERAGE_MIN = 0.5  # below this share of the catalogue's weight: "insufficient evidence"
 STATE_FRESHNESS_DAYS = 365.0  # a level or stage with no cadence: its evidence's half-life
 
-# Admiralty grades as weights: a report counts for reliability x credibility.
+# Method 1.0's Admiralty grade weights: a report counts for reliability x credibility.
 RELIABILITY_WEIGHT = {"A": 1.0, "B": 0.9, "C": 0.75, "D": 0.5, "E": 0.3, "F": 0.5}
 CREDIBILITY_WEIGHT = {1: 1.0, 2: 0.9, 3: 0.75, 4: 0.5, 5: 0.2, 6: 0.5}
+
+# Method 2.0 reads each Admiralty word as a probability: the midpoint of the ICD 203 range
+# that says the same ("usually reliable", "probably true": likely, 55-80%). Credibility is
+# the chance the claim is true, and sets how much of it counts; reliability is the chance
+# the originator passes on what it knows without error, and enters only the spread, once per
+# originator (docs/methodology.md §4 says why an unreliable report is not discounted).
+CLAIM_PROBABILITY = {1: 0.97, 2: 0.675, 3: 0.5, 4: 0.325, 5: 0.125, 6: 0.5}
+SOURCE_PROBABILITY = {"A": 0.97, "B": 0.675, "C": 0.5, "D": 0.325, "E": 0.125, "F": 0.5}
+# A denial or an interested party's claim keeps half its weight of evidence (log-odds).
+CAVEAT_EVIDENCE = 0.5
+CAVEATS = ("", "denial", "interested")
 
 MOMENTUM_DAYS = 90
 MOMENTUM_THRESHOLD = 3.0
@@ -51,8 +62,32 @@ LN2 = math.log(2.0)
 
 
 def grade_weight(reliability: str, credibility: int) -> float:
-    """The weight g of an Admiralty grade, e.g. B2 -> 0.9 * 0.9."""
+    """Method 1.0's weight g of an Admiralty grade, e.g. B2 -> 0.9 * 0.9."""
     return RELIABILITY_WEIGHT[reliability] * CREDIBILITY_WEIGHT[credibility]
+
+
+def claim_probability(credibility: int, caveat: str = "") -> float:
+    """Method 2.0: the chance a claim is true, from its credibility. A caveat (an official
+    denial, an interested party's claim) halves its log-odds: half the weight of evidence."""
+    p = CLAIM_PROBABILITY[credibility]
+    if not caveat:
+        return p
+    return 1.0 / (1.0 + math.exp(-CAVEAT_EVIDENCE * math.log(p / (1.0 - p))))
+
+
+def report_grade(
+    reliability: str, credibility: int, caveat: str = "", version: str = METHOD_VERSION
+) -> float:
+    """What one report counts for in its indicator's evidence: 1.0 the grade weight; 2.0 the
+    chance its claim is true (reliability is left to the spread, `source_doubt`)."""
+    if version == "1.0":
+        return grade_weight(reliability, credibility)
+    return claim_probability(credibility, caveat)
+
+
+def source_doubt(reliability: str) -> float:
+    """Method 2.0: the chance an originator of this reliability is wrong in what it passes on."""
+    return 1.0 - SOURCE_PROBABILITY[reliability]
 
 
 def momentum_label(momentum: float | None) -> str:
@@ -103,6 +138,8 @@ class GradedPoint:
     day: int
     measure: float
     grade: float
+    doubt: float = 0.0  # 2.0: its originator's chance of error (`source_doubt`)
+    origin: int | None = None  # its originator; None: a line of evidence of its own
 
 
 @dataclass
@@ -116,9 +153,16 @@ class IndicatorSeries:
     observed: np.ndarray  # bool: has evidence by this day
     freshness: np.ndarray  # 2^(-age / h) of the latest evidence; 0 with none
     evidenced: np.ndarray  # a as its latest evidence left it (undecayed); 0 with none
+    # 2.0: sum over originators o of q_o^2 u_o, q_o the share of the evidence's graded weight
+    # that o asserted and u_o its chance of error: one line of evidence per originator.
+    source_doubt: np.ndarray | None = None  # None: no source doubt (zeros)
     point_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     point_alliance: np.ndarray = field(default_factory=lambda: np.zeros(0))
     point_loglik: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    def __post_init__(self):
+        if self.source_doubt is None:
+            self.source_doubt = np.zeros(len(self.reading))
 
     @property
     def uncertainty(self) -> np.ndarray:
@@ -136,6 +180,7 @@ def no_evidence(spec: IndicatorSpec, days: int, scenarios: int) -> IndicatorSeri
         observed=np.zeros(days, dtype=bool),
         freshness=np.zeros(days),
         evidenced=np.zeros(days),
+        source_doubt=np.zeros(days),
         point_loglik=np.zeros((0, scenarios)),
     )
 
@@ -185,6 +230,10 @@ def indicator_series(
             days=np.array([p.day for p in points], dtype=float),
             measure=np.array([p.measure for p in points], dtype=float),
             grade=np.array([p.grade for p in points], dtype=float),
+            doubt=np.array([p.doubt for p in points], dtype=float),
+            origin=np.array(
+                [p.key if p.origin is None else p.origin for p in points], dtype=np.int64
+            ),
         ),
         days,
         centres,
@@ -193,12 +242,17 @@ def indicator_series(
 
 @dataclass
 class PointArrays:
-    """An indicator's observations as columns (the fast path for large datasets)."""
+    """An indicator's observations as columns (the fast path for large datasets).
+
+    `grade` is what a report counts for (`report_grade`); `doubt` its originator's chance of
+    error and `origin` its originator (2.0's spread). Left out, there is no source doubt."""
 
     keys: np.ndarray
     days: np.ndarray
     measure: np.ndarray
     grade: np.ndarray
+    doubt: np.ndarray | None = None
+    origin: np.ndarray | None = None
 
 
 def series_from_arrays(
@@ -210,13 +264,20 @@ def series_from_arrays(
     order = np.argsort(points.days, kind="stable")
     keys, point_days = points.keys[order], points.days[order].astype(float)
     measure, grade = points.measure[order], points.grade[order]
+    doubt = np.zeros(len(keys)) if points.doubt is None else points.doubt[order]
+    origin = keys if points.origin is None else points.origin[order]
     days = np.asarray(days, dtype=float)
     if spec.kind == EVENT:
         series = _event_series(spec, keys, point_days, measure, grade, days, centres)
+        series.source_doubt = _event_source_doubt(
+            spec, point_days, measure * grade, doubt, origin, days
+        )
     else:
         series = _state_series(spec, keys, point_days, measure, grade, days, centres)
     last = np.searchsorted(point_days, days, side="right") - 1
     latest = np.maximum(last, 0)
+    if spec.kind != EVENT:  # a level or a stage rests on its latest report alone
+        series.source_doubt = np.where(last >= 0, doubt[latest], 0.0)
     age = days - point_days[latest]
     series.freshness = np.where(last >= 0, np.exp2(-age / spec.freshness_days), 0.0)
     series.evidenced = np.where(last >= 0, series.point_alliance[latest], 0.0)
@@ -249,6 +310,28 @@ def _event_series(spec, keys, point_days, magnitude, grade, days, centres):
         point_alliance=point_alliance,
         point_loglik=loglik(spec.sigma, point_alliance, grade, centres),
     )
+
+
+def _event_source_doubt(spec, point_days, graded, doubt, origin, days):
+    """sum_o q_o^2 u_o per day: q_o = S_o / S, the share of the decayed graded sum that
+    originator o asserted, and u_o = T_o / S_o its graded-mean chance of error, so each term
+    is S_o T_o / S^2 (the decay cancels; taken in log space, where nothing underflows).
+    Many reports of one originator are one line: their shared error does not average out."""
+    if not doubt.any():
+        return np.zeros(len(days))
+    rate = LN2 / spec.half_life_days
+    origins, column = np.unique(origin, return_inverse=True)
+    mine = column[:, None] == np.arange(len(origins))[None, :]
+    with np.errstate(divide="ignore"):
+        log_graded = np.log(graded)
+        log_s = np.where(mine, log_graded[:, None], -np.inf)
+        log_t = np.where(mine, (log_graded + np.log(doubt))[:, None], -np.inf)
+    _, seen, at_s = _decayed_sums(log_s, point_days, days, rate)
+    _, _, at_t = _decayed_sums(log_t, point_days, days, rate)
+    _, _, at_total = _decayed_sums(log_graded, point_days, days, rate)
+    with np.errstate(invalid="ignore"):
+        terms = np.exp(at_s + at_t - 2.0 * at_total[:, None])
+    return np.where(seen, np.nan_to_num(terms).sum(axis=1), 0.0)
 
 
 def _state_series(spec, keys, point_days, measure, grade, days, centres):
@@ -402,7 +485,7 @@ def _aggregate_2(specs, series, scenarios, common, weights, observed) -> Relatio
     share = weights * observed / held  # w_i / W_O, 0 unobserved
     said = np.array([s.evidenced for s in series])
     disagreement = (share * (said - (share * said).sum(axis=0)) ** 2).sum(axis=0)
-    doubt = 1.0 - np.array([s.grade for s in series])
+    doubt = 1.0 - np.array([s.grade for s in series]) + np.array([s.source_doubt for s in series])
     own = (share**2 * (disagreement + doubt * UNKNOWN_SD**2)).sum(axis=0)
     drift = ((1.0 - common["freshness"]) * UNKNOWN_SD) ** 2
     gap = ((1.0 - common["coverage"]) * UNKNOWN_SD) ** 2

@@ -43,7 +43,7 @@ def latest_evidence(
     if cutoff is not None:
         observations = observations.filter(occurred_on__gte=cutoff)
     return list(
-        observations.select_related("indicator", "source", "stage").order_by(
+        observations.select_related("indicator", "source", "originator", "stage").order_by(
             "-occurred_on", "-recorded_at", "-pk"
         )[:limit]
     )

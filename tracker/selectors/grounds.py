@@ -1,7 +1,7 @@
 """What a verdict rests on: how likely, how sure, how fresh, and which reports weigh most.
 
 The card states the leading scenario's odds in the words of ICD 203 with a confidence level
-(`tracker.scoring.estimative`), the newest evidence and the number of sources behind it, and
+(`tracker.scoring.estimative`), the newest evidence and the lines of evidence (originators) behind it, and
 the reports that most support the verdict's band and the one that most cuts against it.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q
 
-from tracker.models import Observation, ObservationScore, Relationship, Source
+from tracker.models import Observation, ObservationScore, Originator, Relationship
 from tracker.scoring import estimative, method
 from tracker.selectors.evidence import Evidence, known_then
 
@@ -27,7 +27,7 @@ class Grounds:
     likelihood_range: str  # e.g. "45–55%"
     confidence: estimative.Confidence
     newest: dt.date | None  # the newest evidence in hand
-    sources: int  # distinct sources behind the evidence in hand
+    sources: int  # lines of evidence: distinct originators behind the evidence in hand
     supporting: list[Evidence] = field(default_factory=list)  # strongest first
     against: Evidence | None = None
 
@@ -51,9 +51,10 @@ def verdict_grounds(
         ordered = in_hand.order_by("-occurred_on", "-recorded_at", "-pk")
         latest = known_then(ordered, known_on, limit=1)
         newest = latest[0].occurred_on if latest else None
-    # Each source's observations are found by the source's own index: no scan of them all.
-    sources = Source.objects.filter(
-        Exists(counted.filter(source=OuterRef("pk")).values("pk"))
+    # Lines of evidence: the distinct originators (outlets relaying one claim are one line),
+    # each found by the originator's own index, with no scan of the observations.
+    sources = Originator.objects.filter(
+        Exists(counted.filter(originator=OuterRef("pk")).values("pk"))
     ).count()
     scenario, probability = max(assessment.odds.items(), key=lambda kv: kv[1])
     term, span = estimative.likelihood(probability)
@@ -77,7 +78,9 @@ def _weigh(grounds, counted, band, day):
     indicator); the strongest of the others cuts against it."""
     scores = (
         ObservationScore.objects.filter(observation__in=counted)
-        .select_related("observation__indicator", "observation__source")
+        .select_related(
+            "observation__indicator", "observation__source", "observation__originator"
+        )
         .order_by("-diagnosticity", "observation_id")[:CANDIDATES]
     )
     ranked = []

@@ -18,7 +18,7 @@ def indicator_readings(indicator: Indicator, *, start=None, end=None) -> list[In
 
 def indicator_observations(indicator: Indicator):
     """Every observation of an indicator, retracted ones included, newest first."""
-    return indicator.observations.select_related("source", "stage", "analyst").order_by(
+    return indicator.observations.select_related("source", "originator", "stage", "analyst").order_by(
         "-occurred_on", "-recorded_at", "-pk"
     )
 

@@ -126,7 +126,13 @@ def _as_known_on(relationship, start, end, known_on) -> Movement | None:
         if start < s.occurred_on <= end:
             new[s.indicator].append(
                 NewReport(
-                    s.key, s.indicator, s.occurred_on, s.magnitude, s.reliability, s.credibility
+                    s.key,
+                    s.indicator,
+                    s.occurred_on,
+                    s.magnitude,
+                    s.reliability,
+                    s.credibility,
+                    s.caveat,
                 )
             )
     return _movement(inputs, start, end, sides[0], sides[1], new)
@@ -183,7 +189,7 @@ def _load_shown(moves):
         ranked = [s for s in ranked if s.contribution]
         move.observations, move.more = ranked[:SHOWN_SHARES], len(ranked[SHOWN_SHARES:])
     wanted = {s.pk for move in moves for s in move.observations}
-    loaded = Observation.objects.select_related("source", "stage", "indicator").in_bulk(wanted)
+    loaded = Observation.objects.select_related("source", "originator", "stage", "indicator").in_bulk(wanted)
     for move in moves:
         for share in move.observations:
             share.observation = loaded[share.pk]
@@ -206,6 +212,7 @@ class NewReport:
     magnitude: float | None
     reliability: str
     credibility: int
+    caveat: str
 
 
 def _new_observations(keys, start, end):
@@ -236,7 +243,7 @@ def _attribute(move, spec, observations, strength_before, start, end, total_weig
             method.event_mass(
                 spec,
                 o.magnitude,
-                method.grade_weight(o.reliability, o.credibility),
+                method.report_grade(o.reliability, o.credibility, o.caveat),
                 (end - o.occurred_on).days,
             )
             for o in observations

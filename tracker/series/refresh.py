@@ -131,6 +131,7 @@ def _slice(series: method.IndicatorSeries, offset: int) -> method.IndicatorSerie
         observed=series.observed[offset:],
         freshness=series.freshness[offset:],
         evidenced=series.evidenced[offset:],
+        source_doubt=series.source_doubt[offset:],
     )
 
 
@@ -144,6 +145,7 @@ READING_FIELDS = (
     "observed",
     "freshness",
     "evidenced",
+    "source_doubt",
 )
 
 
@@ -168,6 +170,7 @@ def _write_readings(fresh, first, since, end, offset):
             series.observed[offset:].tolist(),
             series.freshness[offset:].tolist(),
             series.evidenced[offset:].tolist(),
+            series.source_doubt[offset:].tolist(),
             strict=True,
         )
     )
@@ -245,7 +248,9 @@ def _read_readings(keys, since, end):
                 f"indicator {key} has {len(days)} stored readings from {since} to {end}, "
                 f"expected {length}: run a full recompute"
             )
-        reading, alliance, grade, strength, observed, freshness, evidenced = zip(*days, strict=True)
+        reading, alliance, grade, strength, observed, freshness, evidenced, doubt = zip(
+            *days, strict=True
+        )
         found[key] = method.IndicatorSeries(
             reading=np.array(reading),
             alliance=np.array(alliance),
@@ -254,6 +259,7 @@ def _read_readings(keys, since, end):
             observed=np.array(observed, dtype=bool),
             freshness=np.array(freshness),
             evidenced=np.array(evidenced),
+            source_doubt=np.array(doubt),
         )
     return found
 

@@ -38,6 +38,6 @@ def test_confidence_needs_every_floor_of_its_level():
     assert low.level == "low"
     assert low.short_of == (
         "evidence on 40% of the catalogue's weight (under 50%)",
-        "2 sources (under 3)",
+        "2 independent originators (under 3)",
     )
-    assert estimative.confidence(1.0, 1.0, 1).short_of == ("1 source (under 3)",)
+    assert estimative.confidence(1.0, 1.0, 1).short_of == ("1 independent originator (under 3)",)

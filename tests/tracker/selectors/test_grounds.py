@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_grounds_name_the_leading_scenario_in_words_and_the_weightiest_reports():
     relationship, (drones, friction, level, stage) = catalogue()
-    observe(drones, 100, 4)
+    observe(drones, 100, 5)
     observe(drones, 150, 1, summary="A minor drone delivery")
     calm = observe(friction, 120, 0.2)  # little friction: reads near alliance
     top = observe(stage, 160, 2)  # the ladder's top: reads as alliance
@@ -53,7 +53,7 @@ def test_below_half_the_catalogue_the_verdict_is_insufficient_evidence():
 
 def test_as_known_on_the_grounds_see_nothing_recorded_later():
     relationship, (drones, friction, level, stage) = catalogue()
-    early = observe(drones, 100, 4)
+    early = observe(drones, 100, 5)
     observe(stage, 110, 2)
     late = observe(friction, 120, 3)
     late.recorded_at = dt.datetime.combine(END, dt.time(12), tzinfo=dt.UTC)

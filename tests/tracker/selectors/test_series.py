@@ -78,13 +78,14 @@ def test_the_verdict_is_the_latest_day_with_its_band_and_indicators():
     snapshots_refresh(relationship, end=END)
     verdict = verdict_latest(relationship)
     assert verdict.date == END
-    # By hand, method 2.0 (docs/methodology.md): the B2 event (g = 0.81) 181 days on with a
-    # 30-day half-life, and the stage at the top of its ladder, each of weight 1; the
-    # unobserved divergence indicator and level are left out of the average.
-    event = 1 - math.exp(-5 * 0.81 * 2 ** (-181 / 30) / 4.0)
+    # By hand, method 2.0 (docs/methodology.md): the B2 event counts with its claim's
+    # chance of truth (credibility 2: 0.675; the reliability B goes to the spread) 181 days
+    # on with a 30-day half-life, and the stage at the top of its ladder, each of weight 1;
+    # the unobserved divergence indicator and level are left out of the average.
+    event = 1 - math.exp(-5 * 0.675 * 2 ** (-181 / 30) / 4.0)
     expected = 100 * (1 * event + 1 * 1.0) / 2
     assert verdict.index == pytest.approx(expected, abs=1e-6)
-    assert verdict.band == "s"  # 50 <= 50.8 < 75
+    assert verdict.band == "s"  # 50 <= 50.6 < 75
     assert verdict.coverage == pytest.approx(2 / 5) and not verdict.sufficient
     assert verdict.band_name == relationship.scenarios.get(slug="s").name
     assert verdict.indicators == 4

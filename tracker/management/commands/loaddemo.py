@@ -12,7 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from tracker.management.database import require_migrated
-from tracker.observations.fixtures import catalogue_load, feeds_load, sources_load
+from tracker.observations.fixtures import (
+    catalogue_load,
+    feeds_load,
+    originators_load,
+    sources_load,
+)
 from tracker.observations.resources import DemoObservationResource, observations_import
 
 DEMO_USERS = (
@@ -31,7 +36,8 @@ class Command(BaseCommand):
             "--fixtures",
             type=Path,
             default=settings.BASE_DIR / "fixtures",
-            help="Folder with catalogue.toml, sources.csv, feeds.toml and demo_observations.csv.",
+            help="Folder with catalogue.toml, sources.csv, originators.csv, feeds.toml and "
+            "demo_observations.csv.",
         )
         parser.add_argument(
             "--users",
@@ -51,6 +57,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             report = catalogue_load(fixtures / "catalogue.toml")
             sources_load(fixtures / "sources.csv", report)
+            originators_load(fixtures / "originators.csv", report)
             feeds_load(fixtures / "feeds.toml", report)
             dataset = tablib.Dataset().load(
                 (fixtures / "demo_observations.csv").read_text(encoding="utf-8"), format="csv"
