@@ -1,6 +1,7 @@
 """The scoring maths on hand-computed cases, one kind at a time."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -31,6 +32,47 @@ def test_grade_weights_multiply():
     assert scoring.grade_weight("B", 2) == pytest.approx(0.81)
     assert scoring.grade_weight("C", 3) == pytest.approx(0.5625)
     assert scoring.grade_weight("F", 6) == pytest.approx(0.25)
+
+
+def test_method_2_reads_reliability_and_credibility_apart():
+    # Credibility is the claim's chance of truth (the ICD 203 midpoint of its words); a
+    # caveat halves its log-odds. Reliability is the originator's chance of error.
+    assert scoring.report_grade("B", 2) == scoring.claim_probability(2) == 0.675
+    assert scoring.report_grade("B", 3) != scoring.report_grade("C", 2)  # no longer one product
+    assert scoring.report_grade("B", 2, version="1.0") == pytest.approx(0.81)
+    logit = math.log(0.675 / 0.325)
+    assert scoring.claim_probability(2, "interested") == pytest.approx(
+        1 / (1 + math.exp(-logit / 2))
+    )
+    assert scoring.claim_probability(2, "denial") == scoring.claim_probability(2, "interested")
+    assert scoring.source_doubt("B") == pytest.approx(0.325)
+
+
+def test_reliability_widens_the_spread_and_leaves_the_index_where_credibility_puts_it():
+    level = IndicatorSpec(key=2, kind="level", polarity=1, weight=1.0, floor=0.0, ceiling=10.0)
+
+    def scored(reliability, credibility):
+        report = GradedPoint(
+            key=1,
+            day=0,
+            measure=3.0,
+            grade=scoring.report_grade(reliability, credibility),
+            doubt=scoring.source_doubt(reliability),
+        )
+        one = [series(event(), [report]), series(level, [replace(report, key=2, measure=6.0)])]
+        return scoring.aggregate([event(), level], one, BANDS)
+
+    sure, unsure, doubtful = scored("B", 2), scored("D", 2), scored("B", 4)
+    assert unsure.index[0] == pytest.approx(sure.index[0])  # an unreliable report is not
+    assert unsure.spread[0] > sure.spread[0]  # discounted: it leaves more doubt
+    assert doubtful.index[0] < sure.index[0]  # a doubtful claim counts for less of its event
+    # By hand on day 0: each indicator's doubt is (1 - p) + u = 0.325 + 0.325 (one report,
+    # one line):
+    # own = sum (1/2)^2 (D + doubt / 12), with D the spread of what the two said.
+    said = np.array([1 - math.exp(-3 * 0.675 / 4), 0.6])
+    disagreement = np.mean((said - said.mean()) ** 2)
+    own = 2 * 0.25 * (disagreement + (0.325 + 0.325) / 12)
+    assert sure.spread[0] == pytest.approx(100 * math.sqrt(own), rel=1e-9)
 
 
 def test_event_decays_by_half_life_and_saturates():

@@ -1,5 +1,7 @@
 """Properties of the scoring maths that must hold for any catalogue and any evidence."""
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -43,8 +45,11 @@ def specs(draw, key, kind=None, polarity=None):
     return IndicatorSpec(**common)
 
 
+doubts = st.sampled_from([scoring.source_doubt(r) for r in scoring.SOURCE_PROBABILITY])
+
+
 @st.composite
-def points(draw, spec, max_size=8):
+def points(draw, spec, max_size=8, origins=st.integers(1, 3)):
     measure = {
         "event": st.floats(0.01, 10),
         "level": st.floats(-300, 300),
@@ -57,6 +62,8 @@ def points(draw, spec, max_size=8):
             day=draw(st.integers(0, int(DAYS[-1]))),
             measure=draw(measure),
             grade=draw(grades),
+            doubt=draw(doubts),
+            origin=draw(origins),
         )
         for n in range(size)
     ]
@@ -235,6 +242,10 @@ def test_a_contradicting_observation_never_narrows_the_spread(case, data):
     have = [n for n, pts in enumerate(evidence) if pts]
     assume(have)
     n = data.draw(st.sampled_from(have))
+    # One line of evidence: the indicator's reports and the new one share an originator (a
+    # second, independent originator is corroboration of a kind, and may narrow the part of
+    # the spread that is the originators' error: see the properties of lines below).
+    evidence[n] = [replace(p, origin=0) for p in evidence[n]]
     latest = max(p.day for p in evidence[n])
     drawn = data.draw(points(catalogue[n], max_size=1).filter(bool))[0]
     new = GradedPoint(
@@ -242,6 +253,8 @@ def test_a_contradicting_observation_never_narrows_the_spread(case, data):
         day=min(drawn.day, latest),
         measure=drawn.measure,
         grade=min(drawn.grade, *(p.grade for p in evidence[n])),
+        doubt=max(drawn.doubt, *(p.doubt for p in evidence[n])),
+        origin=0,
     )
     more = [*evidence[:n], [*evidence[n], new], *evidence[n + 1 :]]
     (before, series_before), (after, series_after) = (
@@ -255,3 +268,21 @@ def test_a_contradicting_observation_never_narrows_the_spread(case, data):
     mean = np.average([series_before[m].evidenced[t] for m in others], weights=weights)
     assume(abs(series_after[n].evidenced[t] - mean) >= abs(series_before[n].evidenced[t] - mean))
     assert after.spread[t] >= before.spread[t] - TOLERANCE
+
+
+@given(st.data())
+def test_reports_of_one_originator_are_one_line_of_evidence(data):
+    """However many reports one originator makes, its error does not average out: the
+    indicator's source doubt stays that originator's own. The same reports from independent
+    originators (each its own line) never leave more doubt than from one."""
+    spec = data.draw(specs(1))
+    reports = data.draw(points(spec, origins=st.just(7)).filter(bool))
+    doubt = data.draw(doubts)
+    one = [replace(p, doubt=doubt) for p in reports]
+    apart = [replace(p, origin=n) for n, p in enumerate(one)]
+    centres = scoring.centres(BANDS)
+    single = scoring.indicator_series(spec, one, DAYS, centres).source_doubt
+    independent = scoring.indicator_series(spec, apart, DAYS, centres).source_doubt
+    seen = scoring.indicator_series(spec, one, DAYS, centres).observed
+    assert np.allclose(single[seen], doubt)
+    assert (independent <= single + TOLERANCE).all()
