@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.clock import NOW
 from tests.factories import IndicatorFactory, ObservationFactory, SourceFactory
-from tracker.models import Observation, ObservationImport
+from tracker.models import Observation, ObservationImport, Originator
 from tracker.observations import imports
 
 pytestmark = pytest.mark.django_db
@@ -460,3 +460,36 @@ def test_the_import_pages_never_load_the_files_themselves(importer, catalogue, a
             assert analyst_client.get(page).status_code == 200
         reads = [q["sql"] for q in queries if "tracker_observationimport" in q["sql"]]
         assert reads and not any('"content"' in sql for sql in reads), page
+
+
+def test_rows_name_their_originator_graded_apart_from_the_publisher(importer, catalogue):
+    Originator.objects.create(name="US government", kind="government", default_reliability="B")
+    header = f"{HEADER},originator,caveat"
+    rows = [
+        header,
+        # Relayed by TASS (C), asserted by the US government: graded B, its usual grade.
+        "o-1,drone-transfers,2022-09-13,day,3,,,US says drones,TASS,,,,2,US government,interested",
+        # No originator named: TASS's own reporting, graded as TASS.
+        "o-2,drone-transfers,2022-09-14,day,3,,,TASS reports,TASS,,,,2,,",
+    ]
+    importer.confirm(importer.upload("\n".join(rows)).context["job"])
+    said, own = Observation.objects.get(reference="o-1"), Observation.objects.get(reference="o-2")
+    assert (said.originator.name, said.reliability, said.caveat) == (
+        "US government",
+        "B",
+        "interested",
+    )
+    assert (own.originator.name, own.reliability, own.caveat) == ("TASS", "C", "")
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [(",Nobody,", "no originator named “Nobody”"), (",,lies", "'lies' is not a valid choice")],
+)
+def test_a_bad_originator_or_caveat_refuses_the_file(importer, catalogue, cells, message):
+    header = f"{HEADER},originator,caveat"
+    row = ",drone-transfers,2022-09-13,day,3,,,x,TASS,,,,1" + cells
+    job = importer.upload("\n".join([header, row])).context["job"]
+    assert job.status == Status.REFUSED and job.errors[0].startswith("Row 1:")
+    assert message in " ".join(job.errors)
+    assert not Observation.objects.exists()
