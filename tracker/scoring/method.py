@@ -3,7 +3,8 @@
 Pure numpy over plain values, no ORM, so that it is tested alone (property tests) and fast.
 Days are integers on a daily grid; `docs/methodology.md` gives the formulas and the reasons.
 
-Per indicator i and day t:
+Per indicator i and day t (a report counts with g_k: 2.0 its claim's chance of truth p_k,
+from its credibility; 1.0 the grade weight reliability x credibility):
   event  x(t) = sum_k m_k g_k 2^(-(t - t_k)/h),  s = 1 - exp(-x / saturation)
   level  s = clamp((v - floor) / (ceiling - floor), 0, 1) of the latest value
   stage  s = score of the latest stage
@@ -12,8 +13,10 @@ Per indicator i and day t:
   levels and stages); 0 with no evidence.
 Across the catalogue, method 2.0 (the default):
   index = 100 * sum_O(w_i a_i) / sum_O(w_i) over the indicators O with evidence
-  var = sum_O (w_i/W_O)^2 (D + (1 - g_i)/12) + ((1 - F)^2 + (1 - C)^2) / 12, with D the
-  weighted spread of what the evidence said, F its weighted freshness, C the coverage;
+  var = sum_O (w_i/W_O)^2 (D + (1 - p_i + u_i)/12) + ((1 - F)^2 + (1 - C)^2) / 12, with D
+  the weighted spread of what the evidence said, p_i its claims' mean chance of truth, u_i its
+  originators' doubt (sum_o q_o^2 u_o: one line of evidence per originator), F its weighted
+  freshness, C the coverage;
   odds = the mass in each band of N(index, sd) truncated to 0–100; low/high = +-1.645 sd
 Method 1.0 (kept reproducible, `recompute --method 1.0`):
   index = 100 * sum(w_i a_i) / sum(w_i)        (every indicator counts; coverage is reported)
@@ -466,10 +469,11 @@ def _aggregate_2(specs, series, scenarios, common, weights, observed) -> Relatio
 
     index = 100 sum_O(w_i a_i) / W_O, over the indicators O with evidence (W_O their weight).
     Its variance has three parts (docs/methodology.md §4 gives the reasons):
-      own    sum_O (w_i / W_O)^2 (D + (1 - g_i) / 12): each indicator strays from the
-             relationship's level by D, the weighted variance of what the evidence said
-             when it came in (fading is not agreement), and each report is wrong with the
-             doubt of its grade; independently from one indicator to the next;
+      own    sum_O (w_i / W_O)^2 (D + (1 - p_i + u_i) / 12): each indicator strays from
+             the relationship's level by D, the weighted variance of what the evidence said
+             when it came in (fading is not agreement), its claims may be untrue (1 - p_i)
+             and its originators wrong (u_i, one line each); independently from one
+             indicator to the next;
       drift  ((1 - F) / sqrt(12))^2, F the weighted freshness of the evidence: as it ages,
              the relationship may have moved since, all of it together;
       gap    ((1 - C) / sqrt(12))^2, C the coverage: the indicators not yet seen, together.
