@@ -7,6 +7,7 @@ with the field it got wrong. Rows with a `reference` are matched on it, so impor
 file twice changes nothing, and a changed row becomes a correction with history.
 """
 
+import re
 from collections.abc import Callable
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -15,7 +16,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
-from tracker.models import Indicator, Observation, Originator, Source, Stage
+from tracker.models import Citation, Indicator, Observation, Originator, Source, Stage
 from tracker.observations.services import observation_save
 from tracker.series.schedule import snapshots_schedule
 
@@ -83,6 +84,26 @@ class IsoDateWidget(PlainMessage, widgets.DateWidget):
         super().__init__(format="%Y-%m-%d")
 
 
+ALSO = "also_published_by"
+CITED = re.compile(r"(?P<name>[^<>]+?)\s*(?:<(?P<url>[^<>]*)>)?")
+
+
+def cited(cell: str) -> list[tuple[Source, str]]:
+    """The publishers a cell names, each with its URL if given; an unknown one is an error."""
+    found = []
+    for part in filter(None, (p.strip() for p in (cell or "").split(";"))):
+        match = CITED.fullmatch(part)
+        if match is None:
+            raise ValidationError(
+                {ALSO: f"Write each publisher as Name <https://…>, not “{part}”."}
+            )
+        source = Source.objects.filter(name=match["name"]).first()
+        if source is None:
+            raise ValidationError({ALSO: f"There is no source named “{match['name']}”."})
+        found.append((source, (match["url"] or "").strip()))
+    return found
+
+
 class ObservationResource(resources.ModelResource):
     """Observations as analysts import them; recorded_at and analyst are set on import."""
 
@@ -110,6 +131,8 @@ class ObservationResource(resources.ModelResource):
         column_name="originator",
         widget=LookupWidget(Originator, field="name", label="originator named"),
     )
+    # Further publishers of the same claim: "Name <https://…>; Name" (citations, kept apart).
+    also_published_by = fields.Field(column_name=ALSO)
 
     REQUIRED_COLUMNS: tuple[str, ...] = (
         "indicator",
@@ -123,7 +146,7 @@ class ObservationResource(resources.ModelResource):
 
     class Meta:
         model = Observation
-        fields: tuple[str, ...] = ("reference", *Observation.ENTRY_FIELDS)
+        fields: tuple[str, ...] = ("reference", *Observation.ENTRY_FIELDS, ALSO)
         import_id_fields = ("reference",)
         clean_model_instances = True
         skip_unchanged = True
@@ -176,6 +199,7 @@ class ObservationResource(resources.ModelResource):
             graded = graded or Source.objects.filter(name=row.get("source", "")).first()
             row["reliability"] = graded.default_reliability if graded else ""
         self._refuse_repeats(row, kwargs.get("row_number"))
+        row[ALSO] = cited(row.get(ALSO, ""))
         if self.progress is not None:
             self.progress(kwargs.get("row_number") or 0)
 
@@ -236,6 +260,33 @@ class ObservationResource(resources.ModelResource):
             instance.analyst = self.user
             if "recorded_at" not in row:
                 instance.recorded_at = timezone.now()
+
+    def dehydrate_also_published_by(self, observation):
+        return "; ".join(
+            f"{c.source.name} <{c.url}>" if c.url else c.source.name
+            for c in observation.citations.select_related("source")
+        )
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        # A row that only adds a further publisher is not unchanged.
+        if any(not self._has_citation(original, *c) for c in row.get(ALSO) or ()):
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    @staticmethod
+    def _has_citation(observation, source, url):
+        if observation is None or observation.pk is None:
+            return False
+        return observation.citations.filter(source=source, url=url).exists()
+
+    def after_save_instance(self, instance, row, **kwargs):
+        for source, url in row.get(ALSO) or ():
+            citation = Citation(observation=instance, source=source, url=url)
+            if not self._has_citation(instance, source, url):
+                citation.full_clean()
+                citation._change_reason = "Imported"
+                citation.save()
+        super().after_save_instance(instance, row, **kwargs)
 
     def do_instance_save(self, instance, is_create):
         reason = "Imported" if is_create else "Corrected by import"

@@ -493,3 +493,20 @@ def test_a_bad_originator_or_caveat_refuses_the_file(importer, catalogue, cells,
     assert job.status == Status.REFUSED and job.errors[0].startswith("Row 1:")
     assert message in " ".join(job.errors)
     assert not Observation.objects.exists()
+
+
+def test_further_publishers_are_cited_once_and_an_unknown_one_refuses_the_file(importer, catalogue):
+    SourceFactory(name="Reuters")
+    header = f"{HEADER},also_published_by"
+    row = "c-1,drone-transfers,2022-09-13,day,3,,,x,TASS,,,,1,Reuters <https://example.org/r>"
+    checked = importer.upload("\n".join([header, row])).context["job"]
+    assert checked.errors == []
+    importer.confirm(checked)
+    importer.confirm(importer.upload("\n".join([header, row])).context["job"])  # again: no more
+    observation = Observation.objects.get(reference="c-1")
+    assert [(c.source.name, c.url) for c in observation.citations.all()] == [
+        ("Reuters", "https://example.org/r")
+    ]
+    bad = importer.upload("\n".join([header, row.replace("Reuters <", "Nobody <")]))
+    assert bad.context["job"].status == Status.REFUSED
+    assert "no source named “Nobody”" in " ".join(bad.context["job"].errors)
