@@ -739,6 +739,7 @@ class Citation(models.Model):
     quote = models.TextField(blank=True, help_text="This publisher's own words, verbatim.")
 
     history = HistoricalRecords()
+    _change_reason: str  # for the history row of its next save
 
     class Meta:
         ordering = ["observation", "source__name"]

@@ -195,8 +195,9 @@ class ObservationResource(resources.ModelResource):
             row["precision"] = Observation.Precision.DAY
         if not row.get("reliability"):
             # The originator's usual grade (else the publisher's), as in the admin form.
-            graded = Originator.objects.filter(name=row.get("originator") or "").first()
-            graded = graded or Source.objects.filter(name=row.get("source", "")).first()
+            said = Originator.objects.filter(name=row.get("originator") or "").first()
+            relay = Source.objects.filter(name=row.get("source", "")).first()
+            graded = said or relay
             row["reliability"] = graded.default_reliability if graded else ""
         self._refuse_repeats(row, kwargs.get("row_number"))
         row[ALSO] = cited(row.get(ALSO, ""))

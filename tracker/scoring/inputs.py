@@ -169,7 +169,8 @@ def arrays_by_indicator(
     grades = GRADE_TABLES[version][caveat, letter, credibility]
     doubts = DOUBT_TABLE[letter] if version != "1.0" else np.zeros(len(keys))
     # A state with no originator (built by hand, not stored) is a line of evidence of its own.
-    origins = np.where(np.equal(originators, None), -keys, originators).astype(np.int64)
+    unnamed = np.array([o is None for o in originators.tolist()], dtype=bool)
+    origins = np.where(unnamed, -keys, originators).astype(np.int64)
     order = np.argsort(indicators, kind="stable")
     found, starts = np.unique(indicators[order], return_index=True)
     return {

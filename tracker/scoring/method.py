@@ -158,13 +158,13 @@ class IndicatorSeries:
     evidenced: np.ndarray  # a as its latest evidence left it (undecayed); 0 with none
     # 2.0: sum over originators o of q_o^2 u_o, q_o the share of the evidence's graded weight
     # that o asserted and u_o its chance of error: one line of evidence per originator.
-    source_doubt: np.ndarray | None = None  # None: no source doubt (zeros)
+    source_doubt: np.ndarray = field(default_factory=lambda: np.zeros(0))  # empty: none
     point_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     point_alliance: np.ndarray = field(default_factory=lambda: np.zeros(0))
     point_loglik: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def __post_init__(self):
-        if self.source_doubt is None:
+        if not len(self.source_doubt):  # left out: no source doubt
             self.source_doubt = np.zeros(len(self.reading))
 
     @property
