@@ -338,9 +338,9 @@ def observations(
 ):
     """Observations, retracted ones included (see `status`), oldest first; page with
     `limit` and `offset`."""
-    found = Observation.objects.select_related("indicator", "source", "originator", "stage").order_by(
-        "occurred_on", "pk"
-    )
+    found = Observation.objects.select_related(
+        "indicator", "source", "originator", "stage"
+    ).order_by("occurred_on", "pk")
     if indicator:
         if not Indicator.objects.filter(slug=indicator).exists():
             raise bad("indicator", f"there is no indicator {indicator!r}")

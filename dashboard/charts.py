@@ -225,3 +225,52 @@ def _reading(indicator, report) -> float:
 def _label(report) -> str:
     what = plain(report.stage_name) if report.stage_name is not None else f"{report.value:g}"
     return f"{what} · {report.grade} · {plain(report.source)}"
+
+
+EFFECT_COLOURS = {"band": "#b22222", "odds": "#daa520", "": INK}
+
+
+def sensitivity_figure(result, scenarios) -> go.Figure:
+    """The index and its 90% ribbon under each parameter variant, bands shaded, the published
+    index marked: a dot outside the published band is a variant that flips the verdict."""
+    outcomes = list(result.outcomes)
+    labels = [plain(o.label) for o in outcomes]
+    names = {s.slug: plain(s.name) for s in scenarios}
+    figure = go.Figure()
+    for scenario in scenarios:
+        figure.add_vrect(
+            x0=scenario.lower,
+            x1=scenario.upper,
+            fillcolor=BAND_COLOURS.get(scenario.slug, "rgba(0,0,0,0.04)"),
+            line_width=0,
+            layer="below",
+            annotation_text=plain(scenario.name),
+            annotation_position="top left",
+            annotation_font={"size": 11, "color": MUTED},
+        )
+    figure.add_vline(x=round(result.published.index, 2), line={"color": MUTED, "dash": "dot"})
+    figure.add_scatter(
+        x=[round(o.index, 2) for o in outcomes],
+        y=labels,
+        mode="markers",
+        marker={"size": 8, "color": [EFFECT_COLOURS[result.effect(o)] for o in outcomes]},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": [round(o.high - o.index, 2) for o in outcomes],
+            "arrayminus": [round(o.index - o.low, 2) for o in outcomes],
+            "color": "rgba(31, 41, 51, 0.35)",
+            "thickness": 1,
+            "width": 0,
+        },
+        text=[
+            f"{names.get(o.leading, o.leading)} {100 * o.odds[o.leading]:.0f}%" for o in outcomes
+        ],
+        hovertemplate="%{y}: %{x:.1f}<br>%{text}<extra></extra>",
+        showlegend=False,
+    )
+    _layout(figure, height=60 + 18 * len(outcomes), xaxis_range=[0, 100])
+    figure.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
+    figure.update_xaxes(title_text="0 = unravelling · 100 = alliance")
+    figure.update_layout(hovermode="closest", margin={"l": 290, "t": 24})
+    return figure

@@ -45,6 +45,7 @@ from tracker.selectors.indicators import (
     latest_readings,
 )
 from tracker.selectors.movement import contributions_between
+from tracker.selectors.sensitivity import verdict_sensitivity
 from tracker.selectors.series import (
     ViewPending,
     ViewUnavailable,
@@ -143,12 +144,15 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
         return context | {"empty_window": (start, end)}
     moved_from, moved_to = filters.moved(end)
     verdict = assessment_on(relationship, end, **series)
+    grounds = verdict and verdict_grounds(relationship, verdict, known_on=filters.as_of)
     stale = stale_indicators(relationship, known_on=filters.as_of)
+    band_names = {s.slug: s.name for s in scenarios}
     context |= {
         "verdict": verdict,
-        "grounds": verdict and verdict_grounds(relationship, verdict, known_on=filters.as_of),
+        "grounds": grounds,
+        "robustness": _robustness(relationship, verdict, grounds, series, band_names, context),
         "stale_count": len(stale),
-        "band_names": {s.slug: s.name for s in scenarios},
+        "band_names": band_names,
         "window": (start, end),
         "figures": _overview_figures(relationship, filters, (start, end), scenarios, context),
         # As known on the as-of date, when there is one: nothing recorded later shows.
@@ -167,6 +171,15 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
         "indicator_total": relationship.indicators.count(),
     }
     return context
+
+
+def _robustness(relationship, verdict, grounds, series, band_names, context):
+    """The card's line on how robust its band is (headline, detail), where it has a band."""
+    if verdict is None or not grounds.sufficient:
+        return None
+    names = {c.slug: c.name for c in context["categories"]}
+    found = verdict_sensitivity(relationship, verdict.date, **series, category_names=names)
+    return (found.headline(), found.detail(band_names)) if found else None
 
 
 def _overview_figures(relationship, filters, window, scenarios, context):
@@ -396,17 +409,45 @@ def methodology(request: HtmxHttpRequest) -> HttpResponse:
     html = markdown.markdown(text, extensions=["tables", "toc"])
     relationship = Relationship.objects.order_by("pk").first()
     catalogue = []
+    robustness = None
     if relationship:
         indicators = relationship.indicators.select_related("category")
         readings = latest_readings(indicators)
         stale = {s.indicator.pk for s in stale_indicators(relationship)}
         for indicator in indicators.order_by("category__order", "name"):
             catalogue.append((indicator, readings.get(indicator.pk), indicator.pk in stale))
+        robustness = _sensitivity_context(relationship)
     return render(
         request,
         "dashboard/methodology.html",
-        {"html": html, "catalogue": catalogue, "relationship": relationship},
+        {
+            "html": html,
+            "catalogue": catalogue,
+            "relationship": relationship,
+            "robustness": robustness,
+        },
     )
+
+
+def _sensitivity_context(relationship: Relationship) -> dict | None:
+    """The latest verdict under each parameter variant: a table's rows and a chart."""
+    last = relationship.snapshots.aggregate(last=Max("date"))["last"]
+    found = last and verdict_sensitivity(relationship, last)
+    if not found:
+        return None
+    scenarios = list(relationship.scenarios.order_by("lower"))
+    names = {s.slug: s.name for s in scenarios}
+    return {
+        "result": found,
+        "line": found.line(names),
+        "leading": names.get(found.published.leading, found.published.leading),
+        "names": names,
+        "rows": [
+            (o, names.get(o.band, o.band), 100 * o.odds[found.published.leading], found.effect(o))
+            for o in found.outcomes
+        ],
+        "figure": charts.figure_json(charts.sensitivity_figure(found, scenarios)),
+    }
 
 
 @require_GET

@@ -1,5 +1,6 @@
 """The catalogue is grounded in the seed article, and the seed split is faithful."""
 
+import csv
 import re
 import tomllib
 from pathlib import Path
@@ -58,3 +59,25 @@ def test_scenario_bands_tile_0_to_100():
     assert bands[0][0] == 0 and bands[-1][1] == 100
     assert all(a[1] == b[0] for a, b in zip(bands, bands[1:], strict=False))
     assert len(bands) == 4
+
+
+STAGE_INDICATORS = [i for i in CATALOGUE["indicators"] if i["kind"] == "stage"]
+
+
+@pytest.mark.parametrize("indicator", STAGE_INDICATORS, ids=lambda i: i["slug"])
+def test_stage_ladders_run_lowest_first(indicator):
+    scores = [stage["score"] for stage in indicator["stages"]]
+    assert scores == sorted(scores) and len(set(scores)) == len(scores)
+    assert scores[0] >= 0 and scores[-1] <= 1
+
+
+def test_the_treaty_ladder_is_atops_obligation_types_and_the_2025_treaty_a_neutrality_pact():
+    treaty = next(i for i in CATALOGUE["indicators"] if i["slug"] == "treaty-ladder")
+    names = [stage["name"] for stage in treaty["stages"]]
+    atop = ["Consultation pact", "Non-aggression pact", "Neutrality pact", "Defence pact"]
+    assert [n for n in names if n in atop] == atop
+    score = {stage["name"]: stage["score"] for stage in treaty["stages"]}
+    assert score["Neutrality pact"] == 0.55
+    with (ROOT / "fixtures" / "demo_observations.csv").open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["indicator"] == "treaty-ladder"]
+    assert rows and {r["stage"] for r in rows} == {"Neutrality pact"}

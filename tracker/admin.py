@@ -180,7 +180,10 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
         ),
         ("Evidence", {"fields": ("summary", "source", "url", "quote")}),
         ("Who said it", {"fields": ("originator", "caveat")}),
-        ("Admiralty grade (reliability of the originator)", {"fields": ("reliability", "credibility")}),
+        (
+            "Admiralty grade (reliability of the originator)",
+            {"fields": ("reliability", "credibility")},
+        ),
         (
             "Provenance",
             {

@@ -1,4 +1,5 @@
-"""The generated parts of docs/methodology.md: catalogue tables and the calibration table.
+"""The generated parts of docs/methodology.md: catalogue tables, the calibration table and
+the sensitivity table.
 
 `python manage.py methodology` rewrites the sections between their markers; a test fails
 when the file and the catalogue, the scoring constants or the demo results disagree.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from tracker.scoring import estimative, method
+from tracker.scoring import estimative, method, sensitivity
 
 CALIBRATION_DATES = (
     dt.date(2022, 12, 31),
@@ -192,4 +193,33 @@ def method_comparison_table(
                 f"{p.index:.1f} ({p.low:.1f}–{p.high:.1f}), {names[p.band]}; {_odds(p, names)}"
             )
         lines.append(f"| {day} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def sensitivity_table(
+    results: Mapping[dt.date, sensitivity.Sensitivity], names: dict[str, str]
+) -> str:
+    """Every variant's verdict on the last date, and the one-line reading on each date."""
+    last = results[max(results)]
+    leading = last.published.leading
+    lines = [
+        f"On {last.day}: **{last.line(names)}**",
+        "",
+        f"| family | variant | index (90%) | verdict | {names[leading]} odds | effect |",
+        "|---|---|---|---|---|---|",
+    ]
+    effects = {"band": "changes the verdict", "odds": "moves the odds", "": ""}
+    for o in last.outcomes:
+        verdict = names[o.band] if o.sufficient else "Insufficient evidence"
+        lines.append(
+            f"| {o.family} | {o.label} | {o.index:.1f} ({o.low:.1f}–{o.high:.1f}) | {verdict} "
+            f"| {100 * o.odds[leading]:.0f}% | {effects[last.effect(o)]} |"
+        )
+    lines += ["", "| date | published verdict | under the variants |", "|---|---|---|"]
+    for day, result in sorted(results.items()):
+        if result.published.sufficient:
+            verdict, reading = names[result.published.band], result.line(names)
+        else:
+            verdict, reading = "Insufficient evidence", "no band to test"
+        lines.append(f"| {day} | {verdict} ({result.published.index:.1f}) | {reading} |")
     return "\n".join(lines)

@@ -225,6 +225,7 @@ class Stage(models.Model):
     description = models.TextField(blank=True)
 
     history = HistoricalRecords()
+    _change_reason: str  # for the history row of its next save
 
     class Meta:
         ordering = ["indicator", "order"]
@@ -731,9 +732,7 @@ class Citation(models.Model):
     """Another publisher that carried an observation's claim. It is another place to read
     the claim, not another line of evidence: the claim's originator is the observation's."""
 
-    observation = models.ForeignKey(
-        Observation, on_delete=models.CASCADE, related_name="citations"
-    )
+    observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     url = HttpsURLField("URL", max_length=500, blank=True)
     quote = models.TextField(blank=True, help_text="This publisher's own words, verbatim.")

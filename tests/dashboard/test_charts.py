@@ -78,3 +78,31 @@ def test_data_never_becomes_markup_in_a_figure():
         assert "evil.example" in text  # the name is there...
         assert '<a href="https://evil.example/">' not in text  # ...but never as a tag
         assert "&lt;a href" in text
+
+
+def test_the_sensitivity_chart_has_one_dot_per_variant_coloured_by_its_effect():
+    from tracker.scoring import method, sensitivity
+
+    specs = [
+        method.IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0, category="x"),
+        method.IndicatorSpec(key=2, kind="stage", polarity=1, weight=1.0, category="y"),
+    ]
+    rows = [
+        (10, 1, dt.date(2024, 1, 1), 0.45, "B", 2, None, ""),
+        (11, 2, dt.date(2024, 1, 2), 0.6, "C", 3, None, ""),
+    ]
+    scenarios = [Band("u", "U", 0, 25), Band("c", "C", 25, 50), Band("s", "S", 50, 75)]
+    specs_scenarios = [method.ScenarioSpec(b.slug, b.lower, b.upper) for b in scenarios]
+    found = sensitivity.evaluate(
+        specs,
+        specs_scenarios,
+        sensitivity.ObservationColumns.from_rows(rows),
+        dt.date(2024, 6, 1),
+    )
+    figure = json.loads(charts.figure_json(charts.sensitivity_figure(found, scenarios)))
+    dots = figure["data"][0]
+    assert dots["y"] == [o.label for o in found.outcomes]
+    assert numbers(dots["x"]) == [round(o.index, 2) for o in found.outcomes]
+    colours = [charts.EFFECT_COLOURS[found.effect(o)] for o in found.outcomes]
+    assert dots["marker"]["color"] == colours
+    assert len([s for s in figure["layout"]["shapes"] if s["type"] == "rect"]) == len(scenarios)

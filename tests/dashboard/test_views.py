@@ -16,6 +16,7 @@ from tests.factories import SourceFactory
 from tracker.models import Observation, Snapshot
 from tracker.scoring.estimative import likelihood
 from tracker.scoring.method import METHOD_VERSION, momentum_label
+from tracker.selectors.sensitivity import verdict_sensitivity
 from tracker.series.refresh import snapshots_refresh
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +85,36 @@ def test_the_card_states_the_judgement_in_words_with_its_confidence_and_grounds(
     # Newest report 30 days ago (Indicator 0); none stale; freshness and sources.
     newest = (TODAY - dt.timedelta(days=30)).strftime("%-d %b %Y")
     assert f"Newest evidence {newest} · 0 of 5 indicators stale" in text
-    assert f"evidence {round(latest.freshness * 100)}% fresh · 10 sources" in text
+    assert f"evidence {round(latest.freshness * 100)}% fresh · 10 independent originators" in text
     assert "Most in support of" in text and "Most against" in text
+
+
+def test_the_card_says_in_one_line_how_robust_its_band_is(client, small):
+    relationship, indicators = small
+    latest = Snapshot.objects.filter(relationship=relationship).latest("date")
+    page = client.get(HOME).content.decode()
+    card = page.split('id="verdict"')[1].split("</section>")[0]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", card))
+    found = verdict_sensitivity(relationship, latest.date)
+    names = dict(relationship.scenarios.values_list("slug", "name"))
+    assert found.published.band == latest.band  # the line is about the card's own band
+    assert found.line(names) in text
+    assert re.search(r"(Robust: the band holds under every variant tried|Sensitive to )", text)
+    # As known on a day, the line is about that day's verdict, from what was known then.
+    from tests.factories import ObservationFactory
+
+    for n, indicator in enumerate(indicators):
+        occurred = TODAY - dt.timedelta(days=60 + n)
+        ObservationFactory(
+            indicator=indicator,
+            occurred_on=occurred,
+            recorded_at=dt.datetime.combine(occurred, dt.time(12), tzinfo=dt.UTC),
+        )
+    snapshots_refresh(relationship, end=TODAY)
+    day = TODAY - dt.timedelta(days=20)
+    then = client.get(HOME, {"as_of": day.isoformat()}).content.decode()
+    line = verdict_sensitivity(relationship, day, as_of=day).line(names)
+    assert line in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", then))
 
 
 def test_below_half_the_catalogue_the_card_gives_no_band(client):
@@ -100,6 +129,7 @@ def test_below_half_the_catalogue_the_card_gives_no_band(client):
     assert "a verdict needs 50%" in card
     assert not any(f'<p class="band">{name}</p>' in card for _, name, *_ in BANDS)
     assert "Most in support" not in card  # no band, so nothing supports it
+    assert "Robust" not in card and "Sensitive to" not in card  # nor any band to test
 
 
 def test_figures_stay_small(client):
@@ -361,9 +391,12 @@ class TestInlineForm:
 def test_query_budgets_hold_at_any_size(client, size, django_assert_max_num_queries):
     _, indicators = build(size, observations_each=1)
     # 31: the verdict's grounds take three (newest report, sources, the ranked reports).
-    with django_assert_max_num_queries(31):
+    # The card's sensitivity line adds one (its cache key's data version) and, on a cold
+    # cache, four more while it scores the variants (the report count, the observations, the
+    # indicators and the bands): 35, then 32.
+    with django_assert_max_num_queries(35):
         assert client.get(HOME).status_code == 200
-    with django_assert_max_num_queries(31):
+    with django_assert_max_num_queries(32):
         assert client.get(HOME, {"category": "cat-2", "period": "1y"}).status_code == 200
     with django_assert_max_num_queries(20):
         url = reverse("dashboard:indicator", args=[indicators[-1].slug])
@@ -387,6 +420,32 @@ def test_methodology_page_renders_the_document_and_the_live_catalogue(client, sm
     level = indicators[1]  # a level of 50 between floor 0 and ceiling 100
     assert rows[level.name][4:7] == ["1", "0.50", ""]
     assert rows[level.name][7] == f"¶{level.seed_paragraph}: “{level.seed_quote}”"
+
+
+def test_methodology_page_shows_the_verdict_under_each_parameter_variant(
+    client, small, django_assert_max_num_queries
+):
+    relationship, _ = small
+    # On a cold cache the page scores the variants itself: six queries more than the ten.
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("dashboard:methodology")).content.decode()
+    latest = Snapshot.objects.filter(relationship=relationship).latest("date")
+    found = verdict_sensitivity(relationship, latest.date)
+    names = dict(relationship.scenarios.values_list("slug", "name"))
+    section = page.split('id="live-sensitivity"')[1].split("</section>")[0]
+    assert found.line(names) in section
+    rows = table_rows(page, "sensitivity")
+    assert len(rows) == len(found.outcomes)
+    assert rows[0][:5] == [
+        "published",
+        "as published",
+        f"{latest.index:.1f}",
+        f"{latest.low:.1f}–{latest.high:.1f}",
+        names[latest.band],
+    ]
+    assert {row[0] for row in rows[1:]} == {f.family for f in found.families}
+    chart = figures(page)["figure-sensitivity"]["data"][0]
+    assert chart["y"] == [o.label for o in found.outcomes]
 
 
 def test_poller_waits_for_the_worker_then_swaps_in_the_new_series(client, small, monkeypatch):
@@ -530,8 +589,8 @@ def test_as_known_on_every_panel_shows_only_what_was_recorded_by_then(client, sm
     assert "Learned only later" not in json.dumps(panels["chart notes"](then))
     assert "Learned only later" in panels["moved"](now)  # the strongest report of the period
     assert f"as known on {day:%-d %b %Y}" in panels["moved"](then)
-    # The card counts the sources known then: the five early reports' own; today also the
+    # The card counts the originators known then: the five early reports' own; today also the
     # fixture's ten (recorded today) and the late one.
-    sources = re.compile(r"· (\d+) sources")
+    sources = re.compile(r"(\d+) independent originators")
     assert int(sources.search(panels["card"](then))[1]) == 5
     assert int(sources.search(panels["card"](now))[1]) == 16

@@ -122,7 +122,10 @@ def catalogue_load(path: Path, report: LoadReport | None = None) -> LoadReport:
             {**values, "relationship": relationship, "category": categories[spec["category"]]},
             report,
         )
-        for order, stage in enumerate(spec.get("stages", [])):
+        ladder = spec.get("stages", [])
+        if ladder:
+            stages_retire(indicator, {stage["name"] for stage in ladder}, report)
+        for order, stage in enumerate(ladder):
             upsert(
                 Stage,
                 {"indicator": indicator, "name": stage["name"]},
@@ -134,6 +137,30 @@ def catalogue_load(path: Path, report: LoadReport | None = None) -> LoadReport:
                 report,
             )
     return report
+
+
+def stages_retire(indicator: Indicator, names: set[str], report: LoadReport):
+    """Make room for a reworded ladder: a stage the file no longer names is deleted, or, while
+    observations still use it, moved above the ladder (the next load deletes it once unused).
+    Otherwise a new stage would collide with its place on the ladder."""
+    stale = indicator.stages.exclude(name__in=names).order_by("order")
+    if not stale.exists():
+        return
+    top = max(len(names), max(indicator.stages.values_list("order", flat=True)) + 1)
+    for stage in stale:
+        if not stage.observations.exists():
+            report.updates.append(f"stages {stage}: removed, no longer in the catalogue")
+            stage.delete()
+        elif stage.order < len(names):
+            report.updates.append(
+                f"stages {stage}: no longer in the catalogue, kept above the ladder while "
+                "observations use it"
+            )
+            stage.order = top
+            top += 1
+            stage.full_clean()
+            stage._change_reason = "Catalogue file changed"
+            stage.save()
 
 
 @transaction.atomic

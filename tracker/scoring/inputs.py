@@ -156,8 +156,8 @@ def arrays_by_indicator(
     """Scoring columns per indicator from (key, indicator, occurred_on, measure, reliability,
     credibility, originator, caveat) rows, keeping their given order within each indicator;
     days counted from `origin`. Dates may come as dates or as ISO text: numpy reads either."""
-    keys, indicators, dates, measures, reliability, credibility, originators, caveats = (
-        as_columns(rows, np.int64, np.int64, "datetime64[D]", float, "U1", np.int64, object, "U10")
+    keys, indicators, dates, measures, reliability, credibility, originators, caveats = as_columns(
+        rows, np.int64, np.int64, "datetime64[D]", float, "U1", np.int64, object, "U10"
     )
     if not len(keys):
         return {}

@@ -1,8 +1,9 @@
 """What a verdict rests on: how likely, how sure, how fresh, and which reports weigh most.
 
 The card states the leading scenario's odds in the words of ICD 203 with a confidence level
-(`tracker.scoring.estimative`), the newest evidence and the lines of evidence (originators) behind it, and
-the reports that most support the verdict's band and the one that most cuts against it.
+(`tracker.scoring.estimative`), the newest evidence and the lines of evidence (originators)
+behind it, and the reports that most support the verdict's band and the one that most cuts
+against it.
 """
 
 import datetime as dt
@@ -78,9 +79,7 @@ def _weigh(grounds, counted, band, day):
     indicator); the strongest of the others cuts against it."""
     scores = (
         ObservationScore.objects.filter(observation__in=counted)
-        .select_related(
-            "observation__indicator", "observation__source", "observation__originator"
-        )
+        .select_related("observation__indicator", "observation__source", "observation__originator")
         .order_by("-diagnosticity", "observation_id")[:CANDIDATES]
     )
     ranked = []

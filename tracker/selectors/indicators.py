@@ -18,9 +18,9 @@ def indicator_readings(indicator: Indicator, *, start=None, end=None) -> list[In
 
 def indicator_observations(indicator: Indicator):
     """Every observation of an indicator, retracted ones included, newest first."""
-    return indicator.observations.select_related("source", "originator", "stage", "analyst").order_by(
-        "-occurred_on", "-recorded_at", "-pk"
-    )
+    return indicator.observations.select_related(
+        "source", "originator", "stage", "analyst"
+    ).order_by("-occurred_on", "-recorded_at", "-pk")
 
 
 def indicator_history(indicator: Indicator, limit: int = 30):

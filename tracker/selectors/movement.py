@@ -189,7 +189,9 @@ def _load_shown(moves):
         ranked = [s for s in ranked if s.contribution]
         move.observations, move.more = ranked[:SHOWN_SHARES], len(ranked[SHOWN_SHARES:])
     wanted = {s.pk for move in moves for s in move.observations}
-    loaded = Observation.objects.select_related("source", "originator", "stage", "indicator").in_bulk(wanted)
+    loaded = Observation.objects.select_related(
+        "source", "originator", "stage", "indicator"
+    ).in_bulk(wanted)
     for move in moves:
         for share in move.observations:
             share.observation = loaded[share.pk]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from tracker.models import Indicator, Observation, Source, Stage
+from tracker.models import Indicator, Observation, Originator, Source, Stage
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "fixtures"
@@ -60,12 +60,27 @@ def test_keeps_date_precision_and_publication_dates(demo):
         assert first.history_date == observation.recorded_at
 
 
-def test_grades_follow_the_source_kind(demo):
-    state_media = Observation.objects.filter(source__kind=Source.Kind.STATE_MEDIA)
-    assert not state_media.filter(reliability__in=["A", "B"]).exists()
-    aggregators = Observation.objects.filter(source__kind=Source.Kind.AGGREGATOR)
-    assert set(aggregators.values_list("reliability", flat=True)) <= {"C", "D", "E", "F"}
+def test_grades_follow_the_originator_not_the_relay(demo):
+    """fixtures/README.md's rules: every demo report names who asserted it (none is left to
+    its publisher), nobody gets A, and a newsroom's own reporting keeps one grade whichever
+    outlet relayed it (the same Wall Street Journal report is not B3 here and D4 there)."""
+    named = set(
+        Originator.objects.exclude(description__startswith="The publisher").values_list(
+            "pk", flat=True
+        )
+    )
+    assert set(Observation.objects.values_list("originator", flat=True)) <= named
     assert not Observation.objects.filter(reliability="A").exists()
+    for originator in Originator.objects.filter(kind=Originator.Kind.JOURNALISM):
+        relays = originator.observations.values_list("source__kind", flat=True).distinct()
+        grades = set(originator.observations.values_list("reliability", flat=True))
+        assert grades <= {originator.default_reliability}, (originator, set(relays))
+    # The relay's grade no longer sets the report's: state media and aggregators carry B
+    # reports (a party's own acts, relayed).
+    relayed = Observation.objects.filter(
+        source__kind__in=[Source.Kind.STATE_MEDIA, Source.Kind.AGGREGATOR], reliability="B"
+    )
+    assert relayed.exists()
 
 
 def test_running_twice_changes_nothing(demo):
@@ -83,7 +98,7 @@ def test_feeds_start_disabled_and_reloading_keeps_an_operators_choice(demo):
 
 
 def test_a_changed_fixture_row_becomes_a_correction(tmp_path, demo):
-    for name in ("catalogue.toml", "sources.csv", "feeds.toml"):
+    for name in ("catalogue.toml", "sources.csv", "originators.csv", "feeds.toml"):
         (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
     with (FIXTURES / "demo_observations.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -100,7 +115,7 @@ def test_a_changed_fixture_row_becomes_a_correction(tmp_path, demo):
 
 
 def test_a_bad_fixture_row_loads_nothing(tmp_path):
-    for name in ("catalogue.toml", "sources.csv", "feeds.toml"):
+    for name in ("catalogue.toml", "sources.csv", "originators.csv", "feeds.toml"):
         (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
     text = (FIXTURES / "demo_observations.csv").read_text(encoding="utf-8")
     header, first, *rest = text.splitlines()
@@ -123,3 +138,28 @@ def test_demo_users_only_with_debug(settings):
 def test_demo_dates_are_in_the_past(demo):
     latest = Observation.objects.latest("recorded_at").recorded_at
     assert latest <= dt.datetime(2026, 3, 31, 23, 59, tzinfo=dt.UTC)
+
+
+def test_a_reworded_ladder_loads_over_the_old_one(tmp_path, demo):
+    """A stage renamed in the catalogue: the new ladder loads over the old, the old stage
+    waits above it while observations use it, and the next load removes it."""
+    for path in FIXTURES.iterdir():
+        if path.is_file():
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    old, new = "Neutrality pact", "Neutrality and consultation pact"
+    for name in ("catalogue.toml", "demo_observations.csv"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text.replace(old, new), encoding="utf-8")
+    ladder = Stage.objects.filter(indicator__slug="treaty-ladder")
+    before = list(ladder.values_list("order", flat=True))
+    place = ladder.get(name=old).order
+
+    call_command("loaddemo", fixtures=tmp_path, stdout=io.StringIO())
+    assert not Observation.objects.filter(stage__name=old).exists()
+    assert Observation.objects.filter(stage__name=new).count() == 4
+    assert ladder.get(name=new).order == place
+    assert ladder.get(name=old).order > max(before)  # out of the way, for now
+
+    call_command("loaddemo", fixtures=tmp_path, stdout=io.StringIO())
+    assert not ladder.filter(name=old).exists()
+    assert list(ladder.values_list("order", flat=True)) == before

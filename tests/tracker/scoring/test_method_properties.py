@@ -49,7 +49,7 @@ doubts = st.sampled_from([scoring.source_doubt(r) for r in scoring.SOURCE_PROBAB
 
 
 @st.composite
-def points(draw, spec, max_size=8, origins=st.integers(1, 3)):
+def points(draw, spec, max_size=8, origins=None):
     measure = {
         "event": st.floats(0.01, 10),
         "level": st.floats(-300, 300),
@@ -63,7 +63,7 @@ def points(draw, spec, max_size=8, origins=st.integers(1, 3)):
             measure=draw(measure),
             grade=draw(grades),
             doubt=draw(doubts),
-            origin=draw(origins),
+            origin=draw(origins or st.integers(1, 3)),
         )
         for n in range(size)
     ]

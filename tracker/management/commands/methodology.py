@@ -12,8 +12,13 @@ from tracker import methodology
 from tracker.clock import today_utc
 from tracker.management.database import require_migrated
 from tracker.models import Observation, Relationship
-from tracker.scoring import method
-from tracker.scoring.inputs import current_states, states_as_known_on
+from tracker.scoring import method, sensitivity
+from tracker.scoring.inputs import (
+    current_states,
+    scoring_inputs,
+    state_rows,
+    states_as_known_on,
+)
 from tracker.selectors.series import assessments_from
 
 
@@ -56,6 +61,27 @@ def demo_calibration() -> tuple[str, str]:
     )
 
 
+def demo_sensitivity() -> str:
+    """The demo dataset's verdict under each parameter variant on the calibration dates, with
+    hindsight (every report of the dataset), the full table for the last date."""
+    relationship = Relationship.objects.get(slug="russia-iran")
+    keys = set(Observation.objects.filter(reference__startswith="tl-").values_list("pk", flat=True))
+    names = dict(relationship.scenarios.values_list("slug", "name"))
+    inputs = scoring_inputs(relationship)
+    categories = dict(
+        relationship.indicators.values_list("category__slug", "category__name").distinct()
+    )
+    tried = sensitivity.variants(inputs.specs, categories)
+    states = [s for s in current_states(relationship) if s.key in keys]
+    columns = sensitivity.ObservationColumns.from_rows(state_rows(states))
+    results = {}
+    for day in methodology.CALIBRATION_DATES:
+        found = sensitivity.evaluate(inputs.specs, inputs.scenarios, columns, day, tried)
+        if found is not None:
+            results[day] = found
+    return methodology.sensitivity_table(results, names)
+
+
 class Command(BaseCommand):
     help = __doc__
 
@@ -73,6 +99,7 @@ class Command(BaseCommand):
                 "catalogue": catalogue,
                 "calibration": calibration,
                 "versions": versions,
+                "sensitivity": demo_sensitivity(),
             },
             "README.md": {"calibration": calibration},
         }
