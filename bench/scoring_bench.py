@@ -12,12 +12,23 @@ from bench import pages_bench
 from bench.measure import measured
 from tracker.clock import today_utc
 from tracker.db import bulk_insert
-from tracker.models import Category, Indicator, Observation, Relationship, Scenario, Source, Stage
+from tracker.models import (
+    Category,
+    Indicator,
+    Observation,
+    Originator,
+    Relationship,
+    Scenario,
+    Source,
+    Stage,
+)
 from tracker.observations import services
 from tracker.series.refresh import snapshots_refresh
 
 INDICATORS = 200
 YEARS = 10
+ORIGINATORS = 12
+CAVEATS = ("",) * 8 + ("interested", "denial")  # about one report in five flagged
 SEED = 20261125
 
 
@@ -57,6 +68,11 @@ def build_catalogue(rng: random.Random) -> Relationship:
                 for k in range(5)
             )
     Source.objects.create(name="Bench source", kind="news", default_reliability="B")
+    # A dozen originators: the source doubt sums over the originators of each indicator.
+    Originator.objects.bulk_create(
+        Originator(name=f"Originator {n}", kind="government", default_reliability="B")
+        for n in range(ORIGINATORS)
+    )
     return relationship
 
 
@@ -67,13 +83,14 @@ def add_observations(relationship, count: int, rng: random.Random) -> None:
     for pk, indicator_id in Stage.objects.values_list("pk", "indicator_id"):
         stages.setdefault(indicator_id, []).append(pk)
     source = Source.objects.get().pk
+    originators = list(Originator.objects.values_list("pk", flat=True))
     today = today_utc()
     first = today - dt.timedelta(days=365 * YEARS)
     recorded = timezone.now()
     fields = (
         "indicator", "occurred_on", "precision", "recorded_at", "magnitude", "value", "stage",
-        "summary", "source", "url", "quote", "reliability", "credibility", "status",
-        "retraction_reason", "reference",
+        "summary", "source", "url", "quote", "originator", "reliability", "credibility",
+        "caveat", "status", "retraction_reason", "reference",
     )  # fmt: skip
 
     def rows():
@@ -85,7 +102,8 @@ def add_observations(relationship, count: int, rng: random.Random) -> None:
             occurred = first + dt.timedelta(days=rng.randrange(365 * YEARS - 60))
             yield (
                 pk, occurred, "day", recorded, magnitude, value, stage, "synthetic", source, "",
-                "", rng.choice("ABCDEF"), rng.randint(1, 6), "accepted", "", "",
+                "", rng.choice(originators), rng.choice("ABCDEF"), rng.randint(1, 6),
+                rng.choice(CAVEATS), "accepted", "", "",
             )  # fmt: skip
 
     with transaction.atomic():
