@@ -81,3 +81,20 @@ def test_the_treaty_ladder_is_atops_obligation_types_and_the_2025_treaty_a_neutr
     with (ROOT / "fixtures" / "demo_observations.csv").open(encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["indicator"] == "treaty-ladder"]
     assert rows and {r["stage"] for r in rows} == {"Neutrality pact"}
+
+
+def test_every_demo_row_has_its_originator_read_by_hand():
+    """fixtures/originators_by_row.csv keeps the row-by-row reading behind each demo row's
+    originator and caveat; the two files must agree, and every originator be on the list."""
+    fixtures = ROOT / "fixtures"
+    with (fixtures / "demo_observations.csv").open(encoding="utf-8") as handle:
+        demo = {r["reference"]: r for r in csv.DictReader(handle)}
+    with (fixtures / "originators_by_row.csv").open(encoding="utf-8") as handle:
+        reading = {r["reference"]: r for r in csv.DictReader(handle)}
+    with (fixtures / "originators.csv").open(encoding="utf-8") as handle:
+        listed = {r["name"] for r in csv.DictReader(handle)}
+    assert list(reading) == list(demo)
+    for reference, row in demo.items():
+        said = reading[reference]
+        assert (said["originator"], said["caveat"]) == (row["originator"], row["caveat"])
+        assert row["originator"] in listed and said["why"].strip(), reference
