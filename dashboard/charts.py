@@ -25,6 +25,21 @@ INK, MUTED = "#1f2933", "#7b8794"
 FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, "color": INK}
 
 
+def _shade_bands(figure, scenarios, *, axis: str) -> None:
+    """Each scenario's band shaded and named, across the index's axis (`y` or `x`)."""
+    shade = figure.add_hrect if axis == "y" else figure.add_vrect
+    for scenario in scenarios:
+        shade(
+            **{f"{axis}0": scenario.lower, f"{axis}1": scenario.upper},
+            fillcolor=BAND_COLOURS.get(scenario.slug, "rgba(0,0,0,0.04)"),
+            line_width=0,
+            layer="below",
+            annotation_text=plain(scenario.name),
+            annotation_position="top left",
+            annotation_font={"size": 11, "color": MUTED},
+        )
+
+
 def sample(length: int, values: np.ndarray, budget: int) -> np.ndarray:
     """Indices of at most `budget` points that keep the shape of `values` (MinMax-LTTB)."""
     budget = min(budget, TRACE_POINTS)
@@ -77,17 +92,7 @@ def index_figure(points, scenarios, events=(), *, category=None) -> go.Figure:
     keep = sample(len(points), values, MAX_POINTS // 3)
     x = _dates(points, keep)
     figure = go.Figure()
-    for scenario in scenarios:
-        figure.add_hrect(
-            y0=scenario.lower,
-            y1=scenario.upper,
-            fillcolor=BAND_COLOURS.get(scenario.slug, "rgba(0,0,0,0.04)"),
-            line_width=0,
-            layer="below",
-            annotation_text=plain(scenario.name),
-            annotation_position="top left",
-            annotation_font={"size": 11, "color": MUTED},
-        )
+    _shade_bands(figure, scenarios, axis="y")
     if category is None:
         figure.add_scatter(
             x=x, y=np.round([points[n].high for n in keep], 2), line={"width": 0},
@@ -237,17 +242,7 @@ def sensitivity_figure(result, scenarios) -> go.Figure:
     labels = [plain(o.label) for o in outcomes]
     names = {s.slug: plain(s.name) for s in scenarios}
     figure = go.Figure()
-    for scenario in scenarios:
-        figure.add_vrect(
-            x0=scenario.lower,
-            x1=scenario.upper,
-            fillcolor=BAND_COLOURS.get(scenario.slug, "rgba(0,0,0,0.04)"),
-            line_width=0,
-            layer="below",
-            annotation_text=plain(scenario.name),
-            annotation_position="top left",
-            annotation_font={"size": 11, "color": MUTED},
-        )
+    _shade_bands(figure, scenarios, axis="x")
     figure.add_vline(x=round(result.published.index, 2), line={"color": MUTED, "dash": "dot"})
     figure.add_scatter(
         x=[round(o.index, 2) for o in outcomes],
