@@ -535,7 +535,7 @@ class Observation(models.Model):
         choices=Caveat.choices,
         blank=True,
         default=Caveat.NONE,
-        help_text="A denial or a claim by an interested party counts as at most even chance.",
+        help_text="A denial or a claim by an interested party keeps half its weight of evidence.",
     )
     analyst = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalobservation',
             name='caveat',
-            field=models.CharField(blank=True, choices=[('', 'None'), ('denial', "Official denial of a party's own conduct"), ('interested', 'Claim by an interested party')], default='', help_text='A denial or a claim by an interested party counts as at most even chance.', max_length=10),
+            field=models.CharField(blank=True, choices=[('', 'None'), ('denial', "Official denial of a party's own conduct"), ('interested', 'Claim by an interested party')], default='', help_text='A denial or a claim by an interested party keeps half its weight of evidence.', max_length=10),
         ),
         migrations.AddField(
             model_name='indicatorreading',
@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='observation',
             name='caveat',
-            field=models.CharField(blank=True, choices=[('', 'None'), ('denial', "Official denial of a party's own conduct"), ('interested', 'Claim by an interested party')], default='', help_text='A denial or a claim by an interested party counts as at most even chance.', max_length=10),
+            field=models.CharField(blank=True, choices=[('', 'None'), ('denial', "Official denial of a party's own conduct"), ('interested', 'Claim by an interested party')], default='', help_text='A denial or a claim by an interested party keeps half its weight of evidence.', max_length=10),
         ),
         migrations.AlterField(
             model_name='historicalobservation',

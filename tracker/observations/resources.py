@@ -239,7 +239,12 @@ class ObservationResource(resources.ModelResource):
             raise ValidationError(
                 {"reference": "This observation is retracted; reinstate it before correcting."}
             )
+        named = instance.originator_id
         super().import_instance(instance, row, **kwargs)
+        if instance.pk and instance.originator_id is None:
+            # A correction with the cell left empty keeps who said it: it is not silently
+            # moved to the publisher's own reporting (name the publisher's to do that).
+            instance.originator_id = named
 
     def before_import(self, dataset, **kwargs):
         self.touched = {}  # indicator id -> earliest date a row changes

@@ -13,7 +13,7 @@ from its credibility; 1.0 the grade weight reliability x credibility):
   levels and stages); 0 with no evidence.
 Across the catalogue, method 2.0 (the default):
   index = 100 * sum_O(w_i a_i) / sum_O(w_i) over the indicators O with evidence
-  var = sum_O (w_i/W_O)^2 (D + (1 - p_i + u_i)/12) + ((1 - F)^2 + (1 - C)^2) / 12, with D
+  var = sum_O (w_i/W_O)^2 (D + (1 - p_i (1 - u_i))/12) + ((1 - F)^2 + (1 - C)^2) / 12, with D
   the weighted spread of what the evidence said, p_i its claims' mean chance of truth, u_i its
   originators' doubt (sum_o q_o^2 u_o: one line of evidence per originator), F its weighted
   freshness, C the coverage;
@@ -70,12 +70,19 @@ def grade_weight(reliability: str, credibility: int) -> float:
 
 
 def claim_probability(credibility: int, caveat: str = "") -> float:
-    """Method 2.0: the chance a claim is true, from its credibility. A caveat (an official
-    denial, an interested party's claim) halves its log-odds: half the weight of evidence."""
+    """Method 2.0: the chance a claim is true, from its credibility, `caveated` if it has a
+    caveat (an official denial, an interested party's claim)."""
     p = CLAIM_PROBABILITY[credibility]
-    if not caveat:
+    return caveated(p) if caveat else p
+
+
+def caveated(p: float) -> float:
+    """A caveated claim keeps half its weight of evidence (log-odds), and never counts for
+    more than without the caveat: min(p, sigma(logit(p) / 2)). A doubtful claim (p < 1/2)
+    keeps its p; halving its log-odds would pull it up toward even chance."""
+    if p <= 0.0 or p >= 1.0:
         return p
-    return 1.0 / (1.0 + math.exp(-CAVEAT_EVIDENCE * math.log(p / (1.0 - p))))
+    return min(p, 1.0 / (1.0 + math.exp(-CAVEAT_EVIDENCE * math.log(p / (1.0 - p)))))
 
 
 def report_grade(
@@ -469,11 +476,11 @@ def _aggregate_2(specs, series, scenarios, common, weights, observed) -> Relatio
 
     index = 100 sum_O(w_i a_i) / W_O, over the indicators O with evidence (W_O their weight).
     Its variance has three parts (docs/methodology.md §4 gives the reasons):
-      own    sum_O (w_i / W_O)^2 (D + (1 - p_i + u_i) / 12): each indicator strays from
-             the relationship's level by D, the weighted variance of what the evidence said
-             when it came in (fading is not agreement), its claims may be untrue (1 - p_i)
-             and its originators wrong (u_i, one line each); independently from one
-             indicator to the next;
+      own    sum_O (w_i / W_O)^2 (D + (1 - p_i (1 - u_i)) / 12): each indicator strays
+             from the relationship's level by D, the weighted variance of what the evidence
+             said when it came in (fading is not agreement), and its evidence is wrong unless
+             its claims are true (p_i) and its originators right (1 - u_i, one line each);
+             independently from one indicator to the next;
       drift  ((1 - F) / sqrt(12))^2, F the weighted freshness of the evidence: as it ages,
              the relationship may have moved since, all of it together;
       gap    ((1 - C) / sqrt(12))^2, C the coverage: the indicators not yet seen, together.
@@ -489,7 +496,11 @@ def _aggregate_2(specs, series, scenarios, common, weights, observed) -> Relatio
     share = weights * observed / held  # w_i / W_O, 0 unobserved
     said = np.array([s.evidenced for s in series])
     disagreement = (share * (said - (share * said).sum(axis=0)) ** 2).sum(axis=0)
-    doubt = 1.0 - np.array([s.grade for s in series]) + np.array([s.source_doubt for s in series])
+    # A report tells the truth if its claim is true and its originators are not wrong: the
+    # doubt 1 - p(1 - u) is a probability, at most 1 (knowing nothing).
+    doubt = 1.0 - np.array([s.grade for s in series]) * (
+        1.0 - np.array([s.source_doubt for s in series])
+    )
     own = (share**2 * (disagreement + doubt * UNKNOWN_SD**2)).sum(axis=0)
     drift = ((1.0 - common["freshness"]) * UNKNOWN_SD) ** 2
     gap = ((1.0 - common["coverage"]) * UNKNOWN_SD) ** 2

@@ -10,7 +10,6 @@ written down before the method was first varied on the demo, and are not tuned t
 """
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from itertools import islice
@@ -51,11 +50,9 @@ class GradeTables:
     source: Mapping[str, float]  # reliability A–F -> chance the originator is right
 
     def claim_probability(self, credibility: int, caveat: str = "") -> float:
-        """As method.claim_probability: a caveat halves the claim's log-odds."""
+        """As method.claim_probability, on these tables."""
         p = self.claim[credibility]
-        if not caveat or p >= 1.0:  # a certain claim stays certain (no finite log-odds)
-            return p
-        return 1.0 / (1.0 + math.exp(-method.CAVEAT_EVIDENCE * math.log(p / (1.0 - p))))
+        return method.caveated(p) if caveat else p
 
     def grade_table(self) -> np.ndarray:
         """Grades looked up by (caveat code, credibility 1–6; column 0 unused)."""

@@ -510,3 +510,17 @@ def test_further_publishers_are_cited_once_and_an_unknown_one_refuses_the_file(i
     bad = importer.upload("\n".join([header, row.replace("Reuters <", "Nobody <")]))
     assert bad.context["job"].status == Status.REFUSED
     assert "no source named “Nobody”" in " ".join(bad.context["job"].errors)
+
+
+def test_a_correction_with_no_originator_keeps_who_said_it(importer, catalogue):
+    Originator.objects.create(name="US government", kind="government", default_reliability="B")
+    header = f"{HEADER},originator,caveat"
+    row = "o-1,drone-transfers,2022-09-13,day,3,,,US says drones,TASS,,,B,2,{},interested"
+    importer.confirm(
+        importer.upload("\n".join([header, row.format("US government")])).context["job"]
+    )
+    corrected = row.format("").replace("US says drones", "US says many drones")
+    importer.confirm(importer.upload("\n".join([header, corrected])).context["job"])
+    observation = Observation.objects.get(reference="o-1")
+    assert observation.summary == "US says many drones"
+    assert observation.originator.name == "US government"

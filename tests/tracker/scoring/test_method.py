@@ -45,6 +45,11 @@ def test_method_2_reads_reliability_and_credibility_apart():
         1 / (1 + math.exp(-logit / 2))
     )
     assert scoring.claim_probability(2, "denial") == scoring.claim_probability(2, "interested")
+    # A caveat never makes a claim count for more: a doubtful one keeps its chance.
+    for credibility in range(1, 7):
+        plain = scoring.claim_probability(credibility)
+        assert scoring.claim_probability(credibility, "interested") <= plain
+    assert scoring.claim_probability(4, "interested") == scoring.claim_probability(4)
     assert scoring.source_doubt("B") == pytest.approx(0.325)
 
 
@@ -66,12 +71,12 @@ def test_reliability_widens_the_spread_and_leaves_the_index_where_credibility_pu
     assert unsure.index[0] == pytest.approx(sure.index[0])  # an unreliable report is not
     assert unsure.spread[0] > sure.spread[0]  # discounted: it leaves more doubt
     assert doubtful.index[0] < sure.index[0]  # a doubtful claim counts for less of its event
-    # By hand on day 0: each indicator's doubt is (1 - p) + u = 0.325 + 0.325 (one report,
-    # one line):
+    # By hand on day 0: each indicator's doubt is 1 - p (1 - u) = 1 - 0.675 * 0.675 (one
+    # report, one line; it is true if the claim is and its originator is not wrong):
     # own = sum (1/2)^2 (D + doubt / 12), with D the spread of what the two said.
     said = np.array([1 - math.exp(-3 * 0.675 / 4), 0.6])
     disagreement = np.mean((said - said.mean()) ** 2)
-    own = 2 * 0.25 * (disagreement + (0.325 + 0.325) / 12)
+    own = 2 * 0.25 * (disagreement + (1 - 0.675 * 0.675) / 12)
     assert sure.spread[0] == pytest.approx(100 * math.sqrt(own), rel=1e-9)
 
 

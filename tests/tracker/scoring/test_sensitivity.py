@@ -5,7 +5,6 @@ ODDS_SHIFT), and the one line."""
 import datetime as dt
 from dataclasses import replace
 
-import numpy as np
 import pytest
 
 from tracker.scoring import method, sensitivity
@@ -161,9 +160,8 @@ def test_the_grade_seam_grades_each_report_with_the_tables_given():
     assert published.grade == pytest.approx(claims)
     assert published.doubt == pytest.approx(doubts)
     assert flat.grade == pytest.approx([1.0, 1.0, 1.0]) and flat.doubt == pytest.approx([0, 0, 0])
-    p5 = method.CLAIM_PROBABILITY[5] ** 2
-    denied = 1 / (1 + np.exp(-method.CAVEAT_EVIDENCE * np.log(p5 / (1 - p5))))
-    assert squared.grade == pytest.approx([0.675**2, denied, 0.97**2])
+    # The denied claim is doubtful (0.125 squared): the caveat leaves it as it is.
+    assert squared.grade == pytest.approx([0.675**2, 0.125**2, 0.97**2])
     assert squared.doubt == pytest.approx([1 - 0.675**2, 1 - 0.125**2, 1 - 0.97**2])
     # Each report without an originator is a line of evidence of its own.
     assert list(published.origin) == [-10, -11, 7]
