@@ -32,8 +32,10 @@ def originators_from_publishers(apps, schema_editor):
     Originator = apps.get_model("tracker", "Originator")
     Observation = apps.get_model("tracker", "Observation")
     HistoricalObservation = apps.get_model("tracker", "HistoricalObservation")
-    used = Observation.objects.filter(originator__isnull=True).values_list("source_id", flat=True)
-    for source in Source.objects.filter(pk__in=set(used)):
+    # Every publisher that any version of an observation cites, current or past.
+    used = set(Observation.objects.values_list("source_id", flat=True))
+    used |= set(HistoricalObservation.objects.values_list("source_id", flat=True))
+    for source in Source.objects.filter(pk__in=used):
         originator, _ = Originator.objects.get_or_create(
             name=source.name,
             defaults={

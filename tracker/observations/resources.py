@@ -100,7 +100,9 @@ def cited(cell: str) -> list[tuple[Source, str]]:
         source = Source.objects.filter(name=match["name"]).first()
         if source is None:
             raise ValidationError({ALSO: f"There is no source named “{match['name']}”."})
-        found.append((source, (match["url"] or "").strip()))
+        place = (source, (match["url"] or "").strip())
+        if place not in found:  # named twice in one cell: one citation
+            found.append(place)
     return found
 
 

@@ -330,18 +330,25 @@ def _event_source_doubt(spec, point_days, graded, doubt, origin, days):
     if not doubt.any():
         return np.zeros(len(days))
     rate = LN2 / spec.half_life_days
-    origins, column = np.unique(origin, return_inverse=True)
-    mine = column[:, None] == np.arange(len(origins))[None, :]
     with np.errstate(divide="ignore"):
-        log_graded = np.log(graded)
-        log_s = np.where(mine, log_graded[:, None], -np.inf)
-        log_t = np.where(mine, (log_graded + np.log(doubt))[:, None], -np.inf)
-    _, seen, at_s = _decayed_sums(log_s, point_days, days, rate)
-    _, _, at_t = _decayed_sums(log_t, point_days, days, rate)
-    _, _, at_total = _decayed_sums(log_graded, point_days, days, rate)
-    with np.errstate(invalid="ignore"):
-        terms = np.exp(at_s + at_t - 2.0 * at_total[:, None])
-    return np.where(seen, np.nan_to_num(terms).sum(axis=1), 0.0)
+        log_graded, log_doubt = np.log(graded), np.log(doubt)
+    _, seen, at_total = _decayed_sums(log_graded, point_days, days, rate)
+    total = np.zeros(len(days))
+    # One originator at a time (memory: one day grid, whatever the number of originators).
+    for mine in _groups(origin):
+        _, held, at_s = _decayed_sums(log_graded[mine], point_days[mine], days, rate)
+        _, _, at_t = _decayed_sums(log_graded[mine] + log_doubt[mine], point_days[mine], days, rate)
+        with np.errstate(invalid="ignore"):
+            term = np.exp(at_s + at_t - 2.0 * at_total)
+        total += np.where(held, np.nan_to_num(term), 0.0)
+    return np.where(seen, total, 0.0)
+
+
+def _groups(labels: np.ndarray) -> list[np.ndarray]:
+    """The positions of each distinct label, each in its given (day) order."""
+    order = np.argsort(labels, kind="stable")
+    _, starts = np.unique(labels[order], return_index=True)
+    return np.split(order, starts[1:])
 
 
 def _state_series(spec, keys, point_days, measure, grade, days, centres):
