@@ -23,6 +23,7 @@ FACTOR = 2.0  # a multiplicative family is tried at x 1/2 and x 2 of its publish
 # A variant that moves the published leading scenario's odds by more than this, band held,
 # still makes its family "sensitive": the width of ICD 203's narrowest term (45–55%).
 ODDS_SHIFT = 0.10
+SHOWN = 3  # flipping variants named on the card, per place they go (the table lists all)
 
 PUBLISHED = "published"
 WEIGHTS = "indicator weights"
@@ -306,40 +307,55 @@ class Sensitivity:
         return f"Sensitive to {_joined(self.sensitive_to)}"
 
     def detail(self, names: Mapping[str, str]) -> str:
-        """What flips, in words; `names` are the scenarios' names by slug."""
-        total = len(self.outcomes) - 1
+        """What flips, in words, grouped by where it goes: "3 of 23 variants put it in
+        Structured alignment: event half-lives × 2 (54.5), …; none puts it in Unravelling or
+        Alliance". `names` are the scenarios' names by slug."""
+        tried = self.outcomes[1:]
         if self.robust:
             return (
-                f"the band holds under every variant tried ({total} variants of "
+                f"the band holds under every variant tried ({len(tried)} variants of "
                 f"{len(self.families)} parameter families)"
             )
+        flips = sorted(
+            (o for o in tried if self.effect(o) == "band"),
+            key=lambda o: -abs(o.index - self.published.index),
+        )
+        places: dict[str | None, list[Outcome]] = {}
+        for outcome in flips:
+            places.setdefault(outcome.verdict and outcome.band, []).append(outcome)
         parts = []
+        for place, moved in places.items():
+            listed = ", ".join(f"{o.label} ({o.index:.1f})" for o in moved[:SHOWN])
+            rest = f" and {len(moved) - SHOWN} more" if len(moved) > SHOWN else ""
+            where = (
+                "leave under half the weight with evidence (no band)"
+                if place is None
+                else f"put it in {names.get(place, place)}"
+            )
+            parts.append(f"{len(moved)} of {len(tried)} variants {where}: {listed}{rest}")
+        untouched = [
+            names.get(slug, slug)
+            for slug in names
+            if slug != self.published.band and slug not in places
+        ]
+        if flips and len(untouched) == len(names) - 1:
+            parts.append("none puts it in another band")
+        elif flips and untouched:
+            parts.append(f"none puts it in {' or '.join(untouched)}")
+        leading = self.published.leading
         for family in self.families:
-            if family.flips:
-                worst = max(family.flips, key=lambda o: abs(o.index - self.published.index))
-                more = len(family.flips) - 1
-                also = f" (and {more} other variant{'s' if more != 1 else ''})" if more else ""
-                parts.append(f"{worst.label} {self._flip_words(worst, names)}{also}")
-            elif family.shifts:
+            if family.shifts and not family.flips:
                 worst = max(family.shifts, key=lambda o: abs(self.shift(o)))
-                leading = self.published.leading
                 parts.append(
                     f"{worst.label} moves the odds of {names.get(leading, leading)} from "
                     f"{self.published.odds[leading]:.0%} to {worst.odds[leading]:.0%}"
                 )
-        held = "" if any(f.flips for f in self.families) else "the band holds, but "
+        held = "" if flips else "the band holds, but "
         return held + "; ".join(parts)
 
     def line(self, names: Mapping[str, str]) -> str:
         """The card's one line: "Robust: …" or "Sensitive to …: …"."""
         return f"{self.headline()}: {self.detail(names)}."
-
-    @staticmethod
-    def _flip_words(outcome: Outcome, names: Mapping[str, str]) -> str:
-        if outcome.verdict is None:
-            return "leaves under half the weight with evidence (no band)"
-        name = names.get(outcome.band, outcome.band)
-        return f"puts it in {name} ({outcome.index:.1f})"
 
 
 def evaluate(

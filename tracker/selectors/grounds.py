@@ -83,9 +83,8 @@ def _counts(day, known_on):
             return False
         if moment is None:
             return o.status == Observation.Status.ACCEPTED
-        return o.recorded_at <= moment and (
-            o.status == Observation.Status.ACCEPTED or o.retracted_at > moment
-        )
+        retracted = o.retracted_at is not None and o.retracted_at <= moment
+        return o.recorded_at <= moment and not retracted
 
     return counts
 

@@ -85,9 +85,10 @@ def test_a_family_that_flips_the_band_is_reported_and_the_others_are_not():
     assert not any(flips[f] for f in flips if f != sensitivity.HALF_LIVES)
     doubled = next(o for o in found.outcomes if o.label == "event half-lives × 2")
     assert doubled.band == "s" and found.effect(doubled) == "band"
+    tried = len(found.outcomes) - 1
     assert found.line(NAMES) == (
-        "Sensitive to event half-lives: event half-lives × 2 puts it in Structured "
-        f"({doubled.index:.1f})."
+        f"Sensitive to event half-lives: 1 of {tried} variants put it in Structured: "
+        f"event half-lives × 2 ({doubled.index:.1f}); none puts it in Unravelling or Alliance."
     )
     # Every family is tried, each at its documented range.
     assert [f.family for f in found.families] == list(sensitivity.FAMILIES)
@@ -117,7 +118,8 @@ def test_a_variant_that_leaves_too_little_coverage_changes_the_verdict():
     assert not halved.sufficient and halved.verdict is None
     assert found.effect(halved) == "band"
     assert found.sensitive_to == [sensitivity.WEIGHTS]
-    assert "x weights ÷ 2 leaves under half the weight with evidence (no band)" in found.line(NAMES)
+    line = found.line(NAMES)
+    assert "variants leave under half the weight with evidence (no band): x weights ÷ 2" in line
 
 
 def test_a_large_odds_move_with_the_band_held_makes_a_family_sensitive():
