@@ -191,7 +191,7 @@ def indicator_figure(indicator, readings, reports) -> go.Figure:
             yaxis="y2",
             marker={"color": "rgba(70, 130, 180, 0.6)"},
             width=86400000 * 4,
-            text=[f"{o.grade} · {plain(o.source)}" for o in dated],
+            text=[f"{o.grade} · {plain(o.said_by)}" for o in dated],
             hovertemplate="magnitude %{y}<br>%{text}<extra></extra>",
         )
         figure.update_layout(
@@ -229,7 +229,7 @@ def _reading(indicator, report) -> float:
 
 def _label(report) -> str:
     what = plain(report.stage_name) if report.stage_name is not None else f"{report.value:g}"
-    return f"{what} · {report.grade} · {plain(report.source)}"
+    return f"{what} · {report.grade} · {plain(report.said_by)}"
 
 
 EFFECT_COLOURS = {"band": "#b22222", "odds": "#daa520", "": INK}

@@ -36,7 +36,7 @@ from tracker.models import (
 from tracker.observations import services
 from tracker.parsing import whole_number
 from tracker.scoring import method
-from tracker.selectors.evidence import chart_reports, key_events, latest_evidence
+from tracker.selectors.evidence import chart_reports, key_events, latest_evidence, said_by
 from tracker.selectors.grounds import verdict_grounds
 from tracker.selectors.indicators import (
     indicator_history,
@@ -198,7 +198,8 @@ def _overview_figures(relationship, filters, window, scenarios, context):
                 "text": f"{e.observation.occurred_label} · "
                 f"{charts.plain(e.observation.indicator.name)}<br>"
                 f"{charts.plain(e.observation.summary[:140])}<br>"
-                f"{charts.plain(e.observation.source.name)} · {e.observation.grade}",
+                f"{charts.plain(said_by(e.observation.originator.name, e.observation.source.name))}"
+                f" · {e.observation.grade}",
             }
             for e in key_events(
                 relationship, start, end, category=filters.category, known_on=filters.as_of

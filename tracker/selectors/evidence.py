@@ -99,10 +99,20 @@ class ChartReport:
     reliability: str
     credibility: int
     source: str
+    originator: str
 
     @property
     def grade(self) -> str:
         return f"{self.reliability}{self.credibility}"
+
+    @property
+    def said_by(self) -> str:
+        """Who said it, and where it was read: "US government, via TASS"."""
+        return said_by(self.originator, self.source)
+
+
+def said_by(originator: str, source: str) -> str:
+    return originator if originator == source else f"{originator}, via {source}"
 
 
 def chart_reports(indicator: Indicator, start: dt.date, end: dt.date, limit: int):
@@ -122,6 +132,7 @@ def chart_reports(indicator: Indicator, start: dt.date, end: dt.date, limit: int
             "reliability",
             "credibility",
             "source__name",
+            "originator__name",
         )[:limit]
     )
     return [ChartReport(*row) for row in reversed(rows)]
@@ -160,7 +171,7 @@ def key_events(
             score.favours,
         )
         for score in scores.select_related(
-            "observation__indicator", "observation__source"
+            "observation__indicator", "observation__source", "observation__originator"
         ).order_by("-diagnosticity")[: limit * 5]
     ]
     ranked.sort(key=lambda e: (-e.weight, e.observation.pk))

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from tests.tracker.support import END, START, catalogue, observe
-from tracker.models import Observation, ObservationScore
+from tracker.models import Observation, ObservationScore, Originator
 from tracker.selectors.evidence import chart_reports, key_events, latest_evidence
 from tracker.series.refresh import snapshots_refresh
 
@@ -62,6 +62,14 @@ def test_chart_reports_are_the_latest_in_the_window_oldest_first_as_plain_values
         (START + dt.timedelta(days=20), 20.0, "B2"),
         (START + dt.timedelta(days=40), 30.0, "B2"),
     ]
+    # Who said it: the publisher's own reporting (no one else named), then a named originator.
+    assert reports[0].said_by == reports[0].source
+    said = Originator.objects.create(
+        name="US government", kind="government", default_reliability="B"
+    )
+    Observation.objects.filter(occurred_on=START + dt.timedelta(days=40)).update(originator=said)
+    later = chart_reports(level, START, START + dt.timedelta(days=50), limit=2)[1]
+    assert later.said_by == f"US government, via {later.source}"
 
 
 def test_latest_evidence_as_known_on_a_day_shows_only_what_counted_then_as_it_stood(
