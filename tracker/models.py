@@ -312,8 +312,10 @@ class Source(models.Model):
 
     class Adapter(models.TextChoices):
         RSS = "rss", "RSS or Atom feed"
-        GDELT = "gdelt", "GDELT 2.0 events"
+        GDELT = "gdelt", "GDELT events (1.0 or 2.0, zipped or plain)"
         OFAC_SDN = "ofac_sdn", "OFAC SDN list"
+        OFAC_CONSOLIDATED = "ofac_cons", "OFAC Consolidated (non-SDN) list"
+        UN_SC = "un_sc", "UN Security Council Consolidated List"
 
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -335,6 +337,12 @@ class Source(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
+    last_warning = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="What the last successful refresh read past (a damaged feed, a mislabelled "
+        "encoding); its signals are whole.",
+    )
     failures = models.PositiveIntegerField(
         default=0, editable=False, help_text="Failed refreshes in a row."
     )
@@ -349,6 +357,7 @@ class Source(models.Model):
         "last_success_at",
         "last_error_at",
         "last_error",
+        "last_warning",
         "failures",
         "fetch_count",
         "signal_count",

@@ -38,7 +38,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 RSS = (SAMPLES / "rss_sample.xml").read_bytes()
 # The sample repeats one guid: a refresh stores one signal per distinct item.
-DISTINCT_ITEMS = len({item.external_id for item in ADAPTERS["rss"].parse(RSS, url="")})
+DISTINCT_ITEMS = len({item.external_id for item in ADAPTERS["rss"].parse(RSS, url="").signals})
 JOB = 30  # seconds a job may take to show its effect in the database, worker started
 
 

@@ -1,7 +1,8 @@
 """The ingestion interface: what an adapter returns, and the errors it may raise.
 
-Adapters are pure: bytes in, a complete list of `SignalData` out, or an `IngestError`.
-They never touch the database; the refresh job upserts what they return.
+Adapters are pure: bytes in, `Parsed` out (the signals, and warnings about damage the
+adapter read past), or an `IngestError`. They never touch the database; the refresh job
+upserts what they return and records the warnings on the source.
 """
 
 import datetime
@@ -46,6 +47,18 @@ class SignalData:
     proposal: ObservationProposal | None = None
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """What an adapter read from one body: every signal, and what it had to read past.
+
+    A warning is for an operator ("the feed is damaged at line 40: 3 complete entries
+    read"); the signals in a result with warnings are still whole and correct.
+    """
+
+    signals: list[SignalData]
+    warnings: tuple[str, ...] = ()
+
+
 class IngestError(Exception):
     """A refresh failed; the message is shown to operators as the source's last error."""
 
@@ -79,12 +92,17 @@ class HTTPStatusError(IngestError):
 
 @runtime_checkable
 class Adapter(Protocol):
-    """Turns one fetched body into signals, all or nothing."""
+    """Turns one fetched body into signals."""
 
     name: str
 
-    def parse(self, body: bytes, *, url: str = "") -> list[SignalData]:
-        """Every signal in `body`, or ParseError; never a partial list."""
+    def parse(self, body: bytes, *, url: str = "", charset: str = "") -> Parsed:
+        """Every signal in `body`, or ParseError.
+
+        `url` is where the body came from (to resolve relative links); `charset` is the one
+        the server named in its Content-Type, if any. An adapter that can keep the whole
+        part of a damaged body says so in the warnings; otherwise it refuses the body.
+        """
         ...
 
 

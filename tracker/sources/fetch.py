@@ -12,6 +12,7 @@ operator may allow named hosts (FETCH_ALLOWED_HOSTS), e.g. a feed mirror on the 
 """
 
 import datetime
+import email.message
 import email.utils
 import functools
 import http.client
@@ -43,6 +44,14 @@ class FetchResult:
     etag: str
     last_modified: str
     url: str  # the final URL, after redirects
+    content_type: str = ""
+
+    @property
+    def charset(self) -> str:
+        """The charset the Content-Type names ("" if none): it outranks a document's own."""
+        message = email.message.Message()
+        message["content-type"] = self.content_type
+        return (message.get_content_charset() or "") if self.content_type else ""
 
 
 def fetch(
@@ -114,6 +123,7 @@ def fetch(
             etag=response.headers.get("ETag", ""),
             last_modified=response.headers.get("Last-Modified", ""),
             url=response.url or url,
+            content_type=response.headers.get("Content-Type", ""),
         )
 
 

@@ -1,15 +1,20 @@
-"""GDELT 2.0 event exports: Russia–Iran events, machine-coded from the world's news.
+"""GDELT event exports: Russia–Iran events, machine-coded from the world's news.
 
-An export (`YYYYMMDDHHMMSS.export.CSV.zip`, every 15 minutes) is a zip holding one
-tab-separated file without a header, 61 columns a row, UTF-8. Rows whose two actors are
-Russia and Iran (either way round) become signals, each with a proposal for the indicator
-its CAMEO code maps to; each day's rows also give one reading of the dyadic tone.
+GDELT publishes its event table as tab-separated UTF-8 text without a header, one event a
+row, in two layouts: 2.0 (`YYYYMMDDHHMMSS.export.CSV`, every 15 minutes, 61 columns) and
+1.0 (`YYYYMMDD.export.CSV`, daily, 58 columns; 57 in the backfiles before April 2013, which
+lack SOURCEURL). Either comes zipped (one member) or plain. The kind is read from the
+bytes, never the file name: a zip by its signature, the layout by the first row's column
+count. Rows whose two actors are Russia and Iran (either way round) become signals, each
+with a proposal for the indicator its CAMEO code maps to; each day's rows also give one
+reading of the dyadic tone.
 
 Checks are all-or-nothing: the column count on every row, the values of the fields used on
 every row kept. Zip bombs are refused by the declared size and again while unpacking.
 """
 
 import datetime
+import functools
 import io
 import re
 import zipfile
@@ -24,6 +29,7 @@ from tracker.sources.base import (
     MAX_EXCERPT,
     MAX_TITLE,
     ObservationProposal,
+    Parsed,
     ParseError,
     SignalData,
     TooLarge,
@@ -53,6 +59,36 @@ COLUMNS = (
     "DATEADDED", "SOURCEURL",
 )  # fmt: skip
 COLUMN = {name: index for index, name in enumerate(COLUMNS)}
+# GDELT 1.0 ("GDELT Event Database Data Format Codebook V1.03", 2013-08-25): the same
+# columns without the *_ADM2Code ones, DATEADDED a YYYYMMDD date; SOURCEURL since April 2013.
+COLUMNS_1 = tuple(name for name in COLUMNS if not name.endswith("_ADM2Code"))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One published layout of the event table."""
+
+    name: str
+    columns: tuple[str, ...]
+    added: str  # DATEADDED's format
+
+    @functools.cached_property
+    def index(self) -> dict[str, int]:
+        return {name: index for index, name in enumerate(self.columns)}
+
+
+LAYOUTS = {
+    len(COLUMNS): Layout("GDELT 2.0", COLUMNS, "%Y%m%d%H%M%S"),
+    len(COLUMNS_1): Layout("GDELT 1.0", COLUMNS_1, "%Y%m%d"),
+    len(COLUMNS_1) - 1: Layout("GDELT 1.0 (before April 2013)", COLUMNS_1[:-1], "%Y%m%d"),
+}
+# Other GDELT tables an operator might point a source at by mistake, by column count.
+OTHER_TABLES = {
+    16: "a GDELT 2.0 mentions file",
+    27: "a GDELT 2.0 GKG file",
+    11: "a GDELT 1.0 GKG file",
+}
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; an empty archive
 DYAD = frozenset({"RUS", "IRN"})
 ACTOR_NAMES = {"RUS": "Russia", "IRN": "Iran"}
 TONE_INDICATOR = "gdelt-dyadic-tone"  # level: mean Goldstein scale, -10..+10
@@ -87,27 +123,30 @@ class Event:
 
 
 class GdeltAdapter:
-    """GDELT 2.0 event exports: Russia–Iran events with proposals, and each day's tone."""
+    """GDELT event exports: Russia–Iran events with proposals, and each day's tone."""
 
     name = "gdelt"
 
     def __init__(self, *, max_member_bytes: int = MAX_MEMBER_BYTES):
         self.max_member_bytes = max_member_bytes
 
-    def parse(self, body: bytes, *, url: str = "") -> list[SignalData]:
-        """Every Russia–Iran event in the export in `body`, then one tone signal a day."""
+    def parse(self, body: bytes, *, url: str = "", charset: str = "") -> Parsed:
+        """Every Russia–Iran event in the export in `body`, then one tone signal a day.
+
+        GDELT's files are UTF-8 whatever a server says, so `charset` is not used.
+        """
         events = list(dyad_events(body, max_member_bytes=self.max_member_bytes))
-        return [event_signal(event) for event in events] + tone_signals(events)
+        return Parsed([event_signal(event) for event in events] + tone_signals(events))
 
 
 def dyad_events(body: bytes, *, max_member_bytes: int = MAX_MEMBER_BYTES) -> Iterator[Event]:
-    """The checked Russia–Iran events of a GDELT export zip; ParseError on any fault."""
+    """The checked Russia–Iran events of a GDELT export; ParseError on any fault."""
     seen: set[str] = set()
-    for number, fields in _rows(body, max_member_bytes=max_member_bytes):
-        pair = _countries(fields)
+    for number, fields, layout in _rows(body, max_member_bytes=max_member_bytes):
+        pair = _countries(fields, layout.index)
         if pair is None:
             continue
-        event = _event(fields, pair, number)
+        event = _event(fields, layout, pair, number)
         if event.event_id in seen:
             raise ParseError(f"Line {number}: GLOBALEVENTID {event.event_id} appears twice")
         seen.add(event.event_id)
@@ -193,8 +232,53 @@ def tone_signals(events: list[Event]) -> list[SignalData]:
     return signals
 
 
-def _rows(body: bytes, *, max_member_bytes: int) -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) of each row of the export's one member."""
+def _rows(body: bytes, *, max_member_bytes: int) -> Iterator[tuple[int, list[str], Layout]]:
+    """(line number, fields, layout) of each row of the export, zipped or plain."""
+    if body.startswith(ZIP_SIGNATURES):
+        lines = _zip_lines(body, max_member_bytes=max_member_bytes)
+    else:
+        lines = _plain_lines(body, max_member_bytes=max_member_bytes)
+    layout = None
+    for name, number, line in lines:
+        fields = line.split("\t")
+        if layout is None:
+            layout = LAYOUTS.get(len(fields))
+            if layout is None:
+                raise ParseError(_not_events(name, len(fields)))
+        if len(fields) != len(layout.columns):
+            raise ParseError(
+                f"Line {number} of {name} has {len(fields)} columns; its first row has "
+                f"{len(layout.columns)}, as a {layout.name} event row does"
+            )
+        yield number, fields, layout
+
+
+def _not_events(name: str, count: int) -> str:
+    what = OTHER_TABLES.get(count)
+    known = ", ".join(f"{columns} ({layout.name})" for columns, layout in LAYOUTS.items())
+    return (
+        f"Not a GDELT events export: the first row of {name} has {count} tab-separated "
+        f"column{'s' if count != 1 else ''}{f', as {what} does' if what else ''}; an events "
+        f"export has {known}"
+    )
+
+
+def _plain_lines(body: bytes, *, max_member_bytes: int) -> Iterator[tuple[str, int, str]]:
+    """(name, line number, line) of an export published unzipped."""
+    name = "the file"
+    if not body.strip():
+        raise ParseError("The file is empty")
+    if len(body) > max_member_bytes:
+        raise TooLarge(f"The file is {len(body):,} bytes, over the cap of {max_member_bytes:,}")
+    if b"\t" not in body[:MAX_LINE] or b"\x00" in body[:MAX_LINE]:
+        raise ParseError(
+            f"Not a GDELT export: neither a zip nor tab-separated text (it begins {body[:8]!r})"
+        )
+    yield from _lines(io.BytesIO(body), name)
+
+
+def _zip_lines(body: bytes, *, max_member_bytes: int) -> Iterator[tuple[str, int, str]]:
+    """(name, line number, line) of the one member of a zipped export."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(body))
     except zipfile.BadZipFile as error:
@@ -215,40 +299,36 @@ def _rows(body: bytes, *, max_member_bytes: int) -> Iterator[tuple[int, list[str
                 f"{member.filename} would unpack to {member.file_size:,} bytes, over the cap of "
                 f"{max_member_bytes:,} (zip bomb?)"
             )
-        number = 0
         try:
             with archive.open(member) as raw:
-                stream = io.TextIOWrapper(
-                    io.BufferedReader(_Capped(raw, max_member_bytes, member.filename), CHUNK),
-                    encoding="utf-8",
-                    errors="strict",
-                    newline="\n",
-                )
-                while line := stream.readline(MAX_LINE + 1):
-                    number += 1
-                    line = line.rstrip("\r\n")
-                    if len(line) > MAX_LINE:
-                        raise ParseError(
-                            f"Line {number} of {member.filename} is over {MAX_LINE:,} "
-                            "characters long; GDELT rows are a few hundred"
-                        )
-                    if not line:
-                        continue
-                    fields = line.split("\t")
-                    if len(fields) != len(COLUMNS):
-                        raise ParseError(
-                            f"Line {number} of {member.filename} has {len(fields)} columns; "
-                            f"a GDELT 2.0 event row has {len(COLUMNS)}"
-                        )
-                    yield number, fields
-        except UnicodeDecodeError as error:
-            raise ParseError(
-                f"{member.filename} is not valid UTF-8 near line {number + 1}: {error.reason}"
-            ) from None
+                yield from _lines(_Capped(raw, max_member_bytes, member.filename), member.filename)
         except zipfile.BadZipFile as error:
             raise ParseError(f"The zip is corrupt ({error})") from None
         except (zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as error:
             raise ParseError(f"{member.filename} cannot be unpacked: {error}") from None
+
+
+def _lines(raw, name: str) -> Iterator[tuple[str, int, str]]:
+    """(name, line number, line) of each non-empty line of a UTF-8 stream."""
+    number = 0
+    stream = io.TextIOWrapper(
+        io.BufferedReader(raw, CHUNK), encoding="utf-8", errors="strict", newline="\n"
+    )
+    try:
+        while line := stream.readline(MAX_LINE + 1):
+            number += 1
+            line = line.rstrip("\r\n")
+            if len(line) > MAX_LINE:
+                raise ParseError(
+                    f"Line {number} of {name} is over {MAX_LINE:,} characters long; GDELT "
+                    "rows are a few hundred"
+                )
+            if line:
+                yield name, number, line
+    except UnicodeDecodeError as error:
+        raise ParseError(
+            f"{name} is not valid UTF-8 near line {number + 1}: {error.reason}"
+        ) from None
 
 
 class _Capped(io.RawIOBase):
@@ -282,17 +362,19 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def _countries(fields: list[str]) -> tuple[str, str] | None:
+def _countries(fields: list[str], index: dict[str, int]) -> tuple[str, str] | None:
     """(actor 1, actor 2) country codes if the row is Russia–Iran either way round."""
     # The actor code begins with the country when GDELT left the country column empty.
-    first = fields[COLUMN["Actor1CountryCode"]] or fields[COLUMN["Actor1Code"]][:3]
-    second = fields[COLUMN["Actor2CountryCode"]] or fields[COLUMN["Actor2Code"]][:3]
+    first = fields[index["Actor1CountryCode"]] or fields[index["Actor1Code"]][:3]
+    second = fields[index["Actor2CountryCode"]] or fields[index["Actor2Code"]][:3]
     return (first, second) if {first, second} == DYAD else None
 
 
-def _event(fields: list[str], pair: tuple[str, str], number: int) -> Event:
+def _event(fields: list[str], layout: Layout, pair: tuple[str, str], number: int) -> Event:
+    index = layout.index
+
     def field(name: str) -> str:
-        return fields[COLUMN[name]].strip()
+        return fields[index[name]].strip() if name in index else ""
 
     def fail(name: str, why: str) -> ParseError:
         return ParseError(f"Line {number}: {name} {field(name)!r} {why}")
@@ -325,7 +407,7 @@ def _event(fields: list[str], pair: tuple[str, str], number: int) -> Event:
         goldstein=goldstein,
         mentions=counts["NumMentions"],
         sources=counts["NumSources"],
-        added=_added(field("DATEADDED"), fail),
+        added=_added(field("DATEADDED"), layout.added, fail),
         source_url=field("SOURCEURL"),
     )
 
@@ -342,11 +424,12 @@ def _day(text: str, fail) -> datetime.date:
     return day
 
 
-def _added(text: str, fail) -> datetime.datetime:
-    """DATEADDED, YYYYMMDDHHMMSS in UTC."""
-    if not re.fullmatch(r"[0-9]{14}", text):
-        raise fail("DATEADDED", "is not a YYYYMMDDHHMMSS timestamp")
+def _added(text: str, layout: str, fail) -> datetime.datetime:
+    """DATEADDED: YYYYMMDDHHMMSS in UTC (2.0), or the YYYYMMDD day (1.0), as its midnight."""
+    shape = "YYYYMMDDHHMMSS timestamp" if layout == "%Y%m%d%H%M%S" else "YYYYMMDD date"
+    if not re.fullmatch(r"[0-9]{14}" if len(layout) == 12 else r"[0-9]{8}", text):
+        raise fail("DATEADDED", f"is not a {shape}")
     try:
-        return datetime.datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
+        return datetime.datetime.strptime(text, layout).replace(tzinfo=datetime.UTC)
     except ValueError:
         raise fail("DATEADDED", "is not a real date and time") from None

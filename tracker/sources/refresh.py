@@ -2,14 +2,18 @@
 
 All or nothing: a body that cannot be fetched or parsed writes no signal, and the reason is
 recorded on the source (`last_error`) for operators; only network faults are raised again,
-for the job to retry with backoff. Storing is idempotent on (source, external_id): the same
-item twice is one signal. Structured datasets record some observations directly, with a
-machine grade; news waits for an analyst in triage.
+for the job to retry with backoff. What an adapter read past (the damaged end of a feed)
+is recorded as the source's `last_warning`, beside the signals it did read. Storing is
+idempotent on (source, external_id): the same item twice is one signal. Structured
+datasets record some observations directly, with a machine grade; news waits for an
+analyst in triage.
 """
 
+import datetime
 import hashlib
 import logging
-from dataclasses import asdict, dataclass
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,10 +24,10 @@ from django.utils import timezone
 from tracker.clock import today_utc
 from tracker.models import Indicator, Observation, Signal, Source
 from tracker.observations import services
-from tracker.sources.adapters import ADAPTERS
+from tracker.sources import sanctions
+from tracker.sources.adapters import ADAPTERS, LISTS
 from tracker.sources.base import FetchError, IngestError, ObservationProposal, SignalData
-from tracker.sources.fetch import fetch
-from tracker.sources.ofac import designations_proposal
+from tracker.sources.fetch import FetchResult, fetch
 from tracker.sources.triage import signal_recorded_by_job
 
 logger = logging.getLogger(__name__)
@@ -37,20 +41,25 @@ class RefreshOutcome:
     new: int = 0
     recorded: int = 0
     error: str = ""
+    warnings: tuple[str, ...] = field(default=())
 
     def __str__(self):
         if self.status == "failed":
             return f"{self.source}: failed: {self.error}"
         if self.status == "not modified":
             return f"{self.source}: not modified since the last refresh"
-        return (
+        text = (
             f"{self.source}: {self.found} item(s), {self.new} new signal(s), "
             f"{self.recorded} observation(s) recorded"
         )
+        return text + "".join(f"; warning: {warning}" for warning in self.warnings)
 
 
-def source_refresh(source: Source, *, body: bytes | None = None) -> RefreshOutcome:
-    """Refresh one source from its URL (or from `body`, e.g. a local file).
+def source_refresh(
+    source: Source, *, body: bytes | None = None, charset: str = ""
+) -> RefreshOutcome:
+    """Refresh one source from its URL (or from `body`, e.g. a local file, with the
+    `charset` a server would have named).
 
     Raises FetchError (after recording it) so that the job can retry a network fault.
     """
@@ -60,15 +69,17 @@ def source_refresh(source: Source, *, body: bytes | None = None) -> RefreshOutco
         if adapter is None:
             raise IngestError(f"no adapter {source.adapter!r} (choose one on the source)")
         if body is None:
-            body = _download(source)
-            if body is None:
+            result = _download(source)
+            if result is None:
                 outcome.status = "not modified"
-                _record(source, outcome)
+                _record(source, outcome, keep_warning=True)
                 return outcome
-        items = adapter.parse(body, url=source.feed_url)
+            body, charset = result.body or b"", result.charset
+        parsed = adapter.parse(body, url=source.feed_url, charset=charset)
         with transaction.atomic():
-            outcome.found = len(items)
-            outcome.new, outcome.recorded = _store(source, items)
+            outcome.found = len(parsed.signals)
+            outcome.warnings = parsed.warnings
+            outcome.new, outcome.recorded = _store(source, parsed.signals)
             _record(source, outcome)
     except FetchError as error:
         _record_failure(source, error)
@@ -86,8 +97,8 @@ def _message(error) -> str:
     return str(error)
 
 
-def _download(source: Source) -> bytes | None:
-    """The body to parse, or None when the server says it has not changed."""
+def _download(source: Source) -> FetchResult | None:
+    """What the server sent, or None when it says the body has not changed."""
     if not source.feed_url:
         raise IngestError("the source has no feed URL")
     url = source.feed_url
@@ -106,7 +117,7 @@ def _download(source: Source) -> bytes | None:
     Source.objects.filter(pk=source.pk).update(
         etag=result.etag[:200], last_modified=result.last_modified[:100]
     )
-    return result.body
+    return result
 
 
 def gdelt_export_url(listing: bytes) -> str:
@@ -138,7 +149,7 @@ def _store(source: Source, items: list[SignalData]) -> tuple[int, int]:
             fresh.append((signal, item))
         if item.proposal and records_directly(source, item):
             recorded += _record_proposal(source, signal, item.proposal, indicators)
-    if source.adapter == Source.Adapter.OFAC_SDN and fresh:
+    if source.adapter in LISTS and fresh:
         recorded += _record_designations(source, fresh)
     return len(fresh), recorded
 
@@ -198,26 +209,48 @@ def _record_proposal(source, signal, proposal: ObservationProposal, indicators) 
 
 
 def _record_designations(source, fresh: list[tuple[Signal, SignalData]]) -> int:
-    """New OFAC designations touching both Russia and Iran: one observation per refresh."""
-    proposal = designations_proposal([item for _, item in fresh], on=today_utc())
-    if proposal is None:
-        return 0
-    ids = ",".join(sorted(item.external_id for _, item in fresh))
-    reference = f"{source.pk}:designations:{hashlib.sha256(ids.encode()).hexdigest()[:16]}"
-    observation = services.observation_record(
-        **{**asdict(proposal), "indicator": Indicator.objects.get(slug=proposal.indicator)},
-        source=source,
-        url=fresh[0][0].url,
-        reference=reference,
-    )
-    for signal, _ in fresh:
-        signal_recorded_by_job(signal, observation)
-    return 1
+    """New designations on an official list: one observation per watched pair and day.
+
+    The day is when the list says the entry was listed (the UN's LISTED_ON), or, for a list
+    that does not say (OFAC's), the day the refresh first saw it.
+    """
+    groups: dict[tuple[str, datetime.date], list[tuple[Signal, SignalData]]] = defaultdict(list)
+    for signal, item in fresh:
+        day = item.published_at.date() if item.published_at else today_utc()
+        for indicator in item.suggested:
+            groups[indicator, day].append((signal, item))
+    list_name = getattr(ADAPTERS[source.adapter], "list_name", source.name)
+    recorded = 0
+    for (indicator, day), members in sorted(groups.items()):
+        pair = sanctions.pair_for(indicator)
+        proposal = pair and sanctions.designations_proposal(
+            [item for _, item in members], on=day, list_name=list_name, pair=pair
+        )
+        if not proposal:
+            continue
+        ids = ",".join(sorted(item.external_id for _, item in members))
+        digest = hashlib.sha256(f"{indicator}|{ids}".encode()).hexdigest()[:16]
+        indicator_row = Indicator.objects.filter(slug=indicator).first()
+        if indicator_row is None:
+            raise IngestError(f"the catalogue has no indicator {indicator!r}")
+        observation = services.observation_record(
+            **{**asdict(proposal), "indicator": indicator_row},
+            source=source,
+            url=members[0][0].url,
+            reference=f"{source.pk}:designations:{digest}",
+        )
+        for signal, _ in members:
+            signal_recorded_by_job(signal, observation)
+        recorded += 1
+    return recorded
 
 
-def _record(source: Source, outcome: RefreshOutcome) -> None:
+def _record(source: Source, outcome: RefreshOutcome, *, keep_warning: bool = False) -> None:
+    """A successful refresh; an unchanged body keeps the warnings of the last one read."""
     now = timezone.now()
+    warning = {} if keep_warning else {"last_warning": "\n".join(outcome.warnings)[:2000]}
     Source.objects.filter(pk=source.pk).update(
+        **warning,
         last_fetched_at=now,
         last_success_at=now,
         last_error="",

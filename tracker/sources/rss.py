@@ -1,19 +1,35 @@
 """RSS 2.0, RSS 1.0 and Atom feeds: news entries for triage, never observations.
 
-The bytes pass three gates before feedparser reads them: they must decode strictly in the
-encoding they declare (by BOM or XML declaration; UTF-8 when silent), and defusedxml must
-parse them with DTDs, entity declarations and external references all forbidden. So XML
-bombs (billion laughs, quadratic blowup) and external entities (XXE) are refused before
-any entity could expand, and feedparser's own lenient fallbacks never see hostile input.
+The bytes pass three gates before feedparser reads them.
+
+1. **Decoding.** A byte order mark wins, then the charset the server named, then the XML
+   declaration, then UTF-8. Bytes that contradict a declared legacy encoding but are valid
+   UTF-8 are read as UTF-8 (unambiguous, and the commonest mislabelling), with a warning;
+   bytes that do not decode as named are refused, naming the encoding.
+2. **HTML's named entities** (`&nbsp;`, `&mdash;`, ...), which content systems put in
+   feeds though XML defines only five, become the characters HTML5 gives them, by a text
+   substitution outside CDATA and comments: no DTD is needed or allowed for them. A bare
+   `&` (as in "AT&T") is read as text.
+3. **defusedxml** must parse the result with DTDs, entity declarations and external
+   references all forbidden. So XML bombs (billion laughs, quadratic blowup) and external
+   entities (XXE) are refused before any entity could expand, and feedparser's lenient
+   fallbacks never see hostile input.
+
+A feed that is well-formed up to a fault (cut off mid-download, or one entry broken) is
+damaged, not hostile: its complete entries are kept and the rest skipped, with a warning
+that says where the damage was. A feed with no complete entry is refused. Re-reading the
+repaired feed later adds the entries that were skipped, and no entry twice (ids are stable).
 """
 
 import codecs
 import datetime
 import hashlib
+import html.entities
 import io
 import re
 import time
 import urllib.parse
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from xml.etree.ElementTree import ParseError as XMLSyntaxError
 
@@ -26,6 +42,7 @@ from tracker.sources import matching
 from tracker.sources.base import (
     MAX_EXCERPT,
     MAX_TITLE,
+    Parsed,
     ParseError,
     SignalData,
     clip,
@@ -45,6 +62,18 @@ _BOMS = (
 # "<?" in UTF-16 without a mark (XML 1.0, appendix F).
 _UNMARKED = ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))
 _DECLARATION = re.compile(rb"""\A\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][\w.:-]*)["']""")
+_DECLARATION_TEXT = re.compile(r"\A\s*<\?xml\s[^>]*\?>")
+# CDATA sections and comments are left as they are; outside them, an entity reference
+# or a bare ampersand. XML's own five entities and character references stay.
+_REFERENCES = re.compile(
+    r"(<!\[CDATA\[.*?\]\]>|<!--.*?-->)|&(?:([A-Za-z][A-Za-z0-9]{0,31});|(#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};))?",
+    re.DOTALL,
+)
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+# Entries: RSS 2.0's and RSS 1.0's <item>, Atom's <entry>, by local name.
+_ENTRIES = frozenset({"item", "entry"})
+_QNAME = re.compile(rb"[^\s/>]+")
+_TAG = re.compile(rb"""<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
 # Feedparser may flag these and still have parsed the feed correctly.
 _HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
@@ -54,21 +83,23 @@ class RssAdapter:
 
     name = "rss"
 
-    def parse(self, body: bytes, *, url: str = "") -> list[SignalData]:
+    def parse(self, body: bytes, *, url: str = "", charset: str = "") -> Parsed:
         """Every entry of the feed in `body`, or ParseError."""
-        return parse_feed(body, url=url)
+        return parse_feed(body, url=url, charset=charset)
 
 
-def parse_feed(body: bytes, *, url: str = "") -> list[SignalData]:
+def parse_feed(body: bytes, *, url: str = "", charset: str = "") -> Parsed:
     """Every entry of an RSS or Atom feed as a signal; entries repeating an id are dropped."""
     if not body.strip():
         raise ParseError("The feed is empty")
-    encoding = declared_encoding(body)
-    root = _check_xml(_decode(body, encoding))
+    text, warnings = decode_feed(body, charset=charset)
+    text, repairs = _xml_references(_DECLARATION_TEXT.sub("", text, count=1))
+    document, root, damage = _well_formed(text.encode("utf-8"))
     # No base URL for feedparser: it would resolve guids against it too, and an id must
     # not change when the feed moves. Relative links are resolved below instead.
     parsed = feedparser.parse(
-        io.BytesIO(body), response_headers={"content-type": "application/xml"}
+        io.BytesIO(b'<?xml version="1.0" encoding="utf-8"?>' + document),
+        response_headers={"content-type": "application/xml; charset=utf-8"},
     )
     if parsed.bozo and not parsed.entries and not isinstance(parsed.bozo_exception, _HARMLESS):
         raise ParseError(f"The feed could not be read: {parsed.bozo_exception}")
@@ -79,82 +110,222 @@ def parse_feed(body: bytes, *, url: str = "") -> list[SignalData]:
         signal = _signal(entry, base=url)
         # Feeds in the wild repeat items; the first copy is as good as any.
         signals.setdefault(signal.external_id, signal)
-    return list(signals.values())
+    return Parsed(list(signals.values()), warnings=(*warnings, *repairs, *damage))
 
 
 def declared_encoding(body: bytes) -> str:
     """The encoding a feed declares by byte-order mark or XML declaration; else UTF-8."""
+    return _marked(body) or _declared(body) or "utf-8"
+
+
+def _marked(body: bytes) -> str:
     for mark, encoding in _BOMS:
         if body.startswith(mark):
             return encoding
     for start, encoding in _UNMARKED:
         if body.startswith(start):
             return encoding
+    return ""
+
+
+def _declared(body: bytes) -> str:
     match = _DECLARATION.match(body[:1024])
-    return match.group(1).decode("ascii").lower() if match else "utf-8"
+    return match.group(1).decode("ascii").lower() if match else ""
 
 
-def _decode(body: bytes, encoding: str) -> str:
-    """The text of `body`, which must decode strictly as declared.
+def decode_feed(body: bytes, *, charset: str = "") -> tuple[str, tuple[str, ...]]:
+    """The text of a feed, and a warning if its bytes had to overrule what it declares.
 
-    A feed that declares the wrong encoding but still decodes in it is accepted (it reads
-    as mojibake at worst); bytes that do not decode at all are refused.
+    A byte order mark wins; then `charset`, the one the server named (RFC 7303 puts it
+    above the XML declaration); then the declaration; then UTF-8.
     """
+    if mark := _marked(body):
+        return _decode(body, mark, "by its byte order mark"), ()
+    declared = _declared(body)
+    if charset:
+        label, said = charset.strip().lower(), "as its server said"
+        if declared and declared != label:
+            said += f" (its XML declaration says {declared})"
+    elif declared:
+        label, said = declared, "as it declares"
+    else:
+        label, said = "utf-8", "the default: it declares no encoding"
     try:
-        codec = codecs.lookup(encoding)
+        codec = codecs.lookup(label)
     except LookupError:
-        raise ParseError(f"The feed declares an unknown encoding: {encoding}") from None
+        raise ParseError(f"The feed names an unknown encoding: {label} ({said})") from None
+    legacy = codec.name != "utf-8" and not codec.name.startswith(("utf-16", "utf-32"))
+    if legacy and not body.isascii() and _is_utf8(body):
+        return body.decode("utf-8"), (
+            f"The feed is labelled {label} ({said}) but its bytes are UTF-8: read as UTF-8",
+        )
+    return _decode(body, label, said), ()
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode(body: bytes, encoding: str, said: str) -> str:
+    """The text of `body`, which must decode strictly in `encoding`."""
     return decode_strictly(
-        body,
-        codec.name,
-        f"The feed is not valid {encoding} (the encoding it declares, or UTF-8 when it "
-        "declares none)",
+        body, codecs.lookup(encoding).name, f"The feed is not valid {encoding} ({said})"
     )
 
 
-class _RootTag:
-    """A tree-builder target that keeps only the root element's name."""
+def _xml_references(text: str) -> tuple[str, tuple[str, ...]]:
+    """`text` with HTML's named entities as characters and bare ampersands escaped.
 
-    def __init__(self):
-        self.root = ""
+    A name neither XML nor HTML defines is left alone: the parser then finds the entry
+    that holds it damaged, and it is skipped.
+    """
+    bare = 0
+
+    def replace(match: re.Match) -> str:
+        nonlocal bare
+        skipped, name, character = match.groups()
+        if skipped or character:
+            return match.group()
+        if name is None:
+            bare += 1
+            return "&amp;"
+        if name in _XML_ENTITIES or f"{name};" not in html.entities.html5:
+            return match.group()
+        return "".join(f"&#x{ord(char):x};" for char in html.entities.html5[f"{name};"])
+
+    text = _REFERENCES.sub(replace, text)
+    if not bare:
+        return text, ()
+    noun = "ampersand" if bare == 1 else "ampersands"
+    return text, (f"The feed has {bare} bare {noun} (& not escaped as &amp;): read as text",)
+
+
+@dataclass
+class _Scan:
+    """What one pass of defusedxml over a document found: a tree-builder target that builds
+    no tree, so a large feed costs no more memory here than its bytes.
+
+    It notes the root, each complete entry's byte span, and the part before the first entry
+    (the feed's head) with the elements open there; on a syntax error, where it stopped.
+    """
+
+    buffer: bytes
+    root: str = ""
+    entries: list[tuple[int, int]] = field(default_factory=list)
+    head: tuple[int, tuple[bytes, ...], bytes] | None = None  # (offset, open names, entry name)
+    error: str = ""
+    error_at: int = 0
+    cut: bool = False
+    _open: list[bytes] = field(default_factory=list)
+    _entry: tuple[int, int] | None = None  # (offset, depth) of the entry being read
+    _expat: object = None
+
+    def run(self) -> "_Scan":
+        parser = DefusedXMLParser(
+            target=self, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        self._expat = parser.parser
+        try:
+            parser.feed(self.buffer)
+            self.cut = True  # an error from here on: the document ends with elements open
+            parser.close()
+        except DTDForbidden:
+            raise ParseError(
+                "The feed contains a DTD (<!DOCTYPE ...>), refused: DTDs are how entity-"
+                "expansion bombs and external-entity (XXE) attacks work, and feeds do not "
+                "need them"
+            ) from None
+        except EntitiesForbidden as error:
+            raise ParseError(
+                f"The feed declares XML entities, refused (entity bomb?): {error}"
+            ) from None
+        except ExternalReferenceForbidden as error:
+            raise ParseError(
+                f"The feed refers to an external resource, refused (XXE?): {error}"
+            ) from None
+        except XMLSyntaxError as error:
+            self.error = str(error).split(": line ")[0]
+            self.error_at = max(0, self._expat.ErrorByteIndex)
+        return self
 
     def start(self, tag, attrib):
+        at = self._expat.CurrentByteIndex
+        name = _QNAME.match(self.buffer, at + 1).group()
         self.root = self.root or tag
+        if self._entry is None and tag.rpartition("}")[2] in _ENTRIES:
+            if self.head is None:
+                self.head = (at, tuple(self._open), name)
+            self._entry = (at, len(self._open))
+        self._open.append(name)
+
+    def end(self, tag):
+        self._open.pop()
+        if self._entry is not None and len(self._open) == self._entry[1]:
+            close = _TAG.match(self.buffer, self._expat.CurrentByteIndex)
+            self.entries.append((self._entry[0], close.end()))
+            self._entry = None
 
     def close(self):
         return self.root
 
 
-def _check_xml(text: str) -> str:
-    """Parse `text` with defusedxml as a gate; return the root element's name.
+def _well_formed(data: bytes) -> tuple[bytes, str, tuple[str, ...]]:
+    """The document to read, its root element's name, and a warning if it was damaged.
 
-    This is defusedxml.ElementTree.fromstring with a target that builds no tree, so a
-    large feed costs no more memory here than its text.
+    A damaged document becomes its head, its complete entries and the closing tags the
+    head left open. After a fault, reading resumes at the next entry's start tag.
     """
-    # A str goes to expat as UTF-8 whatever the declaration says: it is already decoded.
-    root = _RootTag()
-    parser = DefusedXMLParser(
-        target=root, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    scan = _Scan(data).run()
+    if not scan.error:
+        return data, scan.root, ()
+    if scan.head is None:
+        raise ParseError(f"The feed is not well-formed XML: {_where(data, scan)}")
+    start, open_names, entry_name = scan.head
+    head = data[:start]
+    kept = [data[a:b] for a, b in scan.entries]
+    faults = [_where(data, scan)]
+    entry_tag = re.compile(rb"<" + re.escape(entry_name) + rb"[\s/>]")
+    position = scan.error_at
+    while (resume := entry_tag.search(data, position)) is not None:
+        part = _Scan(head + data[resume.start() :]).run()
+        shift = resume.start() - len(head)
+        kept += [part.buffer[a:b] for a, b in part.entries]
+        if not part.error:
+            break
+        faults.append(_where(data, part, shift=shift))
+        position = max(part.error_at + shift, resume.start() + 1)
+    if not kept:
+        raise ParseError(
+            f"The feed is not well-formed XML: {faults[0]}; no entry in it is complete"
+        )
+    document = (
+        head + b"".join(kept) + b"".join(b"</" + name + b">" for name in reversed(open_names))
     )
-    try:
-        parser.feed(text)
-        parser.close()
-        return root.root
-    except DTDForbidden:
-        raise ParseError(
-            "The feed contains a DTD (<!DOCTYPE ...>), refused: DTDs are how entity-expansion "
-            "bombs and external-entity (XXE) attacks work, and feeds do not need them"
-        ) from None
-    except EntitiesForbidden as error:
-        raise ParseError(
-            f"The feed declares XML entities, refused (entity bomb?): {error}"
-        ) from None
-    except ExternalReferenceForbidden as error:
-        raise ParseError(
-            f"The feed refers to an external resource, refused (XXE?): {error}"
-        ) from None
-    except XMLSyntaxError as error:
-        raise ParseError(f"The feed is not well-formed XML: {error}") from None
+    if final := _Scan(document).run().error:  # cannot happen: each piece parsed whole
+        raise ParseError(f"The feed could not be repaired: {final}")
+    noun = "entry" if len(kept) == 1 else "entries"
+    skipped = "" if len(faults) == 1 else f" ({len(faults)} damaged places)"
+    return (
+        document,
+        scan.root,
+        (
+            f"The feed is damaged: {'; '.join(faults[:3])}{skipped}. Read its {len(kept)} "
+            f"complete {noun}; what the damage cut is skipped until the feed is whole again",
+        ),
+    )
+
+
+def _where(data: bytes, scan: _Scan, *, shift: int = 0) -> str:
+    """The scan's fault with its line and column in `data`."""
+    at = min(len(data), scan.error_at + shift)
+    line = data.count(b"\n", 0, at) + 1
+    column = at - (data.rfind(b"\n", 0, at) + 1)
+    where = f"{scan.error}: line {line}, column {column}"
+    return f"{where} (it ends there: cut off?)" if scan.cut else where
 
 
 def _signal(entry, *, base: str) -> SignalData:

@@ -18,7 +18,7 @@ from tracker.sources.base import (
 
 
 def test_registry_names_match_the_source_adapter_choices():
-    assert set(ADAPTERS) == {"rss", "gdelt", "ofac_sdn"}
+    assert set(ADAPTERS) == {"rss", "gdelt", "ofac_sdn", "ofac_cons", "un_sc"}
     for name, adapter in ADAPTERS.items():
         assert isinstance(adapter, Adapter)
         assert adapter.name == name

@@ -17,7 +17,7 @@ ROWS = samples.GDELT_ROWS
 
 
 def parse(body: bytes, **kwargs):
-    return GdeltAdapter(**kwargs).parse(body, url="https://data.gdeltproject.org/x.zip")
+    return GdeltAdapter(**kwargs).parse(body, url="https://data.gdeltproject.org/x.zip").signals
 
 
 def by_id(signals):
@@ -173,10 +173,12 @@ def test_broken_exports_are_refused_with_a_reason(name, message):
         parse((DATA / name).read_bytes())
 
 
-def test_not_a_zip_is_refused():
-    with pytest.raises(ParseError, match="not a readable zip"):
+def test_neither_a_zip_nor_tab_separated_text_is_refused():
+    with pytest.raises(ParseError, match="neither a zip nor tab-separated text"):
         parse((DATA / "rss_sample.xml").read_bytes())
-    with pytest.raises(ParseError, match="not a readable zip"):
+    with pytest.raises(ParseError, match="neither a zip nor tab-separated text"):
+        parse(b"\x1f\x8b\x08\x00gzip\tnot zip")
+    with pytest.raises(ParseError, match="empty"):
         parse(b"")
 
 

@@ -1,4 +1,4 @@
-"""The SDN list: entries tied to both Russia and Iran, and one observation per refresh."""
+"""OFAC's lists: entries tied to a watched pair, and the observation new ones make."""
 
 import datetime
 
@@ -7,30 +7,45 @@ import pytest
 from tests.tracker.sources import DATA, samples
 from tracker.sources.adapters import ADAPTERS
 from tracker.sources.base import ParseError, SignalData
-from tracker.sources.ofac import (
-    OfacSdnAdapter,
-    designations_proposal,
-    parse_sdn,
-    programs,
-    sdn_name,
-    touches_both,
-)
+from tracker.sources.ofac import CONSOLIDATED, SDN, OfacAdapter, parse_ofac, programs, touches_both
+from tracker.sources.sanctions import designations_proposal, listed_name, pair_for
 
-KEPT = ["50001", "50005", "50006", "50007", "50010", "50013", "50014", "50015"]
+RUSSIA_IRAN = pair_for("sanctions-on-cooperation")
+
+
+def proposal_for(new, on):
+    return designations_proposal(new, on, list_name="OFAC SDN", pair=RUSSIA_IRAN)
+
+
+# Tied to Russia and Iran, and 50012 (DPRK3 and RUSSIA-EO14024) to Russia and North Korea.
+KEPT = ["50001", "50005", "50006", "50007", "50010", "50012", "50013", "50014", "50015"]
 
 
 @pytest.fixture(scope="module")
 def signals():
-    return {s.external_id: s for s in parse_sdn((DATA / "sdn.csv").read_bytes())}
+    return {s.external_id: s for s in parse_ofac((DATA / "sdn.csv").read_bytes())}
 
 
 def test_registry_holds_the_sdn_adapter():
-    assert isinstance(ADAPTERS["ofac_sdn"], OfacSdnAdapter)
-    assert ADAPTERS["ofac_sdn"].name == "ofac_sdn"
+    assert isinstance(ADAPTERS["ofac_sdn"], OfacAdapter)
+    assert (ADAPTERS["ofac_sdn"].name, ADAPTERS["ofac_sdn"].listing) == ("ofac_sdn", SDN)
+    assert (ADAPTERS["ofac_cons"].name, ADAPTERS["ofac_cons"].listing) == (
+        "ofac_cons",
+        CONSOLIDATED,
+    )
 
 
 def test_keeps_only_entries_tied_to_both(signals):
     assert sorted(signals) == KEPT
+
+
+def test_an_entry_of_a_watched_pair_without_an_indicator_suggests_none(signals):
+    kim = signals["50012"]
+    assert kim.excerpt.startswith(
+        "Individual on the OFAC SDN list; programs: DPRK3, RUSSIA-EO14024; tied to Russia "
+        "and North Korea."
+    )
+    assert kim.suggested == ()
 
 
 def test_signal_fields(signals):
@@ -38,7 +53,7 @@ def test_signal_fields(signals):
     assert volga.title == "VOLGA AERO COMPONENTS LLC (RUSSIA-EO14024, IFSR)"
     assert volga.url == "https://sanctionssearch.ofac.treas.gov/"
     assert volga.excerpt == (
-        "Entity on the OFAC SDN list; programs: RUSSIA-EO14024, IFSR. "
+        "Entity on the OFAC SDN list; programs: RUSSIA-EO14024, IFSR; tied to Russia and Iran. "
         "Address Kazan, Tatarstan, Russia; Organization Established Date 2019."
     )
     assert volga.suggested == ("sanctions-on-cooperation",)
@@ -51,7 +66,7 @@ def test_nulls_are_dropped_and_vessels_described(signals):
     assert "-0-" not in vessel.excerpt
     assert vessel.excerpt.startswith("Vessel on the OFAC SDN list; programs: IRAN-EO13902")
     assert "vessel flag: Iran" in vessel.excerpt
-    assert signals["50014"].excerpt.endswith("RUSSIA-EO14024, IRGC.")
+    assert signals["50014"].excerpt.endswith("RUSSIA-EO14024, IRGC; tied to Russia and Iran.")
 
 
 def test_windows_1252_and_doubled_quotes_are_read(signals):
@@ -61,15 +76,15 @@ def test_windows_1252_and_doubled_quotes_are_read(signals):
 
 def test_utf8_file_is_read_as_utf8():
     body = samples.SDN_ROWS.encode("utf-8")
-    (german,) = [s for s in parse_sdn(body) if s.external_id == "50013"]
+    (german,) = [s for s in parse_ofac(body) if s.external_id == "50013"]
     assert german.title.startswith("ZÖLLNER, Jürgen")
 
 
 def test_end_of_file_mark_is_optional():
     body = (DATA / "sdn.csv").read_bytes()
     assert body.endswith(b"\r\n\x1a")
-    assert [s.external_id for s in parse_sdn(body[:-1])] == KEPT
-    assert [s.external_id for s in parse_sdn(body + b"\r\n")] == KEPT
+    assert [s.external_id for s in parse_ofac(body[:-1])] == KEPT
+    assert [s.external_id for s in parse_ofac(body + b"\r\n")] == KEPT
 
 
 def test_programs_split():
@@ -103,37 +118,43 @@ def test_touches_both(names, remarks, expected):
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("sdn_wrong_columns.csv", "Line 4 of the SDN file has 4 columns; sdn.csv has 12"),
-        ("sdn_undecodable.csv", "neither UTF-8 nor Windows-1252: byte 0x81 on line 2"),
+        (
+            "sdn_wrong_columns.csv",
+            "Line 4 of the sdn.csv file has 4 columns; OFAC's list files have 12",
+        ),
+        (
+            "sdn_undecodable.csv",
+            "sdn.csv file is neither UTF-8 nor Windows-1252: byte 0x81 on line 2",
+        ),
     ],
 )
 def test_broken_files_are_refused_with_a_reason(name, message):
     with pytest.raises(ParseError, match=message):
-        parse_sdn((DATA / name).read_bytes())
+        parse_ofac((DATA / name).read_bytes())
 
 
 @pytest.mark.parametrize("body", [b"", b"\x1a", b"\r\n\x1a", b"  \r\n"])
 def test_empty_file_is_refused(body):
     with pytest.raises(ParseError, match="empty"):
-        parse_sdn(body)
+        parse_ofac(body)
 
 
 def test_bad_ent_num_and_repeats_are_refused():
     good = '50001,"A",-0-,"RUSSIA-EO14024] [IFSR",-0-,-0-,-0-,-0-,-0-,-0-,-0-,-0-\n'
     with pytest.raises(ParseError, match="ent_num 'X1' is not a number"):
-        parse_sdn(good.replace("50001", "X1").encode())
+        parse_ofac(good.replace("50001", "X1").encode())
     with pytest.raises(ParseError, match="Line 2: ent_num 50001 repeats"):
-        parse_sdn((good * 2).encode())
+        parse_ofac((good * 2).encode())
 
 
 def test_unterminated_quote_is_refused():
     with pytest.raises(ParseError, match="not valid CSV"):
-        parse_sdn(b'50001,"UNCLOSED,-0-,"RUSSIA",-0-,-0-,-0-,-0-,-0-,-0-,-0-,-0-\n')
+        parse_ofac(b'50001,"UNCLOSED,-0-,"RUSSIA",-0-,-0-,-0-,-0-,-0-,-0-,-0-,-0-\n')
 
 
 def test_a_row_missing_a_column_fails_the_whole_file_not_just_the_row():
     with pytest.raises(ParseError):
-        OfacSdnAdapter().parse((DATA / "sdn_wrong_columns.csv").read_bytes())
+        ADAPTERS["ofac_sdn"].parse((DATA / "sdn_wrong_columns.csv").read_bytes())
 
 
 def signal(title):
@@ -143,25 +164,25 @@ def signal(title):
 
 
 def test_no_new_designations_no_proposal():
-    assert designations_proposal([], datetime.date(2025, 1, 1)) is None
+    assert proposal_for([], datetime.date(2025, 1, 1)) is None
 
 
 def test_one_new_designation(signals):
-    proposal = designations_proposal([signals["50014"]], datetime.date(2025, 2, 3))
+    proposal = proposal_for([signals["50014"]], datetime.date(2025, 2, 3))
     assert proposal.indicator == "sanctions-on-cooperation"
     assert proposal.occurred_on == datetime.date(2025, 2, 3)
     assert proposal.magnitude == 1.0
     assert (proposal.reliability, proposal.credibility) == ("A", 1)
     assert proposal.summary == (
-        "1 new OFAC designation touching both Russia and Iran programs: ALBORZ DRONE (ADT) COMPANY"
+        "1 new OFAC SDN designation tied to both Russia and Iran: ALBORZ DRONE (ADT) COMPANY"
     )
 
 
 def test_several_new_designations(signals):
     new = [signals[ent] for ent in ("50001", "50006", "50007", "50013")]
-    proposal = designations_proposal(new, datetime.date(2025, 2, 3))
+    proposal = proposal_for(new, datetime.date(2025, 2, 3))
     assert proposal.magnitude == pytest.approx(3.0)  # 1 + log2(4)
-    assert proposal.summary.startswith("4 new OFAC designations touching both")
+    assert proposal.summary.startswith("4 new OFAC SDN designations tied to both")
     assert proposal.summary.endswith(
         "VOLGA AERO COMPONENTS LLC, ARYA STAR, SHAHID AVIATION INDUSTRIES RESEARCH CENTRE, "
         "ZÖLLNER, Jürgen"
@@ -170,14 +191,14 @@ def test_several_new_designations(signals):
 
 def test_many_new_designations_are_capped_and_listed_briefly():
     new = [signal(f"NAME {n} (RUSSIA-EO14024, IFSR)") for n in range(40)]
-    proposal = designations_proposal(new, datetime.date(2025, 2, 3))
+    proposal = proposal_for(new, datetime.date(2025, 2, 3))
     assert proposal.magnitude == 5.0
     assert proposal.summary.endswith("NAME 9 and 30 more")
     assert "NAME 10" not in proposal.summary
 
 
 def test_sdn_name_keeps_parentheses_inside_the_name():
-    assert sdn_name(signal("ALBORZ DRONE (ADT) COMPANY (RUSSIA-EO14024, IRGC)")) == (
+    assert listed_name(signal("ALBORZ DRONE (ADT) COMPANY (RUSSIA-EO14024, IRGC)")) == (
         "ALBORZ DRONE (ADT) COMPANY"
     )
 

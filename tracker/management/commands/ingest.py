@@ -1,4 +1,5 @@
-"""Run one source's adapter now, on its URL or on a local file: ingest SOURCE [--file PATH]."""
+"""Run one source's adapter now, on its URL or on a local file: ingest SOURCE [--file PATH]
+[--charset NAME] (the charset a server would name for the file, e.g. windows-1251)."""
 
 from pathlib import Path
 
@@ -18,8 +19,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("source", help="The source's name (or id).")
         parser.add_argument("--file", type=Path, help="Parse this file instead of fetching.")
+        parser.add_argument(
+            "--charset",
+            default="",
+            help="With --file: the charset its server would name (outranks the file's own).",
+        )
 
-    def handle(self, *args, source: str, file: Path | None = None, **options):
+    def handle(self, *args, source: str, file: Path | None = None, charset: str = "", **options):
         require_migrated()
         number = whole_number(source)
         match = Q(name__iexact=source) | (Q(pk=number) if number is not None else Q())
@@ -36,7 +42,7 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"Cannot read {file}: {error.strerror}") from None
         try:
-            outcome = source_refresh(found, body=body)
+            outcome = source_refresh(found, body=body, charset=charset)
         except IngestError as error:  # a network fault: recorded on the source too
             raise CommandError(f"{found.name}: {error}") from None
         if outcome.status == "failed":
