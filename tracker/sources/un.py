@@ -1,5 +1,5 @@
 """The UN Security Council Consolidated List (XML): designations under the Iran and DPRK
-regimes, and any other entry, tied to a watched pair.
+regimes, and any entry tied to both countries of a watched pair.
 
 The list (`consolidated.xml`) has a root <CONSOLIDATED_LIST> holding <INDIVIDUALS> and
 <ENTITIES>; each <INDIVIDUAL> or <ENTITY> has a DATAID, its names (FIRST_NAME ...
@@ -10,7 +10,13 @@ DTDs, entity declarations and external references refused, and read whole or ref
 a list is an official record, and a damaged copy is no record of what is in force.
 
 The UN has no Russia regime (Russia holds a veto), so an entry is tied to Russia by its own
-text: an address in the Russian Federation, a nationality, the Council's comments.
+text: an address in the Russian Federation, a nationality, the Council's comments. Such an
+entry, tied to both countries of a pair, suggests the pair's indicator and becomes an
+observation. Every other entry under the regime of a watched pair's country (Iran's 1737
+list, the DPRK's 1718 list) is a signal for triage with no suggestion: those regimes are
+embargoes on the very arms trade Entente tracks, and their lists are short (about 220
+entries in 2026), unlike OFAC's Iran programs (thousands of entries on oil, finance and
+human rights), which count only when tied to both countries.
 """
 
 import datetime
@@ -64,9 +70,9 @@ def parse_consolidated(body: bytes) -> list[SignalData]:
         listed_on = _listed_on(entry, identity)
         list_type = _text(entry, "UN_LIST_TYPE")
         countries = sanctions.ties(text=" ".join(entry.itertext()), un_list=list_type)
-        pairs = sanctions.watched_pairs(countries)
-        if pairs:
-            signals.append(_signal(kind, entry, identity, list_type, listed_on, pairs))
+        tied = sanctions.watched_pairs(countries)
+        if tied or sanctions.regime_pairs(list_type):
+            signals.append(_signal(kind, entry, identity, list_type, listed_on, tied))
     return signals
 
 
@@ -125,7 +131,8 @@ def _signal(kind, entry, identity, list_type, listed_on, pairs) -> SignalData:
     details = [f"{kind} on the UN Security Council Consolidated List", regime]
     if listed_on:
         details.append(f"listed {listed_on.isoformat()}")
-    details.append("tied to " + "; ".join(pair.label for pair in pairs))
+    if pairs:
+        details.append("tied to " + "; ".join(pair.label for pair in pairs))
     comments = _text(entry, "COMMENTS1")
     excerpt = "; ".join(details) + "." + (f" {comments}" if comments else "")
     return SignalData(

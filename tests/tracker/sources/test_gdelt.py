@@ -10,7 +10,15 @@ import pytest
 from tests.tracker.sources import DATA, samples
 from tracker.sources.adapters import ADAPTERS
 from tracker.sources.base import ParseError, TooLarge
-from tracker.sources.gdelt import COLUMN, COLUMNS, TONE_INDICATOR, GdeltAdapter, _Capped
+from tracker.sources.gdelt import (
+    COLUMN,
+    COLUMNS,
+    COLUMNS_1,
+    LAYOUTS,
+    TONE_INDICATOR,
+    GdeltAdapter,
+    _Capped,
+)
 
 UTC = datetime.UTC
 ROWS = samples.GDELT_ROWS
@@ -260,3 +268,77 @@ def test_committed_zip_bomb_is_small_and_declares_200_mb():
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         (member,) = archive.infolist()
     assert member.file_size == 200 * 2**20
+
+
+# --- GDELT as published: plain or zipped, 2.0 or 1.0, told by the bytes ------------------
+
+
+def as_gdelt_1(values, *, source_url=True):
+    """A 2.0 row in the 1.0 layout: no ADM2 columns, DATEADDED a day, SOURCEURL optional."""
+    row = dict(zip(COLUMNS, values, strict=True))
+    row["DATEADDED"] = row["DATEADDED"][:8]
+    return [row[name] for name in (COLUMNS_1 if source_url else COLUMNS_1[:-1])]
+
+
+def test_the_1_0_layout_is_the_2_0_one_without_the_adm2_columns():
+    assert len(COLUMNS_1) == 58 and COLUMNS_1[-2:] == ("DATEADDED", "SOURCEURL")
+    assert COLUMNS_1[38:40] == ("Actor1Geo_ADM1Code", "Actor1Geo_Lat")  # no ADM2 between
+    assert {len(layout.columns) for layout in LAYOUTS.values()} == {61, 58, 57}
+
+
+def test_the_plain_export_reads_as_its_zip_does(signals):
+    plain = samples.export_text(ROWS).encode("utf-8")
+    assert by_id(parse(plain)) == signals
+
+
+@pytest.mark.parametrize("source_url", [True, False], ids=["58 columns", "57 columns"])
+@pytest.mark.parametrize("zipped", [False, True], ids=["plain", "zip"])
+def test_gdelt_1_0_events_are_read_by_their_column_count(signals, source_url, zipped):
+    rows = [as_gdelt_1(values, source_url=source_url) for values in ROWS]
+    text = samples.export_text(rows).encode("utf-8")
+    body = samples.zip_bytes({"20240911.export.CSV": text}) if zipped else text
+    read = by_id(parse(body))
+    assert set(read) == set(signals)
+    event = read["1198765401"]
+    assert event.proposal == signals["1198765401"].proposal
+    # 1.0 dates additions by the day only.
+    assert event.published_at == datetime.datetime(2024, 9, 10, tzinfo=UTC)
+    if source_url:
+        assert event.url == signals["1198765401"].url
+    else:
+        assert event.url == ""
+
+
+def test_the_layout_is_read_from_the_bytes_not_the_name():
+    text = samples.export_text([as_gdelt_1(values) for values in ROWS]).encode("utf-8")
+    misnamed = samples.zip_bytes({"20240911120000.export.CSV": text})  # a 2.0 name
+    assert len(parse(misnamed)) == len(parse(text)) > 0
+
+
+def test_a_file_of_another_gdelt_kind_is_refused_by_name():
+    mentions = "\t".join(["1198765401", "20240910", "20240910"] + ["x"] * 13) + "\n"
+    with pytest.raises(
+        ParseError,
+        match="Not a GDELT events export: the first row of the file has 16 tab-separated "
+        "columns, as a GDELT 2.0 mentions file does; an events export has 61 "
+        r"\(GDELT 2.0\), 58 \(GDELT 1.0\), 57",
+    ):
+        parse(mentions.encode())
+
+
+def test_a_row_in_another_layout_than_the_first_is_refused():
+    rows = [ROWS[0], as_gdelt_1(ROWS[1])]
+    with pytest.raises(ParseError, match="Line 2 of the file has 58 columns; its first row has 61"):
+        parse(samples.export_text(rows).encode("utf-8"))
+
+
+def test_a_1_0_row_with_a_2_0_timestamp_is_refused():
+    values = as_gdelt_1(ROWS[0])
+    values[COLUMNS_1.index("DATEADDED")] = "20240910120000"
+    with pytest.raises(ParseError, match="DATEADDED '20240910120000' is not a YYYYMMDD date"):
+        parse(samples.export_text([values]).encode("utf-8"))
+
+
+def test_a_plain_export_over_the_cap_is_refused():
+    with pytest.raises(TooLarge, match="over the cap of 100"):
+        parse(samples.export_text(ROWS).encode("utf-8"), max_member_bytes=100)

@@ -1,12 +1,14 @@
 """Refreshing sources: idempotent storage, machine-recorded datasets, hostile input recorded
 on the source with nothing written, network faults raised for a retry."""
 
+import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.factories import IndicatorFactory, RelationshipFactory, SourceFactory
 from tracker.models import Observation, Signal, Source
+from tracker.sources.adapters import ADAPTERS
 from tracker.sources.base import FetchError
 from tracker.sources.refresh import gdelt_export_url, source_refresh
 
@@ -156,3 +158,85 @@ def test_a_feed_at_an_internal_address_is_refused_and_recorded(catalogue):
     assert outcome.status == "failed"
     assert "Refusing to fetch 127.0.0.1" in source.last_error
     assert not Signal.objects.filter(source=source).exists()
+
+
+def test_a_damaged_feed_is_read_with_a_warning_that_the_whole_feed_clears(catalogue):
+    source = feed("rss")
+    whole = (DATA / "rss_sample.xml").read_bytes()
+    third = whole.index(b"<item>", whole.index(b"<item>", whole.index(b"<item>") + 1) + 1)
+    cut = whole[: whole.index(b"<item>", third + 1) + 20]  # inside the fourth item
+    first = source_refresh(source, body=cut)
+    assert first.status == "ok" and first.new > 0 and first.warnings
+    assert "warning: The feed is damaged" in str(first)
+    source.refresh_from_db()
+    assert source.last_warning == first.warnings[0]
+    assert source.last_error == "" and source.failures == 0
+    second = source_refresh(source, body=whole)
+    assert second.warnings == ()
+    # The rest of the entries, and none twice.
+    assert second.new > 0
+    stored = sorted(Signal.objects.values_list("external_id", flat=True))
+    assert stored == sorted({item.external_id for item in ADAPTERS["rss"].parse(whole).signals})
+    source.refresh_from_db()
+    assert source.last_warning == ""
+
+
+def test_the_server_charset_reaches_the_adapter(catalogue):
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><item><guid>c</guid>'
+        "<title>Иран и Россия</title></item></channel></rss>"
+    ).encode("windows-1251")
+    source = feed("rss")
+    assert source_refresh(source, body=body).status == "failed"  # UTF-8 by default
+    assert source_refresh(source, body=body, charset="windows-1251").new == 1
+    assert Signal.objects.get().title == "Иран и Россия"
+
+
+@pytest.mark.parametrize(
+    ("adapter", "body"),
+    [
+        ("ofac_cons", b"1,2,3\n"),
+        ("un_sc", (DATA / "billion_laughs.xml").read_bytes()),
+        ("un_sc", b"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>"),
+        ("gdelt", "\t".join(["1"] * 16).encode()),
+    ],
+)
+def test_new_formats_refuse_bad_files_on_the_source_writing_nothing(catalogue, adapter, body):
+    source = feed(adapter)
+    outcome = source_refresh(source, body=body)
+    assert outcome.status == "failed"
+    source.refresh_from_db()
+    assert source.last_error == outcome.error and source.failures == 1
+    assert not Signal.objects.exists() and not Observation.objects.exists()
+
+
+def test_un_designations_are_observations_on_the_day_they_were_listed(catalogue):
+    def listed(ref, day):
+        return (
+            f"<INDIVIDUAL><DATAID>1</DATAID><FIRST_NAME>{ref}</FIRST_NAME><UN_LIST_TYPE>Iran"
+            f"</UN_LIST_TYPE><REFERENCE_NUMBER>{ref}</REFERENCE_NUMBER><LISTED_ON>{day}"
+            "</LISTED_ON><COMMENTS1>Procured parts in Russia.</COMMENTS1></INDIVIDUAL>"
+        )
+
+    body = (
+        "<CONSOLIDATED_LIST><INDIVIDUALS>"
+        + listed("IRi.901", "2025-09-28")
+        + listed("IRi.902", "2025-09-28")
+        + listed("IRi.903", "2026-02-02")
+        + "</INDIVIDUALS></CONSOLIDATED_LIST>"
+    ).encode()
+    source = feed("un_sc", default_reliability="A")
+    outcome = source_refresh(source, body=body)
+    assert (outcome.new, outcome.recorded) == (3, 2)
+    days = Observation.objects.order_by("occurred_on").values_list("occurred_on", "summary")
+    assert list(days) == [
+        (
+            datetime.date(2025, 9, 28),
+            "2 new UN Security Council designations tied to both Russia and Iran: IRi.901, IRi.902",
+        ),
+        (
+            datetime.date(2026, 2, 2),
+            "1 new UN Security Council designation tied to both Russia and Iran: IRi.903",
+        ),
+    ]
+    assert (source_refresh(source, body=body).new, Observation.objects.count()) == (0, 2)

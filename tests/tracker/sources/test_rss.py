@@ -1,5 +1,6 @@
 """RSS and Atom: entries become signals; hostile or broken feeds are refused whole."""
 
+import codecs
 import datetime
 import socket
 import tracemalloc
@@ -261,3 +262,144 @@ def test_external_references_are_never_fetched(monkeypatch):
 def test_committed_samples_are_what_make_samples_writes():
     for name, data in samples.feed_samples().items():
         assert (DATA / name).read_bytes() == data, f"{name} is stale: run make_samples.py"
+
+
+# --- Feeds as they come: entities, damage, encodings -------------------------------------
+
+
+def test_html_named_entities_are_read_as_the_characters_they_name():
+    # The issue's feed: refused whole before, read by every mainstream feed reader.
+    (signal,) = read(
+        rss(
+            "<item><guid>n</guid><title>Iran&nbsp;and Russia sign drone deal &mdash; report"
+            "</title><description>&lsquo;Shahed&rsquo; &amp; Geran&hellip; &eacute;</description>"
+            "</item>"
+        )
+    )
+    assert signal.title == "Iran and Russia sign drone deal — report"
+    assert signal.excerpt == "‘Shahed’ & Geran… é"
+    assert signal.suggested == ("drone-transfers",)
+
+
+def test_entities_inside_cdata_are_left_to_the_html_they_belong_to():
+    (signal,) = read(
+        rss(
+            "<item><guid>c</guid><description><![CDATA[<p>a&nbsp;b &amp;nbsp; c</p>]]>"
+            "</description></item>"
+        )  # fmt: skip
+    )
+    # In CDATA the text is HTML: its &nbsp; is a space, its &amp;nbsp; the text "&nbsp;".
+    assert signal.excerpt == "a b &nbsp; c"
+
+
+def test_a_bare_ampersand_is_text_and_noted():
+    parsed = parse_feed(rss("<item><guid>a</guid><title>AT&T & Rostec</title></item>"))
+    assert [signal.title for signal in parsed.signals] == ["AT&T & Rostec"]
+    assert parsed.warnings == (
+        "The feed has 2 bare ampersands (& not escaped as &amp;): read as text",
+    )
+
+
+def test_entities_never_open_a_door_to_a_dtd():
+    # HTML's entities are substituted as text; a DTD is refused before anything expands,
+    # even one that defines the very names substituted.
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY nbsp "&#160;">]>'
+        b'<rss version="2.0"><channel><item><title>a&nbsp;b</title></item></channel></rss>'
+    )
+    with pytest.raises(ParseError, match="DTD"):
+        parse_feed(body)
+
+
+ITEMS = "".join(
+    f"<item><guid>g{n}</guid><title>Drone shipment {n}</title>"
+    f"<link>https://news.example.org/{n}</link></item>"
+    for n in range(1, 6)
+)
+
+
+def test_a_feed_cut_off_mid_download_keeps_its_complete_entries():
+    whole = rss(ITEMS)
+    cut = whole[: whole.index(b"<guid>g4") + 12]  # inside the fourth item
+    parsed = parse_feed(cut)
+    assert [signal.external_id for signal in parsed.signals] == ["g1", "g2", "g3"]
+    (warning,) = parsed.warnings
+    assert warning.startswith("The feed is damaged: ")
+    assert "(it ends there: cut off?)" in warning
+    assert "Read its 3 complete entries" in warning
+    # The same feed read whole later: the ids are those of the first read, plus the rest.
+    assert [signal.external_id for signal in read(whole)] == ["g1", "g2", "g3", "g4", "g5"]
+
+
+def test_one_broken_entry_is_skipped_and_the_rest_read():
+    broken = ITEMS.replace("Drone shipment 2", "Drone <b>shipment 2").replace(
+        "Drone shipment 4", "Drone &madeup; shipment 4"
+    )
+    parsed = parse_feed(rss(broken))
+    assert [signal.external_id for signal in parsed.signals] == ["g1", "g3", "g5"]
+    (warning,) = parsed.warnings
+    assert "mismatched tag: line 1" in warning and "undefined entity: line 1" in warning
+    assert "(2 damaged places). Read its 3 complete entries" in warning
+
+
+def test_damage_is_located_in_the_feed_as_published():
+    body = (DATA / "rss_sample.xml").read_bytes()
+    lines = body.split(b"\n")
+    third = [number for number, line in enumerate(lines) if b"<item>" in line][2]
+    cut = b"\n".join(lines[: third + 2])  # the third item's opening lines only
+    parsed = parse_feed(cut)
+    assert parsed.signals == read(body)[:2]
+    assert f"line {third + 2}," in parsed.warnings[0]  # where the cut ends, 1-based
+
+
+def test_an_atom_feed_cut_off_keeps_its_complete_entries():
+    body = (DATA / "atom_sample.xml").read_bytes()
+    whole = read(body)
+    cut = body[: body.rindex(b"<entry")] + b"<entry><id>half"
+    parsed = parse_feed(cut)
+    assert [signal.external_id for signal in parsed.signals] == [
+        signal.external_id for signal in whole[:-1]
+    ]
+    assert parsed.warnings
+
+
+def test_damage_before_any_complete_entry_refuses_the_feed():
+    with pytest.raises(ParseError, match="not well-formed XML: .*no entry in it is complete"):
+        parse_feed(rss("<item><guid>ok-1</guid><title>Fine</title></item>")[:150])
+    with pytest.raises(ParseError, match="not well-formed XML: mismatched tag: line 8"):
+        parse_feed((DATA / "malformed.xml").read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("body", "charset", "title", "warning"),
+    [
+        # The server's charset outranks the declaration.
+        (rss("<item><title>Иран</title></item>", declaration='<?xml version="1.0" '
+             'encoding="iso-8859-1"?>').decode().encode("windows-1251"), "windows-1251",
+         "Иран", ""),
+        # A byte order mark outranks the server.
+        (codecs.BOM_UTF8 + rss("<item><title>Téhéran</title></item>"), "windows-1251",
+         "Téhéran", ""),
+        # UTF-8 bytes under a legacy label, from the server this time: the bytes win.
+        (rss("<item><title>Téhéran</title></item>"), "iso-8859-1", "Téhéran",
+         "The feed is labelled iso-8859-1 (as its server said (its XML declaration says "
+         "utf-8)) but its bytes are UTF-8: read as UTF-8"),
+        # Bytes that are valid in the named legacy encoding and not UTF-8 are that encoding.
+        (rss("<item><title>Téhéran</title></item>").decode().encode("latin-1"), "ISO-8859-1",
+         "Téhéran", ""),
+    ],
+)  # fmt: skip
+def test_the_encoding_is_what_outranks_the_rest(body, charset, title, warning):
+    parsed = parse_feed(body, charset=charset)
+    assert [signal.title for signal in parsed.signals] == [title]
+    assert parsed.warnings == ((warning,) if warning else ())
+
+
+def test_bytes_that_contradict_utf8_are_refused_naming_the_encoding():
+    body = rss("<item><title>Иран</title></item>").decode().encode("windows-1251")
+    with pytest.raises(ParseError, match=r"not valid utf-8 \(as its server said.*byte 0xc8"):
+        parse_feed(body, charset="utf-8")
+    with pytest.raises(ParseError, match=r"not valid utf-8 \(as it declares\): byte 0xc8"):
+        parse_feed(body)
+    with pytest.raises(ParseError, match=r"unknown encoding: x-martian \(as its server said"):
+        parse_feed(body, charset="x-martian")
