@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -166,7 +166,7 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
         ],
         "movement": _movement(relationship, filters, moved_from, moved_to),
         "alerts": latest_alerts(relationship, known_on=filters.as_of),
-        "failing": list(Source.objects.filter(enabled=True, failures__gt=0).order_by("name")),
+        **_source_health(),
         "moved": (moved_from, moved_to),
         "indicator_total": relationship.indicators.count(),
     }
@@ -223,6 +223,17 @@ def _value_on(points, day, category):
         if point.date <= day:
             return round(point.categories[category.slug] if category else point.index, 2)
     return None
+
+
+def _source_health() -> dict[str, list[Source]]:
+    """Enabled sources whose last refresh failed, and those it read with a warning (a
+    damaged feed whose complete entries were kept), in one query."""
+    sources = Source.objects.filter(Q(failures__gt=0) | ~Q(last_warning=""), enabled=True)
+    sources = list(sources.order_by("name"))
+    return {
+        "failing": [source for source in sources if source.failing],
+        "damaged": [source for source in sources if not source.failing],
+    }
 
 
 def _movement(relationship, filters, moved_from, moved_to):

@@ -502,7 +502,10 @@ class SourceAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
             return "—"
         if obj.failing:
             return f"failing ({obj.failures}×): {obj.last_error[:80]}"
-        return f"ok {obj.last_success_at:%Y-%m-%d %H:%M}" if obj.last_success_at else "never run"
+        if not obj.last_success_at:
+            return "never run"
+        ok = f"ok {obj.last_success_at:%Y-%m-%d %H:%M}"
+        return f"{ok}, with a warning: {obj.last_warning[:80]}" if obj.last_warning else ok
 
 
 @admin.register(Originator)

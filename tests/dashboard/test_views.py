@@ -476,6 +476,18 @@ def test_a_failing_sources_network_detail_is_for_staff_only(reader_client, small
     assert "10.0.0.7:5432" in reader_client.get(HOME).content.decode()
 
 
+def test_a_feed_read_with_a_warning_is_named_and_its_detail_is_for_staff(reader_client, small):
+    SourceFactory(name="Cut feed", adapter="rss", enabled=True,
+                  last_warning="The feed is damaged: no element found: line 40")  # fmt: skip
+    SourceFactory(name="Whole feed", adapter="rss", enabled=True)
+    anonymous = Client().get(HOME).content.decode()
+    assert "Read with a warning: <strong>Cut feed</strong></p>" in anonymous
+    assert "Whole feed" not in anonymous and "line 40" not in anonymous
+    assert "(The feed is damaged: no element found: line 40)" in (
+        reader_client.get(HOME).content.decode()
+    )
+
+
 def test_every_page_carries_a_content_security_policy_that_runs_no_inline_script(client, small):
     response = client.get(HOME)
     policy = dict(

@@ -68,6 +68,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.send(FEED, ETag=ETAG, Last_Modified=LAST_MODIFIED)
 
+    def route_charset(self):
+        self.send(FEED, Content_Type="application/rss+xml; charset=Windows-1251")
+
     def route_big_announced(self):
         # Announces 10 GB, then sends it slowly: only an early refusal is quick.
         self.send_response(200)
@@ -195,6 +198,11 @@ def test_ok_captures_body_etag_and_last_modified(url, server):
     assert headers["User-Agent"] == "Entente/1.0"
     assert headers["Accept-Encoding"] == "gzip"
     assert "If-None-Match" not in headers
+
+
+def test_the_servers_charset_is_kept(url):
+    assert fetch(url("/charset")).charset == "windows-1251"
+    assert fetch(url("/feed")).charset == ""  # http.server names no charset
 
 
 def test_conditional_request_is_answered_304(url, server):

@@ -31,6 +31,8 @@ def catalogue():
 FILES = [
     # 5 Russia–Iran events and their day's tone, recorded as a reading.
     ("20191024143000.export.CSV", "gdelt", 6, 1),
+    # GDELT 1.0, 58 columns: 4 Russia–Iran events and the day's tone.
+    ("20130401.export.CSV", "gdelt", 5, 1),
     ("cons_prim.csv", "ofac_cons", 1, 1),  # Rosoboronexport: Iran and Russia programs
     # 14 entries tied to Russia and Iran (one observation), 1 to Russia and North Korea.
     ("sdn.csv", "ofac_sdn", 15, 1),
@@ -102,7 +104,7 @@ def test_a_published_file_of_another_kind_is_refused(catalogue, name, message):
     assert not Signal.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["20160728.export.CSV", "1982.csv"])
+@pytest.mark.parametrize("name", ["20160728.export.CSV", "1982.csv", "20130401.export.CSV"])
 def test_published_gdelt_1_0_files_are_read_whole(name):
     from tracker.sources.gdelt import _rows
 
