@@ -228,8 +228,11 @@ def _value_on(points, day, category):
 def _source_health() -> dict[str, list[Source]]:
     """Enabled sources whose last refresh failed, and those it read with a warning (a
     damaged feed whose complete entries were kept), in one query."""
-    sources = Source.objects.filter(Q(failures__gt=0) | ~Q(last_warning=""), enabled=True)
-    sources = list(sources.order_by("name"))
+    sources = list(
+        Source.objects.filter(Q(failures__gt=0) | ~Q(last_warning=""), enabled=True).order_by(
+            "name"
+        )
+    )
     return {
         "failing": [source for source in sources if source.failing],
         "damaged": [source for source in sources if not source.failing],

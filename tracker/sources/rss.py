@@ -31,6 +31,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from xml.etree.ElementTree import ParseError as XMLSyntaxError
 
 import feedparser
@@ -222,7 +223,7 @@ class _Scan:
     cut: bool = False
     _open: list[bytes] = field(default_factory=list)
     _entry: tuple[int, int] | None = None  # (offset, depth) of the entry being read
-    _expat: object = None
+    _expat: Any = None  # the pyexpat parser under defusedxml's, for byte offsets
 
     def run(self) -> "_Scan":
         parser = DefusedXMLParser(
@@ -254,7 +255,7 @@ class _Scan:
 
     def start(self, tag, attrib):
         at = self._expat.CurrentByteIndex
-        name = _QNAME.match(self.buffer, at + 1).group()
+        name = _matched(_QNAME, self.buffer, at + 1).group()
         self.root = self.root or tag
         if self._entry is None and tag.rpartition("}")[2] in _ENTRIES:
             if self.head is None:
@@ -265,12 +266,20 @@ class _Scan:
     def end(self, tag):
         self._open.pop()
         if self._entry is not None and len(self._open) == self._entry[1]:
-            close = _TAG.match(self.buffer, self._expat.CurrentByteIndex)
+            close = _matched(_TAG, self.buffer, self._expat.CurrentByteIndex)
             self.entries.append((self._entry[0], close.end()))
             self._entry = None
 
     def close(self):
         return self.root
+
+
+def _matched(pattern: re.Pattern[bytes], data: bytes, at: int) -> re.Match[bytes]:
+    """`pattern` at `at`, where expat has just reported a tag (so it always matches)."""
+    match = pattern.match(data, at)
+    if match is None:
+        raise ParseError(f"The feed could not be read at byte {at:,}")
+    return match
 
 
 def _well_formed(data: bytes) -> tuple[bytes, str, tuple[str, ...]]:

@@ -105,9 +105,7 @@ def watched_pairs(countries: frozenset[str]) -> tuple[Pair, ...]:
 
 def regime_pairs(un_list: str) -> tuple[Pair, ...]:
     """The watched pairs one of whose countries has the UN regime `un_list`."""
-    countries = {
-        regime.country for regime in REGIMES if un_list.strip().upper() in regime.un_lists
-    }
+    countries = {regime.country for regime in REGIMES if un_list.strip().upper() in regime.un_lists}
     return tuple(pair for pair in WATCHED if countries & set(pair.countries))
 
 
