@@ -22,12 +22,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from tracker.models import (
     Alert,
+    AnalystForecast,
     Category,
     Citation,
     Indicator,
     Observation,
     ObservationImport,
     Originator,
+    Question,
+    QuestionForecast,
     Relationship,
     Scenario,
     Signal,
@@ -564,3 +567,101 @@ class RelationshipAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
 class CategoryAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     list_display = ("name", "order")
     ordering = ("order",)
+
+
+class QuestionAdminForm(forms.ModelForm):
+    """An analyst's resolution needs a reason and a source; a rule's needs neither."""
+
+    class Meta:
+        model = Question
+        fields = (
+            "relationship", "slug", "title", "criteria", "opens", "closes", "rule", "indicator",
+            "stage", "scenario", "direction", "threshold", "min_magnitude", "min_grade", "days",
+            "resolution", "resolved_on", "resolution_reason", "resolution_source", "alert_move",
+        )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if "resolution" in self.changed_data and data.get("resolution"):
+            for name in ("resolution_reason", "resolution_source"):
+                if not data.get(name):
+                    self.add_error(name, "Resolving by hand needs a reason and a source.")
+        return data
+
+
+@admin.register(Question)
+class QuestionAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
+    """Questions: an analyst writes them and may resolve one by hand (or annul it), with a
+    reason and a source; the rule resolves the rest after each recompute."""
+
+    form = QuestionAdminForm
+    list_display = ("title", "relationship", "rule", "opens", "closes", "resolution", "resolved_on")
+    list_filter = ("relationship", "rule", "resolution")
+    search_fields = ("title", "criteria", "slug")
+    readonly_fields = ("resolved_by",)
+    fieldsets = (
+        (None, {"fields": ("relationship", "slug", "title", "criteria", "opens", "closes")}),
+        (
+            "Rule",
+            {
+                "fields": (
+                    "rule",
+                    "indicator",
+                    "stage",
+                    "scenario",
+                    "direction",
+                    "threshold",
+                    "min_magnitude",
+                    "min_grade",
+                    "days",
+                )
+            },
+        ),
+        (
+            "Resolution (set by the rule, or here with a reason and a source)",
+            {
+                "fields": (
+                    "resolution",
+                    "resolved_on",
+                    "resolved_by",
+                    "resolution_reason",
+                    "resolution_source",
+                )
+            },
+        ),
+        ("Alerts", {"fields": ("alert_move",)}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        if "resolution" in form.changed_data:
+            obj.resolved_by = request.user if obj.resolution else None
+            obj._change_reason = (
+                f"Resolved {obj.resolution} by hand: {obj.resolution_reason}"
+                if obj.resolution
+                else "Reopened by hand"
+            )
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AnalystForecast)
+class AnalystForecastAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
+    """An analyst's forecast, dated and kept: to change one's mind, add a new one."""
+
+    list_display = ("question", "analyst", "made_on", "probability")
+    list_filter = ("question__relationship", "analyst")
+    fields = ("question", "made_on", "probability", "rationale")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.analyst = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(QuestionForecast)
+class QuestionForecastAdmin(ChangelistGuard, ReadOnlyMixin, NoDeleteMixin, admin.ModelAdmin):
+    list_display = ("question", "date", "probability", "method_version")
+    list_filter = ("question__relationship", "question")
+    date_hierarchy = "date"

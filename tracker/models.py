@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from tracker.clock import utc_date
+from tracker.clock import today_utc, utc_date
 from tracker.dates import EARLIEST
 
 
@@ -1070,6 +1070,7 @@ class Alert(models.Model):
         TRIPWIRE = "tripwire", "Tripwire crossed"
         EVIDENCE = "evidence", "Highly diagnostic evidence"
         DATA = "data", "Evidence left out (bad data)"
+        FORECAST = "forecast", "Forecast moved"
 
     relationship = models.ForeignKey(Relationship, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -1087,3 +1088,176 @@ class Alert(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Question(models.Model):
+    """A forecast question about a relationship, resolved by a rule on its indicators where
+    one fits (tracker.forecasts), or by an analyst with a reason and a source."""
+
+    class Rule(models.TextChoices):
+        STAGE = "stage", "A stage indicator reaches a rung (or higher)"
+        EVENT = "event", "An event of an indicator is recorded, at a minimum grade"
+        LEVEL = "level", "A level indicator is recorded beyond a value"
+        BAND = "band", "The index holds a scenario band for some days"
+        NONE = "none", "No rule: an analyst resolves it"
+
+    class Resolution(models.TextChoices):
+        OPEN = "", "Open"
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        ANNULLED = "annulled", "Annulled"
+
+    class Direction(models.TextChoices):
+        ABOVE = "above", "above"
+        BELOW = "below", "below"
+
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.PROTECT, related_name="questions"
+    )
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    criteria = models.TextField(help_text="What resolves it yes or no, in words.")
+    opens = models.DateField(help_text="The first day a forecast is made.")
+    closes = models.DateField(help_text="The last day the answer may happen.")
+    rule = models.CharField(max_length=5, choices=Rule.choices, default=Rule.NONE)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, null=True, blank=True, related_name="questions"
+    )
+    stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, null=True, blank=True, help_text="Stage rule: the rung."
+    )
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.PROTECT, null=True, blank=True, help_text="Band rule: the band."
+    )
+    direction = models.CharField(max_length=5, choices=Direction.choices, blank=True)
+    threshold = models.FloatField(null=True, blank=True, help_text="Level rule: the value.")
+    min_magnitude = models.FloatField(default=1.0, help_text="Event rule: at least this.")
+    min_grade = models.CharField(
+        max_length=2, default="F6", help_text='Event and stage rules: e.g. "B2" (A–B, 1–2).'
+    )
+    days = models.PositiveIntegerField(default=1, help_text="Band rule: consecutive days.")
+    resolution = models.CharField(
+        max_length=8, choices=Resolution.choices, blank=True, default=Resolution.OPEN
+    )
+    resolved_on = models.DateField(
+        null=True, blank=True, help_text="The day the answer was known (recorded)."
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the rule resolved it.",
+    )
+    resolution_reason = models.TextField(blank=True)
+    resolution_source = HttpsURLField("resolution source", blank=True)
+    alert_move = models.FloatField(
+        default=0.15,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1)],
+        help_text="Alert when Entente's forecast moves more than this in a day (0.15: 15 points).",
+    )
+
+    history = HistoricalRecords()
+    _change_reason: str
+
+    class Meta:
+        ordering = ["closes", "slug"]
+        constraints = [
+            models.CheckConstraint(condition=Q(opens__lte=F("closes")), name="question_window"),
+            models.CheckConstraint(
+                condition=Q(resolution="", resolved_on__isnull=True)
+                | Q(~Q(resolution=""), resolved_on__isnull=False),
+                name="question_resolution_dated",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolution == self.Resolution.OPEN
+
+    def clean(self):
+        need = {
+            self.Rule.STAGE: ("indicator", "stage"),
+            self.Rule.EVENT: ("indicator",),
+            self.Rule.LEVEL: ("indicator", "direction", "threshold"),
+            self.Rule.BAND: ("scenario",),
+        }.get(self.Rule(self.rule), ())
+        errors = {
+            name: "This rule needs it."
+            for name in need
+            if getattr(self, name if name in ("direction", "threshold") else f"{name}_id")
+            in (None, "")
+        }
+        kind = {self.Rule.STAGE: "stage", self.Rule.EVENT: "event", self.Rule.LEVEL: "level"}
+        if self.rule in kind and self.indicator_id and self.indicator.kind != kind[self.rule]:
+            errors["indicator"] = f"A {self.rule} rule needs a {kind[self.rule]} indicator."
+        if self.stage_id and self.indicator_id and self.stage.indicator_id != self.indicator_id:
+            errors["stage"] = "Choose a rung of the question's indicator."
+        if self.indicator_id and self.indicator.relationship_id != self.relationship_id:
+            errors["indicator"] = "Choose an indicator of the question's relationship."
+        if (
+            len(self.min_grade) != 2
+            or self.min_grade[0] not in "ABCDEF"
+            or self.min_grade[1] not in "123456"
+        ):
+            errors["min_grade"] = 'A reliability A–F and a credibility 1–6, e.g. "B2".'
+        if self.opens and self.closes and self.opens > self.closes:
+            errors["closes"] = "The question must close on or after it opens."
+        if self.resolution and not self.resolved_on:
+            errors["resolved_on"] = "Say when the answer was known."
+        if errors:
+            raise ValidationError(errors)
+
+
+class QuestionForecast(models.Model):
+    """Entente's probability for a question on one day, from what it knew that day
+    (a derived row: tracker.forecasts rewrites a question's forecasts whole)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="forecasts")
+    date = models.DateField()
+    probability = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
+    method_version = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["question", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "date"], name="forecast_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(probability__gte=0, probability__lte=1), name="forecast_probability"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question.slug} on {self.date}: {self.probability:.2f}"
+
+
+class AnalystForecast(models.Model):
+    """An analyst's probability for a question, dated, with a short rationale."""
+
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="analyst_forecasts"
+    )
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_on = models.DateField(default=today_utc)
+    probability = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
+    rationale = models.CharField(max_length=500)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["question", "made_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probability__gte=0, probability__lte=1),
+                name="analyst_forecast_probability",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.analyst} on {self.question.slug}, {self.made_on}: {self.probability:.2f}"

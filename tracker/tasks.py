@@ -25,6 +25,7 @@ from tracker.alerts import (
     alerts_unscorable,
     verdict_state,
 )
+from tracker.forecasts.service import forecasts_refresh
 from tracker.models import Relationship, Source
 from tracker.observations import imports
 from tracker.scoring.inputs import parse_min_grade
@@ -121,8 +122,29 @@ def recompute_pending(relationship_id: int) -> str:
     if report is None:
         return f"{relationship.slug}: nothing pending"
     evaluate_alerts.delay(relationship_id, before)
+    forecast_questions.delay(relationship_id)
     logger.info("%s", report)
     return str(report)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=DATABASE_FAULTS,
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def forecast_questions(relationship_id: int) -> int:
+    """Resolve a relationship's questions by their rules and forecast each day, as known
+    on that day (after each recompute, and daily); send the alerts a move raises."""
+    relationship = Relationship.objects.filter(pk=relationship_id).first()
+    if relationship is None:
+        return 0
+    raised = forecasts_refresh(relationship)
+    for alert in raised:
+        send_alert.delay(alert.pk)
+    return len(raised)
 
 
 @shared_task(
@@ -166,6 +188,7 @@ def recompute_snapshots(
         indicator_ids=indicator_ids,
     )
     evaluate_alerts.delay(relationship_id, before)
+    forecast_questions.delay(relationship_id)
     logger.info("%s", report)
     return str(report)
 
@@ -214,8 +237,11 @@ def evaluate_alerts(relationship_id: int, before: dict | None) -> int:
     max_retries=MAX_RETRIES,
 )
 def check_stale_indicators() -> int:
-    """Raise an alert for each indicator that has gone stale (daily)."""
+    """Raise an alert for each indicator that has gone stale (daily); forecast again, for
+    each day brings a question's close nearer."""
     raised = [alert for r in Relationship.objects.all() for alert in alerts_stale(r)]
+    for pk in Relationship.objects.values_list("pk", flat=True):
+        forecast_questions.delay(pk)
     for alert in raised:
         send_alert.delay(alert.pk)
     return len(raised)

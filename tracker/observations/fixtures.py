@@ -16,6 +16,7 @@ from tracker.models import (
     Category,
     Indicator,
     Originator,
+    Question,
     Relationship,
     Scenario,
     Source,
@@ -213,4 +214,53 @@ def feeds_load(path: Path, report: LoadReport | None = None) -> LoadReport:
         feeds = tomllib.load(handle)["feeds"]
     for spec in feeds:
         upsert(Source, {"name": spec["name"]}, {f: spec.get(f, "") for f in FEED_FIELDS}, report)
+    return report
+
+
+QUESTION_FIELDS = ("title", "criteria", "opens", "closes")
+RULE_FIELDS = ("direction", "threshold", "min_magnitude", "min_grade", "days")
+
+
+@transaction.atomic
+def questions_load(path: Path, report: LoadReport | None = None) -> LoadReport:
+    """Load forecast questions (fixtures/questions.toml): their wording, window and rule.
+
+    What a question's rule or an analyst decided (its resolution) is never loaded: the
+    file defines questions, the evidence answers them.
+    """
+    report = report or LoadReport()
+    with path.open("rb") as handle:
+        questions = tomllib.load(handle)["questions"]
+    for spec in questions:
+        relationship = Relationship.objects.get(slug=spec["relationship"])
+        rule = dict(spec["rule"])
+        kind = rule.pop("kind")
+        values = {f: spec[f] for f in QUESTION_FIELDS}
+        values |= {
+            "relationship": relationship,
+            "rule": kind,
+            "indicator": None,
+            "stage": None,
+            "scenario": None,
+            "direction": "",
+            "threshold": None,
+            "min_magnitude": 1.0,
+            "min_grade": "F6",
+            "days": 1,
+        }
+        if "indicator" in rule:
+            values["indicator"] = relationship.indicators.get(slug=rule.pop("indicator"))
+        if "stage" in rule:
+            values["stage"] = values["indicator"].stages.get(name=rule.pop("stage"))
+        if "scenario" in rule:
+            values["scenario"] = relationship.scenarios.get(slug=rule.pop("scenario"))
+        for direction in ("above", "below"):
+            if direction in rule:
+                values["direction"], values["threshold"] = direction, float(rule.pop(direction))
+        for name in RULE_FIELDS:
+            if name in rule:
+                values[name] = rule.pop(name)
+        if rule:
+            raise ValueError(f"{path.name}, {spec['slug']}: unknown rule fields {sorted(rule)}")
+        upsert(Question, {"slug": spec["slug"]}, values, report)
     return report

@@ -16,6 +16,7 @@ from tracker.observations.fixtures import (
     catalogue_load,
     feeds_load,
     originators_load,
+    questions_load,
     sources_load,
 )
 from tracker.observations.resources import DemoObservationResource, observations_import
@@ -68,6 +69,8 @@ class Command(BaseCommand):
                     "demo_observations.csv was not loaded (nothing was written):\n"
                     + "\n".join(errors)
                 )
+            if (fixtures / "questions.toml").exists():
+                questions_load(fixtures / "questions.toml", report)
         self.stdout.write(str(report))
         totals = result.totals
         self.stdout.write(

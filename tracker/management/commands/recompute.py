@@ -8,8 +8,9 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.clock import today_utc
+from tracker.forecasts.service import forecasts_refresh
 from tracker.management.database import require_migrated
-from tracker.models import Relationship
+from tracker.models import QuestionForecast, Relationship
 from tracker.scoring import method
 from tracker.scoring.compute import compute_series
 from tracker.scoring.inputs import current_states, scoring_inputs
@@ -51,6 +52,12 @@ class Command(BaseCommand):
         for one in relationships:
             if method is None:
                 self.stdout.write(str(snapshots_refresh(one, since=since)))
+                forecasts_refresh(one)
+                forecasts = QuestionForecast.objects.filter(question__relationship=one)
+                self.stdout.write(
+                    f"{one.slug}: {one.questions.count()} question(s) resolved by rule and "
+                    f"forecast ({forecasts.count()} daily forecasts)"
+                )
             else:
                 self._print(one, method)
 
