@@ -21,7 +21,8 @@ from dashboard.access import can_read, readable
 from dashboard.filters import ISO_DATE
 from tracker.clock import today_utc
 from tracker.dates import out_of_range
-from tracker.models import Indicator, Observation, Relationship
+from tracker.forecasts import records
+from tracker.models import Indicator, Observation, Question, Relationship
 from tracker.scoring import method
 from tracker.scoring.inputs import parse_min_grade
 from tracker.selectors.indicators import latest_readings
@@ -374,3 +375,106 @@ def observations(
         for o in found[offset : offset + limit]
     ]
     return as_csv(rows, "observations") if format == "csv" else rows
+
+
+class ScoreOut(Schema):
+    forecaster: str
+    brier: float
+    log: float
+    days: int
+
+
+class QuestionOut(Schema):
+    slug: str
+    relationship: str
+    title: str
+    criteria: str
+    opens: dt.date
+    closes: dt.date
+    rule: str
+    indicator: str | None
+    resolution: str
+    resolved_on: dt.date | None
+    resolved_by_rule: bool
+    probability: float | None
+    trend_30_days: float | None
+    scores: list[ScoreOut]
+
+
+class ForecastOut(Schema):
+    date: dt.date
+    probability: float
+    method_version: str
+
+
+@api.get(
+    "/questions/",
+    response={200: list[QuestionOut], **REFUSALS},
+    summary="Forecast questions, Entente's latest probability, resolutions and scores",
+    openapi_extra=OTHER_MEDIA,
+    url_name="questions",
+)
+def questions(request, relationship: str = "", format: Format = "json"):
+    """Every question (of one relationship with `relationship`): open ones with Entente's
+    latest probability and its 30-day change, resolved ones with each forecaster's mean
+    Brier and log scores over the days the question was open (CSV: one row per question,
+    a column per forecaster and score: scores.Entente.brier, scores.Base rate.log, ...)."""
+    chosen = None
+    if relationship:
+        chosen = Relationship.objects.filter(slug=relationship).first()
+        if chosen is None:
+            raise bad("relationship", f"there is no relationship {relationship!r}")
+    record = records.track_record(chosen)
+    rows = [
+        {
+            "slug": row.question.slug,
+            "relationship": row.question.relationship.slug,
+            "title": row.question.title,
+            "criteria": row.question.criteria,
+            "opens": row.question.opens,
+            "closes": row.question.closes,
+            "rule": row.question.rule,
+            "indicator": row.question.indicator.slug if row.question.indicator_id else None,
+            "resolution": row.question.resolution,
+            "resolved_on": row.question.resolved_on,
+            "resolved_by_rule": row.question.resolved_by_id is None,
+            "probability": row.probability,
+            "trend_30_days": row.trend,
+            "scores": [
+                {"forecaster": s.forecaster, "brier": s.brier, "log": s.log, "days": s.days}
+                for s in row.scores
+            ],
+        }
+        for row in record.open + record.resolved
+    ]
+    if format == "csv":
+        return as_csv([_scores_by_forecaster(row) for row in rows], "questions")
+    return rows
+
+
+def _scores_by_forecaster(row: dict) -> dict:
+    """A question's row with its scores keyed by forecaster, for one CSV column each."""
+    scores = {
+        ("Base rate" if s["forecaster"].startswith("Base rate") else s["forecaster"]): {
+            "brier": s["brier"],
+            "log": s["log"],
+            "days": s["days"],
+        }
+        for s in row["scores"]
+    }
+    return {**row, "scores": scores}
+
+
+@api.get(
+    "/questions/{slug}/forecasts",
+    response={200: list[ForecastOut], **REFUSALS, **NOT_FOUND},
+    summary="Entente's daily forecasts for one question",
+    openapi_extra=OTHER_MEDIA,
+    url_name="question_forecasts",
+)
+def question_forecasts(request, slug: str, format: Format = "json"):
+    """Entente's probability for the question on each day it was open, from what it knew
+    that day (methodology §12)."""
+    question = get_object_or_404(Question, slug=slug)
+    rows = list(question.forecasts.order_by("date").values("date", "probability", "method_version"))
+    return as_csv(rows, f"{slug}-forecasts") if format == "csv" else rows

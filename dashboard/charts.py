@@ -269,3 +269,62 @@ def sensitivity_figure(result, scenarios) -> go.Figure:
     figure.update_xaxes(title_text="0 = unravelling · 100 = alliance")
     figure.update_layout(hovermode="closest", margin={"l": 290, "t": 24})
     return figure
+
+
+def forecast_figure(forecasts, analyst_forecasts, evidence, *, resolved_on=None) -> go.Figure:
+    """A question's forecast over time (Entente's daily line, analysts' dots), with the
+    reports of its indicator as markers at the foot, and the day its answer was known."""
+    figure = go.Figure()
+    if forecasts:
+        values = np.array([p for _, p in forecasts]) * 100
+        keep = sample(len(forecasts), values, MAX_POINTS // 2)
+        figure.add_scatter(
+            x=[forecasts[n][0].isoformat() for n in keep], y=np.round(values[keep], 1),
+            name="Entente", line={"color": INK, "width": 2, "shape": "hv"},
+            hovertemplate="%{y:.0f}%<extra>Entente</extra>",
+        )  # fmt: skip
+    if analyst_forecasts:
+        figure.add_scatter(
+            x=[f.made_on.isoformat() for f in analyst_forecasts],
+            y=[round(f.probability * 100, 1) for f in analyst_forecasts],
+            mode="markers", name="analysts",
+            marker={"size": 9, "symbol": "diamond", "color": SCENARIO_COLOURS[2]},
+            text=[plain(f"{f.analyst.get_username()}: {f.rationale}") for f in analyst_forecasts],
+            hovertemplate="%{y:.0f}% · %{text}<extra></extra>",
+        )  # fmt: skip
+    if evidence:
+        figure.add_scatter(
+            x=[o.occurred_on.isoformat() for o in evidence], y=[2] * len(evidence),
+            mode="markers", name="reports",
+            marker={"size": 8, "symbol": "triangle-up", "color": "#ffffff",
+                    "line": {"color": MUTED, "width": 1.5}},
+            text=[plain(f"{o.occurred_on:%-d %b %Y} · {o.summary[:140]}") for o in evidence],
+            hovertemplate="%{text}<extra></extra>",
+        )  # fmt: skip
+    if resolved_on is not None:
+        figure.add_vline(x=resolved_on.isoformat(), line={"color": MUTED, "dash": "dot"})
+    _layout(figure, height=300, y_title="probability, %", yaxis_range=[0, 100])
+    return figure.update_layout(hovermode="closest")
+
+
+def calibration_figure(calibration) -> go.Figure:
+    """The reliability diagram: what share came true against the probability given, each
+    bin's dot sized by how many questions' worth of forecasts it holds."""
+    figure = go.Figure()
+    figure.add_scatter(
+        x=[0, 100], y=[0, 100], mode="lines", name="perfect calibration",
+        line={"color": MUTED, "dash": "dot", "width": 1}, hoverinfo="skip",
+    )  # fmt: skip
+    bins = calibration.bins
+    figure.add_scatter(
+        x=[round(b.forecast * 100, 1) for b in bins],
+        y=[round(b.observed * 100, 1) for b in bins],
+        mode="markers+lines", name="Entente",
+        line={"color": INK, "width": 1.5},
+        marker={"size": [8 + 10 * b.weight ** 0.5 for b in bins], "color": INK},
+        text=[f"{b.weight:.1f} questions' worth" for b in bins],
+        hovertemplate="said %{x:.0f}% · came true %{y:.0f}% · %{text}<extra></extra>",
+    )  # fmt: skip
+    figure.update_xaxes(title_text="probability given, %", range=[0, 100])
+    _layout(figure, height=320, y_title="share that came true, %", yaxis_range=[0, 100])
+    return figure.update_layout(hovermode="closest")

@@ -1,6 +1,9 @@
-"""The indicator page's inline form: the admin's observation form, for one indicator."""
+"""The dashboard's forms: the indicator page's inline observation form (the admin's, for one
+indicator), and the forecasts' question and analyst-forecast forms."""
 
-from tracker.models import Indicator
+from django import forms
+
+from tracker.models import AnalystForecast, Indicator, Question
 from tracker.observations.forms import ObservationForm
 
 
@@ -15,3 +18,31 @@ class InlineObservationForm(ObservationForm):
         for kind, field in Indicator.MEASURE_FIELD.items():
             if kind != indicator.kind:
                 del self.fields[field]
+
+
+class AnalystForecastForm(forms.ModelForm):
+    """An analyst's dated probability for a question, with a short rationale."""
+
+    class Meta:
+        model = AnalystForecast
+        fields = ("probability", "rationale")
+        widgets = {"probability": forms.NumberInput(attrs={"min": 0, "max": 1, "step": 0.01})}
+        help_texts = {"probability": "From 0 to 1 (0.7 means 70%)."}
+
+
+class QuestionForm(forms.ModelForm):
+    """A question as an analyst writes it: wording, window and rule (Question.clean checks
+    that the rule has what it needs)."""
+
+    class Meta:
+        model = Question
+        fields = (
+            "relationship", "slug", "title", "criteria", "opens", "closes", "rule", "indicator",
+            "stage", "scenario", "direction", "threshold", "min_magnitude", "min_grade", "days",
+            "alert_move",
+        )  # fmt: skip
+        widgets = {
+            "opens": forms.DateInput(attrs={"type": "date"}),
+            "closes": forms.DateInput(attrs={"type": "date"}),
+            "criteria": forms.Textarea(attrs={"rows": 3}),
+        }

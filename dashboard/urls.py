@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import triage, views
+from dashboard import questions, triage, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -17,6 +17,10 @@ urlpatterns = [
         name="observation-edit",
     ),
     path("methodology/", views.methodology, name="methodology"),
+    path("questions/", questions.questions, name="questions"),
+    path("questions/new/", questions.question_add, name="question-add"),
+    path("questions/<slug:slug>/", questions.question, name="question"),
+    path("questions/<slug:slug>/forecasts/", questions.forecast_add, name="forecast-add"),
     path("triage/", triage.triage, name="triage"),
     path("triage/<int:pk>/accept/", triage.accept, name="triage-accept"),
     path("triage/<int:pk>/dismiss/", triage.dismiss, name="triage-dismiss"),

@@ -26,6 +26,7 @@ from dashboard.forms import InlineObservationForm
 from dashboard.htmx import HtmxHttpRequest
 from tracker.alerts import latest_alerts
 from tracker.clock import today_utc
+from tracker.forecasts.records import open_questions
 from tracker.models import (
     Category,
     Indicator,
@@ -166,6 +167,9 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
         ],
         "movement": _movement(relationship, filters, moved_from, moved_to),
         "alerts": latest_alerts(relationship, known_on=filters.as_of),
+        # Today's forecasts: an "as known on" view does not replay them (the questions page
+        # shows each question's forecasts day by day).
+        "questions": open_questions(relationship) if filters.as_of is None else [],
         **_source_health(),
         "moved": (moved_from, moved_to),
         "indicator_total": relationship.indicators.count(),
@@ -303,6 +307,7 @@ def indicator_context(
         "latest_reading": readings[-1] if readings else None,
         "page": page,
         "history": indicator_history(indicator),
+        "questions": open_questions(relationship, indicator=indicator),
         "form": form,
         "editing": editing,
         "can_record": request.user.has_perm(RECORD),

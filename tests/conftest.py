@@ -63,9 +63,8 @@ def groups(db):
     importlib.import_module("tracker.migrations.0002_analyst_and_reader_groups").create_groups(
         django_apps, None
     )
-    importlib.import_module("tracker.migrations.0008_group_permissions_for_jobs").grant(
-        django_apps, None
-    )
+    for name in ("0008_group_permissions_for_jobs", "0024_question_permissions"):
+        importlib.import_module(f"tracker.migrations.{name}").grant(django_apps, None)
 
 
 @pytest.fixture

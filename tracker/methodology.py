@@ -223,3 +223,57 @@ def sensitivity_table(
             verdict, reading = "Insufficient evidence", "no band to test"
         lines.append(f"| {day} | {verdict} ({result.published.index:.1f}) | {reading} |")
     return "\n".join(lines)
+
+
+# The day the forecasts' track record is written for: the suite's frozen "today", so that
+# the generated tables do not change with the calendar (as the calibration dates do not).
+FORECAST_DAY = dt.date(2026, 11, 25)
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    title: str
+    answer: str  # "yes" or "no"
+    known_on: dt.date
+    days: int
+    entente: tuple[float, float]  # (Brier, log score)
+    base_rate: tuple[float, float]
+    no_change: tuple[float, float]
+
+
+def forecast_tables(rows: Sequence[ForecastRow], open_questions: int) -> tuple[str, str]:
+    """The track record's summary (for the README and §12) and its question-by-question
+    table (§12)."""
+    if not rows:
+        empty = "No resolved question."
+        return empty, empty
+    n = len(rows)
+    yes = sum(row.answer == "yes" for row in rows)
+
+    def mean(pick, which: int) -> str:
+        return f"{sum(pick(row)[which] for row in rows) / n:.3f}"
+
+    summary = [
+        f"{n} resolved questions ({yes} yes, {n - yes} no) and {open_questions} open, as "
+        f"forecast on {FORECAST_DAY:%-d %B %Y}; each score is the mean over the days a question "
+        "was open, then over the questions (lower is better).",
+        "",
+        "| forecaster | mean Brier | mean log score |",
+        "|---|---|---|",
+        f"| Entente (as known each day) | {mean(lambda r: r.entente, 0)} "
+        f"| {mean(lambda r: r.entente, 1)} |",
+        f"| Base rate (share of yes among the other questions) | "
+        f"{mean(lambda r: r.base_rate, 0)} | {mean(lambda r: r.base_rate, 1)} |",
+        f"| No change (1% every day) | {mean(lambda r: r.no_change, 0)} "
+        f"| {mean(lambda r: r.no_change, 1)} |",
+    ]
+    table = [
+        "| question | answer | known on | days | Entente Brier | base rate | no change |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        table.append(
+            f"| {row.title} | {row.answer} | {row.known_on:%-d %b %Y} | {row.days} "
+            f"| {row.entente[0]:.3f} | {row.base_rate[0]:.3f} | {row.no_change[0]:.3f} |"
+        )
+    return "\n".join(summary), "\n".join(table)

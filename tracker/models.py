@@ -1095,11 +1095,11 @@ class Question(models.Model):
     one fits (tracker.forecasts), or by an analyst with a reason and a source."""
 
     class Rule(models.TextChoices):
-        STAGE = "stage", "A stage indicator reaches a rung (or higher)"
-        EVENT = "event", "An event of an indicator is recorded, at a minimum grade"
-        LEVEL = "level", "A level indicator is recorded beyond a value"
-        BAND = "band", "The index holds a scenario band for some days"
-        NONE = "none", "No rule: an analyst resolves it"
+        STAGE = "stage", "Stage reached"
+        EVENT = "event", "Event recorded"
+        LEVEL = "level", "Level crossed"
+        BAND = "band", "Band held"
+        NONE = "none", "No rule (an analyst resolves it)"
 
     class Resolution(models.TextChoices):
         OPEN = "", "Open"

@@ -54,11 +54,14 @@ CONFIG = schemathesis.Config.from_dict(
                 # These refuse, with a 400 naming the parameter, schema-valid input breaking a
                 # rule no JSON schema states: an unknown slug, a date outside 1900 to a year
                 # ahead, a range that ends before it starts, an as_of in the future, a grade
-                # that is not one. Only /relationships/ accepts whatever its schema allows.
+                # that is not one (or a question's slug, which answers 404). Only
+                # /relationships/ accepts whatever its schema allows.
                 "include-path": [
                     "/api/relationships/{slug}/index",
                     "/api/indicators/",
                     "/api/observations/",
+                    "/api/questions/",
+                    "/api/questions/{slug}/forecasts",
                 ],
                 "checks": {
                     "positive_data_acceptance": {

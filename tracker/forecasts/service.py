@@ -160,33 +160,58 @@ class Outcome:
 
 def forecast_question(question: Question, timeline: Timeline, today: dt.date) -> Outcome:
     """Resolve `question` by its rule, and forecast each day from its opening to the day
-    before its answer was known (or to today, while open)."""
+    before its answer was known (or to today, while open).
+
+    The answer is what is known now: a report that met the rule and was later retracted or
+    corrected away answers nothing. It was known from the first day of change since which
+    the rule has held without a break; before that, on a day when a report later withdrawn
+    made it look answered, Entente's forecast is what it then believed (99%).
+    """
     changes = list(timeline.changes)
     if not changes or changes[0][0] > question.opens:
         changes.insert(0, (question.opens, []))  # nothing known yet when it opened
-    forecasts: list[tuple[dt.date, float]] = []
     band = question.rule == Question.Rule.BAND
+    spans = []
     for n, (day, known) in enumerate(changes):
         # Each span of days up to the next change shares this known set.
-        span = changes[n + 1][0] - dt.timedelta(days=1) if n + 1 < len(changes) else today
-        start, end = max(day, question.opens), min(span, question.closes, today)
-        if band:
-            series = _band_series(question, day, max(start, end))
-        elif met_on(question, known, question.closes) is not None:
-            # Known from the end of this day (or from the opening, if known before it).
-            return Outcome("yes", start, forecasts)
+        last = changes[n + 1][0] - dt.timedelta(days=1) if n + 1 < len(changes) else today
+        spans.append((day, known, max(day, question.opens), min(last, question.closes, today)))
+    answered_from = None if band else _answered_from(question, spans)
+    forecasts: list[tuple[dt.date, float]] = []
+    for day, known, start, end in spans:
+        if answered_from is not None and start >= answered_from:
+            break
+        series = _band_series(question, day, max(start, end)) if band else None
+        seems_met = not band and met_on(question, known, question.closes) is not None
         for offset in range((end - start).days + 1):
             t = start + dt.timedelta(days=offset)
-            if band and _band_held(question, series, t) is not None:
-                return Outcome("yes", t, forecasts)
+            if answered_from is not None and t >= answered_from:
+                break
             if band:
+                if _band_held(question, series, t) is not None:
+                    return Outcome("yes", t, forecasts)
                 p = _band_odds(question, series, t)
+            elif seems_met:
+                p = 1.0
             else:
                 p = _probability(question, known, t, timeline.kinds)
             forecasts.append((t, min(MOST, max(LEAST, p))))
+    if answered_from is not None:
+        return Outcome("yes", answered_from, forecasts)
     if today > question.closes + dt.timedelta(days=GRACE_DAYS):
         return Outcome("no", question.closes + dt.timedelta(days=GRACE_DAYS), forecasts)
     return Outcome("", None, forecasts)
+
+
+def _answered_from(question: Question, spans) -> dt.date | None:
+    """The first day of the unbroken run of known sets, to the latest, that meet the rule."""
+    answered = None
+    for _, known, start, _ in spans:
+        if met_on(question, known, question.closes) is None:
+            answered = None
+        elif answered is None:
+            answered = start
+    return answered
 
 
 def _probability(
@@ -229,7 +254,8 @@ def _stage_probability(question, known, mine, t, remaining, kinds) -> float:
         for key in stage_indicators
     ]
     steps, days = sum(s for s, _ in pooled), sum(d for _, d in pooled)
-    prior = steps / days if days > 0 else DEFAULT_STEP_RATE
+    # The catalogue's ladders together, themselves shrunk toward a rung in two years.
+    prior = maths.pooled_rate(steps, days, DEFAULT_STEP_RATE)
     own_steps, own_days = _climb(mine, t)
     rate = maths.pooled_rate(own_steps, own_days, prior)
     return maths.at_least(needed, rate * remaining)
@@ -238,7 +264,9 @@ def _stage_probability(question, known, mine, t, remaining, kinds) -> float:
 def _event_probability(question, known, t, remaining, kinds) -> float:
     since = t - dt.timedelta(days=maths.EVENT_WINDOW_DAYS)
     first = min((k.occurred_on for k in known), default=t)
-    exposure = float(min(maths.EVENT_WINDOW_DAYS, (t - first).days))
+    # A year at least, two at most: a burst of first reports is no rate, and old ones
+    # say little of next year.
+    exposure = float(min(maths.EVENT_WINDOW_DAYS, max(maths.PRIOR_DAYS, (t - first).days)))
     event_indicators = {key for key, kind in kinds.items() if kind == "event"}
     days_by_indicator = defaultdict(set)
     for k in known:
@@ -251,7 +279,7 @@ def _event_probability(question, known, t, remaining, kinds) -> float:
             days_by_indicator[k.indicator].add(k.occurred_on)
     prior = (
         sum(len(days) for days in days_by_indicator.values()) / len(event_indicators) / exposure
-        if exposure > 0 and event_indicators
+        if event_indicators
         else 0.0
     )
     own = len(days_by_indicator.get(question.indicator_id, ()))
@@ -270,7 +298,17 @@ def _level_probability(question, mine, remaining) -> float:
         for a, b in zip(values, values[1:], strict=False)
     )
     sigma = math.sqrt((squares + prior * maths.PRIOR_DAYS) / (elapsed + maths.PRIOR_DAYS))
-    current = values[-1].value if values else (indicator.floor + indicator.ceiling) / 2
+    if not values:
+        # No report yet: the value could be anywhere on the scale, as likely in one place as
+        # another; the chance is the share of the scale beyond the threshold.
+        span = indicator.ceiling - indicator.floor
+        beyond = (
+            indicator.ceiling - question.threshold
+            if question.direction == Question.Direction.ABOVE
+            else question.threshold - indicator.floor
+        )
+        return min(1.0, max(0.0, beyond / span))
+    current = values[-1].value
     if question.direction == Question.Direction.ABOVE:
         distance = question.threshold - current
     else:
@@ -385,6 +423,11 @@ class Score:
     brier: float
     log: float
     days: int
+
+    @property
+    def column(self) -> str:
+        """The forecaster as a table column: every question's base rate is "Base rate"."""
+        return "Base rate" if self.forecaster.startswith("Base rate") else self.forecaster
 
 
 def scores(question: Question, *, base_rate: float | None = None) -> list[Score]:

@@ -10,8 +10,10 @@ from django.core.management.base import BaseCommand
 
 from tracker import methodology
 from tracker.clock import today_utc
+from tracker.forecasts import maths
+from tracker.forecasts.service import LEAST, Timeline, forecast_question
 from tracker.management.database import require_migrated
-from tracker.models import Observation, Relationship
+from tracker.models import Observation, Question, Relationship
 from tracker.scoring import method, sensitivity
 from tracker.scoring.inputs import (
     current_states,
@@ -82,6 +84,40 @@ def demo_sensitivity() -> str:
     return methodology.sensitivity_table(results, names)
 
 
+def demo_forecasts() -> tuple[str, str]:
+    """The demo questions forecast on FORECAST_DAY, in memory (nothing stored): each
+    resolved question's scores beside the baselines'."""
+    relationship = Relationship.objects.get(slug="russia-iran")
+    timeline = Timeline(relationship)
+    questions = relationship.questions.exclude(rule=Question.Rule.NONE).select_related(
+        "indicator", "stage", "scenario", "relationship"
+    )
+    outcomes = [(q, forecast_question(q, timeline, methodology.FORECAST_DAY)) for q in questions]
+    resolved = [(q, o) for q, o in outcomes if o.resolution in ("yes", "no") and o.forecasts]
+    yes = sum(o.resolution == "yes" for _, o in resolved)
+    rows = []
+    for question, outcome in sorted(resolved, key=lambda pair: pair[1].resolved_on):
+        answer = outcome.resolution == "yes"
+        ps = [p for _, p in outcome.forecasts]
+        rate = (yes - answer) / (len(resolved) - 1)
+
+        def both(probabilities, answer=answer):
+            return (maths.brier(probabilities, answer), maths.log_score(probabilities, answer))
+
+        rows.append(
+            methodology.ForecastRow(
+                title=question.title,
+                answer=outcome.resolution,
+                known_on=outcome.resolved_on,
+                days=len(ps),
+                entente=both(ps),
+                base_rate=both([rate] * len(ps)),
+                no_change=both([LEAST] * len(ps)),
+            )
+        )
+    return methodology.forecast_tables(rows, sum(not o.resolution for _, o in outcomes))
+
+
 class Command(BaseCommand):
     help = __doc__
 
@@ -93,6 +129,7 @@ class Command(BaseCommand):
         if not Relationship.objects.filter(slug="russia-iran").exists():
             call_command("loaddemo", stdout=io.StringIO())
         calibration, versions = demo_calibration()
+        forecasts, forecast_questions = demo_forecasts()
         catalogue = methodology.catalogue_tables(settings.BASE_DIR / "fixtures" / "catalogue.toml")
         files = {
             "docs/methodology.md": {
@@ -100,8 +137,10 @@ class Command(BaseCommand):
                 "calibration": calibration,
                 "versions": versions,
                 "sensitivity": demo_sensitivity(),
+                "forecasts": forecasts,
+                "forecast-questions": forecast_questions,
             },
-            "README.md": {"calibration": calibration},
+            "README.md": {"calibration": calibration, "forecasts": forecasts},
         }
         for name, sections in files.items():
             path = settings.BASE_DIR / name

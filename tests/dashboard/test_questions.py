@@ -1,0 +1,163 @@
+"""The forecasts' pages, writes and API: who may read, who may write, what each shows."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.test import Client
+
+from tests.clock import NOW
+from tests.factories import IndicatorFactory, ObservationFactory, UserFactory
+from tracker.forecasts import service
+from tracker.models import AnalystForecast, Question
+
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def public(settings):
+    settings.DASHBOARD_PUBLIC = True
+
+
+@pytest.fixture
+def asked(small):
+    """Two questions on the small relationship: one resolved yes by an event, one open."""
+    relationship, _ = small
+    event = IndicatorFactory(relationship=relationship, slug="drills", name="Drills")
+    ObservationFactory(indicator=event, occurred_on=dt.date(2026, 3, 1), magnitude=3,
+                       recorded_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC))  # fmt: skip
+    common = {"relationship": relationship, "rule": "event", "indicator": event,
+              "criteria": "Yes if a drill is reported."}  # fmt: skip
+    done = Question.objects.create(slug="drill-2026", title="A drill by June 2026?",
+                                   opens=dt.date(2026, 1, 1), closes=dt.date(2026, 6, 30),
+                                   **common)  # fmt: skip
+    pending = Question.objects.create(slug="big-drill-2027", title="A big drill by 2027?",
+                                      opens=dt.date(2026, 6, 1), closes=dt.date(2027, 12, 31),
+                                      min_magnitude=5, **common)  # fmt: skip
+    service.forecasts_refresh(relationship, today=TODAY)
+    done.refresh_from_db()
+    pending.refresh_from_db()
+    return relationship, done, pending
+
+
+def test_the_track_record_page_shows_open_questions_scores_and_calibration(client, asked):
+    relationship, done, pending = asked
+    page = client.get("/questions/").content.decode()
+    assert "A big drill by 2027?" in page and "A drill by June 2026?" in page
+    assert 'id="figure-calibration"' in page
+    assert "Mean Brier" in page and "No change (1%)" in page
+    latest = pending.forecasts.order_by("-date").first()
+    assert f"{round(latest.probability * 100)}%" in page
+    assert client.get("/questions/?relationship=nope").status_code == 404
+
+
+def test_a_question_page_shows_its_forecasts_criteria_and_scores(client, asked):
+    _, done, _ = asked
+    page = client.get(f"/questions/{done.slug}/").content.decode()
+    assert "Yes if a drill is reported." in page
+    assert "Yes, known 2 Mar 2026 (by its rule)" in page
+    assert 'id="figure-question"' in page and "Record my forecast" not in page
+    assert "<td>Entente</td>" in page
+    assert client.get("/questions/nope/").status_code == 404
+
+
+def test_the_overview_lists_open_questions_but_not_as_known_on(client, asked):
+    relationship, _, pending = asked
+    home = client.get(f"/r/{relationship.slug}/").content.decode()
+    assert "Open questions" in home and pending.title in home
+    past = client.get(f"/r/{relationship.slug}/?as_of=2026-01-01").content.decode()
+    assert pending.title not in past
+
+
+def test_an_indicator_page_lists_its_open_questions(client, asked):
+    _, _, pending = asked
+    page = client.get(f"/indicators/{pending.indicator.slug}/").content.decode()
+    assert "Open questions on this indicator" in page and pending.title in page
+
+
+def test_an_analyst_records_a_forecast_and_a_reader_may_not(analyst_client, reader, asked):
+    _, done, pending = asked
+    url = f"/questions/{pending.slug}/forecasts/"
+    response = analyst_client.post(url, {"probability": "0.3", "rationale": "Drills slip"})
+    assert response.status_code == 302 and response["Location"].endswith("#forecast")
+    (mine,) = AnalystForecast.objects.all()
+    assert (mine.analyst.username, mine.made_on, mine.probability) == ("ana", TODAY, 0.3)
+    page = analyst_client.get(f"/questions/{pending.slug}/").content.decode()
+    assert "Your forecast of 30% is recorded." in page and "Drills slip" in page
+    bad = analyst_client.post(url, {"probability": "1.5", "rationale": ""})
+    assert bad.status_code == 400 and AnalystForecast.objects.count() == 1
+    closed = analyst_client.post(f"/questions/{done.slug}/forecasts/",
+                                 {"probability": "0.5", "rationale": "late"})  # fmt: skip
+    assert closed.status_code == 400 and "takes no more forecasts" in closed.content.decode()
+    reading = Client()
+    reading.force_login(reader)
+    assert reading.post(url, {"probability": "0.5", "rationale": "x"}).status_code == 403
+    assert AnalystForecast.objects.count() == 1
+
+
+def test_an_analyst_writes_a_question_and_its_rule_is_checked(analyst_client, reader, asked):
+    relationship, done, _ = asked
+    fields = {"relationship": relationship.pk, "slug": "new-q", "title": "New?",
+              "criteria": "Yes if.", "opens": "2026-12-01", "closes": "2027-12-31",
+              "rule": "stage", "indicator": done.indicator.pk, "min_magnitude": "1",
+              "min_grade": "F6", "days": "1", "alert_move": "0.15"}  # fmt: skip
+    refused = analyst_client.post("/questions/new/", fields)
+    assert refused.status_code == 400
+    assert "A stage rule needs a stage indicator." in refused.content.decode()
+    fields["rule"] = "event"
+    made = analyst_client.post("/questions/new/", fields)
+    assert made.status_code == 302
+    question = Question.objects.get(slug="new-q")
+    assert question.history.first().history_change_reason == "Written on the dashboard"
+    reading = Client()
+    reading.force_login(reader)
+    assert reading.get("/questions/new/").status_code == 403
+
+
+def test_the_api_lists_questions_and_their_daily_forecasts(client, asked):
+    relationship, done, pending = asked
+    rows = {row["slug"]: row for row in client.get("/api/questions/").json()}
+    assert rows[done.slug]["resolution"] == "yes" and rows[done.slug]["resolved_by_rule"]
+    assert [s["forecaster"] for s in rows[done.slug]["scores"]][:1] == ["Entente"]
+    assert (
+        rows[pending.slug]["probability"] == pending.forecasts.order_by("date").last().probability
+    )
+    text = client.get("/api/questions/?format=csv").content.decode()
+    header = next(csv.reader(io.StringIO(text)))
+    assert {"slug", "scores.Entente.brier", "scores.No change (1%).log"} <= set(header)
+    assert client.get("/api/questions/?relationship=nope").status_code == 400
+    series = client.get(f"/api/questions/{pending.slug}/forecasts").json()
+    assert series[0]["date"] == "2026-06-01" and series[-1]["date"] == TODAY.isoformat()
+    days = client.get(f"/api/questions/{pending.slug}/forecasts?format=csv").content.decode()
+    assert days.splitlines()[0] == "date,probability,method_version"
+    assert client.get("/api/questions/nope/forecasts").status_code == 404
+
+
+def test_a_private_dashboard_hides_questions_from_visitors(client, asked, settings):
+    settings.DASHBOARD_PUBLIC = False
+    assert client.get("/questions/").status_code == 302
+    assert client.get("/api/questions/").status_code == 401
+
+
+def test_an_analyst_resolving_by_hand_in_the_admin_gives_a_reason_and_a_source(asked, groups):
+    _, _, pending = asked
+    admin = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    browser = Client()
+    browser.force_login(admin)
+    url = f"/admin/tracker/question/{pending.pk}/change/"
+    form = {f: getattr(pending, f) or "" for f in ("slug", "title", "criteria", "rule",
+            "direction", "min_grade")}  # fmt: skip
+    form |= {"relationship": pending.relationship_id, "opens": "2026-06-01",
+             "closes": "2027-12-31", "indicator": pending.indicator_id, "min_magnitude": "5",
+             "days": "1", "alert_move": "0.15", "resolution": "annulled",
+             "resolved_on": "2026-11-25"}  # fmt: skip
+    refused = browser.post(url, form)
+    assert refused.status_code == 200 and "needs a reason and a source" in refused.content.decode()
+    form |= {"resolution_reason": "The drill series was cancelled",
+             "resolution_source": "https://example.org/cancelled"}  # fmt: skip
+    assert browser.post(url, form).status_code == 302
+    pending.refresh_from_db()
+    assert (pending.resolution, pending.resolved_by) == ("annulled", admin)
+    assert pending.history.first().history_change_reason.startswith("Resolved annulled by hand")
+    assert browser.post(f"/admin/tracker/question/{pending.pk}/delete/").status_code == 403
