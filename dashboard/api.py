@@ -434,7 +434,7 @@ def questions(request, relationship: str = "", format: Format = "json"):
             "opens": row.question.opens,
             "closes": row.question.closes,
             "rule": row.question.rule,
-            "indicator": row.question.indicator.slug if row.question.indicator_id else None,
+            "indicator": row.question.indicator.slug if row.question.indicator else None,
             "resolution": row.question.resolution,
             "resolved_on": row.question.resolved_on,
             "resolved_by_rule": row.question.resolved_by_id is None,
@@ -476,5 +476,6 @@ def question_forecasts(request, slug: str, format: Format = "json"):
     """Entente's probability for the question on each day it was open, from what it knew
     that day (methodology §12)."""
     question = get_object_or_404(Question, slug=slug)
-    rows = list(question.forecasts.order_by("date").values("date", "probability", "method_version"))
+    days = question.forecasts.order_by("date")
+    rows = [dict(row) for row in days.values("date", "probability", "method_version")]
     return as_csv(rows, f"{slug}-forecasts") if format == "csv" else rows

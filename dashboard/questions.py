@@ -1,7 +1,10 @@
 """Forecast questions: the track record, a question's page, and the analysts' writes (a
 new question, a forecast). Reading as the dashboard; writing needs the model permission."""
 
+from typing import cast
+
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -81,7 +84,7 @@ def question(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def forecast_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """An analyst's forecast, dated today; a resolved question takes no more."""
     found = get_object_or_404(Question, slug=slug)
-    mine = AnalystForecast(question=found, analyst=request.user)
+    mine = AnalystForecast(question=found, analyst=cast(User, request.user))  # @allowed: a user
     form = AnalystForecastForm(request.POST, instance=mine)
     if not found.is_open:
         form.add_error(None, "The question is resolved: it takes no more forecasts.")

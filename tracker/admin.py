@@ -581,7 +581,7 @@ class QuestionAdminForm(forms.ModelForm):
         )  # fmt: skip
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if "resolution" in self.changed_data and data.get("resolution"):
             for name in ("resolution_reason", "resolution_source"):
                 if not data.get(name):

@@ -1192,12 +1192,14 @@ class Question(models.Model):
             if getattr(self, name if name in ("direction", "threshold") else f"{name}_id")
             in (None, "")
         }
-        kind = {self.Rule.STAGE: "stage", self.Rule.EVENT: "event", self.Rule.LEVEL: "level"}
-        if self.rule in kind and self.indicator_id and self.indicator.kind != kind[self.rule]:
-            errors["indicator"] = f"A {self.rule} rule needs a {kind[self.rule]} indicator."
-        if self.stage_id and self.indicator_id and self.stage.indicator_id != self.indicator_id:
+        kind = {"stage": "stage", "event": "event", "level": "level"}.get(self.rule)
+        indicator = self.indicator if self.indicator_id else None
+        stage = self.stage if self.stage_id else None
+        if kind and indicator is not None and indicator.kind != kind:
+            errors["indicator"] = f"A {self.rule} rule needs a {kind} indicator."
+        if stage is not None and indicator is not None and stage.indicator_id != indicator.pk:
             errors["stage"] = "Choose a rung of the question's indicator."
-        if self.indicator_id and self.indicator.relationship_id != self.relationship_id:
+        if indicator is not None and indicator.relationship_id != self.relationship_id:
             errors["indicator"] = "Choose an indicator of the question's relationship."
         if (
             len(self.min_grade) != 2

@@ -57,10 +57,10 @@ def _latest(questions: list[Question]) -> dict[int, tuple[float, float | None]]:
 
 def open_questions(relationship: Relationship, *, indicator=None) -> list[QuestionRow]:
     """The relationship's open questions, soonest to close first (one indicator's only)."""
-    questions = relationship.questions.filter(resolution="").select_related("indicator")
+    found = relationship.questions.filter(resolution="").select_related("indicator")
     if indicator is not None:
-        questions = questions.filter(indicator=indicator)
-    questions = list(questions.order_by("closes", "slug"))
+        found = found.filter(indicator=indicator)
+    questions = list(found.order_by("closes", "slug"))
     latest = _latest(questions)
     return [QuestionRow(q, *latest.get(q.pk, (None, None))) for q in questions]
 

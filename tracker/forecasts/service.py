@@ -136,16 +136,15 @@ def met_on(question: Question, known: list[Known], through: dt.date) -> dt.date 
 
 
 def _qualifies(question: Question, k: Known) -> bool:
-    if question.rule == Question.Rule.STAGE:
-        return (
-            k.stage is not None and k.stage >= question.stage.order and k.passes(question.min_grade)
-        )
+    stage, threshold = question.stage, question.threshold
+    if question.rule == Question.Rule.STAGE and stage is not None:
+        return k.stage is not None and k.stage >= stage.order and k.passes(question.min_grade)
     if question.rule == Question.Rule.EVENT:
         return (k.magnitude or 0) >= question.min_magnitude and k.passes(question.min_grade)
-    if question.rule == Question.Rule.LEVEL and k.value is not None:
+    if question.rule == Question.Rule.LEVEL and k.value is not None and threshold is not None:
         if question.direction == Question.Direction.ABOVE:
-            return k.value > question.threshold
-        return k.value < question.threshold
+            return k.value > threshold
+        return k.value < threshold
     return False
 
 
@@ -327,10 +326,11 @@ def _band_series(question: Question, day: dt.date, end: dt.date):
 def _band_held(question: Question, series, day: dt.date) -> dt.date | None:
     """The day the index completed `days` days in a row in the band, by `day`, or None."""
     run = 0
+    band = question.scenario.slug if question.scenario else None
     for date in sorted(series):
         if date < question.opens or date > min(day, question.closes):
             continue
-        run = run + 1 if series[date].band == question.scenario.slug else 0
+        run = run + 1 if series[date].band == band else 0
         if run >= question.days:
             return date
     return None
@@ -338,7 +338,9 @@ def _band_held(question: Question, series, day: dt.date) -> dt.date | None:
 
 def _band_odds(question: Question, series, t: dt.date) -> float:
     assessment = series.get(t)
-    return assessment.odds.get(question.scenario.slug, 0.0) if assessment else 0.0
+    if assessment is None or question.scenario is None:
+        return 0.0
+    return assessment.odds.get(question.scenario.slug, 0.0)
 
 
 @transaction.atomic

@@ -95,8 +95,11 @@ def demo_forecasts() -> tuple[str, str]:
     outcomes = [(q, forecast_question(q, timeline, methodology.FORECAST_DAY)) for q in questions]
     resolved = [(q, o) for q, o in outcomes if o.resolution in ("yes", "no") and o.forecasts]
     yes = sum(o.resolution == "yes" for _, o in resolved)
+    day_max = dt.date.max
     rows = []
-    for question, outcome in sorted(resolved, key=lambda pair: pair[1].resolved_on):
+    for question, outcome in sorted(resolved, key=lambda pair: pair[1].resolved_on or day_max):
+        if outcome.resolved_on is None:
+            continue
         answer = outcome.resolution == "yes"
         ps = [p for _, p in outcome.forecasts]
         rate = (yes - answer) / (len(resolved) - 1)
