@@ -31,6 +31,7 @@ from tracker.sources.fetch import FetchResult, fetch
 from tracker.sources.triage import signal_recorded_by_job
 
 logger = logging.getLogger(__name__)
+OFAC_LISTS = (Source.Adapter.OFAC_SDN, Source.Adapter.OFAC_CONSOLIDATED)
 
 
 @dataclass
@@ -215,7 +216,22 @@ def _record_designations(source, fresh: list[tuple[Signal, SignalData]]) -> int:
     that does not say (OFAC's), the day the refresh first saw it.
     """
     groups: dict[tuple[str, datetime.date], list[tuple[Signal, SignalData]]] = defaultdict(list)
+    # OFAC lists some entries on both its lists under one ent_num (Rosoboronexport): one
+    # designation, counted once, by the list that recorded it first.
+    counted = set()
+    if source.adapter in OFAC_LISTS:
+        counted = set(
+            Signal.objects.filter(
+                source__adapter__in=OFAC_LISTS,
+                external_id__in=[item.external_id for _, item in fresh],
+                observation__isnull=False,
+            )
+            .exclude(source=source)
+            .values_list("external_id", flat=True)
+        )
     for signal, item in fresh:
+        if item.external_id in counted:
+            continue
         day = item.published_at.date() if item.published_at else today_utc()
         for indicator in item.suggested:
             groups[indicator, day].append((signal, item))

@@ -22,6 +22,7 @@ repaired feed later adds the entries that were skipped, and no entry twice (ids 
 """
 
 import codecs
+import contextlib
 import datetime
 import hashlib
 import html.entities
@@ -64,12 +65,6 @@ _BOMS = (
 _UNMARKED = ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))
 _DECLARATION = re.compile(rb"""\A\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][\w.:-]*)["']""")
 _DECLARATION_TEXT = re.compile(r"\A\s*<\?xml\s[^>]*\?>")
-# CDATA sections and comments are left as they are; outside them, an entity reference
-# or a bare ampersand. XML's own five entities and character references stay.
-_REFERENCES = re.compile(
-    r"(<!\[CDATA\[.*?\]\]>|<!--.*?-->)|&(?:([A-Za-z][A-Za-z0-9]{0,31});|(#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};))?",
-    re.DOTALL,
-)
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 # Entries: RSS 2.0's and RSS 1.0's <item>, Atom's <entry>, by local name.
 _ENTRIES = frozenset({"item", "entry"})
@@ -138,67 +133,122 @@ def decode_feed(body: bytes, *, charset: str = "") -> tuple[str, tuple[str, ...]
     """The text of a feed, and a warning if its bytes had to overrule what it declares.
 
     A byte order mark wins; then `charset`, the one the server named (RFC 7303 puts it
-    above the XML declaration); then the declaration; then UTF-8.
+    above the XML declaration); then the declaration; then UTF-8. Bytes that contradict the
+    label are read as what they unambiguously are: UTF-8 under a legacy or a 16-bit label,
+    or the feed's own declared encoding when the server's charset does not fit them.
     """
     if mark := _marked(body):
         return _decode(body, mark, "by its byte order mark"), ()
     declared = _declared(body)
+    warnings: list[str] = []
+    labels: list[tuple[str, str]] = []
     if charset:
-        label, said = charset.strip().lower(), "as its server said"
-        if declared and declared != label:
-            said += f" (its XML declaration says {declared})"
-    elif declared:
-        label, said = declared, "as it declares"
-    else:
-        label, said = "utf-8", "the default: it declares no encoding"
-    try:
-        codec = codecs.lookup(label)
-    except LookupError:
-        raise ParseError(f"The feed names an unknown encoding: {label} ({said})") from None
-    legacy = codec.name != "utf-8" and not codec.name.startswith(("utf-16", "utf-32"))
-    if legacy and not body.isascii() and _is_utf8(body):
-        return body.decode("utf-8"), (
-            f"The feed is labelled {label} ({said}) but its bytes are UTF-8: read as UTF-8",
+        label = charset.strip().lower()
+        if _codec(label) is None:
+            warnings.append(f"The server names an unknown charset ({label}): ignored")
+        else:
+            labels.append((label, "as its server said"))
+    if declared:
+        labels.append((declared, "as it declares"))
+    label, said = labels[0] if labels else ("utf-8", "the default: it declares no encoding")
+    codec = _codec(label)
+    if codec is None:
+        raise ParseError(f"The feed names an unknown encoding: {label} ({said})")
+    if codec.name != "utf-8" and not body.isascii() and _is_utf8(body):
+        # Valid UTF-8 with non-ASCII in it is almost never meant as anything else; and a
+        # 16-bit label on bytes whose declaration read as ASCII cannot be right.
+        warnings.append(
+            f"The feed is labelled {label} ({said}) but its bytes are UTF-8: read as UTF-8"
         )
-    return _decode(body, label, said), ()
+        return body.decode("utf-8"), tuple(warnings)
+    if codec.name.startswith(("utf-16", "utf-32")) and body.isascii():
+        warnings.append(
+            f"The feed is labelled {label} ({said}) but its bytes are ASCII: read as such"
+        )
+        return body.decode("ascii"), tuple(warnings)
+    try:
+        return _decode(body, label, said), tuple(warnings)
+    except ParseError:
+        if len(labels) > 1 and (own := _codec(declared)) is not None:
+            with contextlib.suppress(ParseError):
+                text = _decode(body, own.name, "as it declares")
+                warnings.append(
+                    f"The server said {label} but the bytes are not; read as the feed "
+                    f"declares, {declared}"
+                )
+                return text, tuple(warnings)
+        raise
+
+
+def _codec(label: str) -> codecs.CodecInfo | None:
+    try:
+        return codecs.lookup(label)
+    except LookupError:
+        return None
 
 
 def _is_utf8(body: bytes) -> bool:
     try:
         body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
+    except UnicodeDecodeError as error:
+        # A download cut in the middle of a character is still UTF-8 up to the cut.
+        return error.end == len(body) and error.reason == "unexpected end of data"
     return True
 
 
 def _decode(body: bytes, encoding: str, said: str) -> str:
-    """The text of `body`, which must decode strictly in `encoding`."""
-    return decode_strictly(
-        body, codecs.lookup(encoding).name, f"The feed is not valid {encoding} ({said})"
-    )
+    """The text of `body`, which must decode strictly in `encoding`; a multi-byte character
+    cut off by the end of the body (a truncated download) is dropped, and the XML gate then
+    finds the feed damaged there."""
+    name = codecs.lookup(encoding).name
+    try:
+        return body.decode(name)
+    except UnicodeDecodeError as error:
+        if error.end == len(body) and error.reason in ("unexpected end of data", "truncated data"):
+            return body[: error.start].decode(name)
+    return decode_strictly(body, name, f"The feed is not valid {encoding} ({said})")
+
+
+# Where the reference rewriting looks: an ampersand, or the start of a section whose text is
+# not markup (CDATA, a comment, a processing instruction), skipped to its end by `find`, so
+# that an unterminated one costs one scan, not one per opener.
+_OPENERS = re.compile(r"&|<!\[CDATA\[|<!--|<\?")
+_CLOSERS = {"<![CDATA[": "]]>", "<!--": "-->", "<?": "?>"}
+_REFERENCE = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]{0,31});|#[0-9]{1,7};|#x[0-9A-Fa-f]{1,6};)")
 
 
 def _xml_references(text: str) -> tuple[str, tuple[str, ...]]:
-    """`text` with HTML's named entities as characters and bare ampersands escaped.
+    """`text` with HTML's named entities as characters and bare ampersands escaped, outside
+    CDATA, comments and processing instructions; in linear time.
 
     A name neither XML nor HTML defines is left alone: the parser then finds the entry
     that holds it damaged, and it is skipped.
     """
-    bare = 0
-
-    def replace(match: re.Match) -> str:
-        nonlocal bare
-        skipped, name, character = match.groups()
-        if skipped or character:
-            return match.group()
-        if name is None:
+    parts: list[str] = []
+    bare = position = 0
+    while (found := _OPENERS.search(text, position)) is not None:
+        parts.append(text[position : found.start()])
+        opener = found.group()
+        if opener != "&":
+            end = text.find(_CLOSERS[opener], found.end())
+            end = len(text) if end < 0 else end + len(_CLOSERS[opener])
+            parts.append(text[found.start() : end])
+            position = end
+            continue
+        reference = _REFERENCE.match(text, found.start())
+        if reference is None:
             bare += 1
-            return "&amp;"
-        if name in _XML_ENTITIES or f"{name};" not in html.entities.html5:
-            return match.group()
-        return "".join(f"&#x{ord(char):x};" for char in html.entities.html5[f"{name};"])
-
-    text = _REFERENCES.sub(replace, text)
+            parts.append("&amp;")
+            position = found.end()
+            continue
+        name = reference.group(1)
+        if name and name not in _XML_ENTITIES and f"{name};" in html.entities.html5:
+            parts.append("".join(f"&#x{ord(c):x};" for c in html.entities.html5[f"{name};"]))
+        else:
+            parts.append(reference.group())
+        position = reference.end()
+    parts.append(text[position:])
+    text = "".join(parts)
     if not bare:
         return text, ()
     noun = "ampersand" if bare == 1 else "ampersands"
@@ -211,7 +261,8 @@ class _Scan:
     no tree, so a large feed costs no more memory here than its bytes.
 
     It notes the root, each complete entry's byte span, and the part before the first entry
-    (the feed's head) with the elements open there; on a syntax error, where it stopped.
+    (the feed's head) with the elements open there; on a syntax error, where it stopped and
+    where the entry it was reading began.
     """
 
     buffer: bytes
@@ -221,9 +272,14 @@ class _Scan:
     error: str = ""
     error_at: int = 0
     cut: bool = False
-    _open: list[bytes] = field(default_factory=list)
+    _open: list[tuple[bytes, int]] = field(default_factory=list)  # (name, start offset)
     _entry: tuple[int, int] | None = None  # (offset, depth) of the entry being read
     _expat: Any = None  # the pyexpat parser under defusedxml's, for byte offsets
+
+    @property
+    def open_entry(self) -> int | None:
+        """Where the entry being read when the scan stopped began, if one was."""
+        return self._entry[0] if self._entry else None
 
     def run(self) -> "_Scan":
         parser = DefusedXMLParser(
@@ -235,11 +291,7 @@ class _Scan:
             self.cut = True  # an error from here on: the document ends with elements open
             parser.close()
         except DTDForbidden:
-            raise ParseError(
-                "The feed contains a DTD (<!DOCTYPE ...>), refused: DTDs are how entity-"
-                "expansion bombs and external-entity (XXE) attacks work, and feeds do not "
-                "need them"
-            ) from None
+            raise ParseError(DTD_REFUSED) from None
         except EntitiesForbidden as error:
             raise ParseError(
                 f"The feed declares XML entities, refused (entity bomb?): {error}"
@@ -259,19 +311,34 @@ class _Scan:
         self.root = self.root or tag
         if self._entry is None and tag.rpartition("}")[2] in _ENTRIES:
             if self.head is None:
-                self.head = (at, tuple(self._open), name)
+                self.head = (at, tuple(name for name, _ in self._open), name)
             self._entry = (at, len(self._open))
-        self._open.append(name)
+        self._open.append((name, at))
 
     def end(self, tag):
-        self._open.pop()
+        _, started = self._open.pop()
         if self._entry is not None and len(self._open) == self._entry[1]:
-            close = _matched(_TAG, self.buffer, self._expat.CurrentByteIndex)
+            at = self._expat.CurrentByteIndex
+            # An end tag ends where it closes; an empty element (<item/>) where it does.
+            close = _matched(
+                _TAG, self.buffer, at if self.buffer.startswith(b"</", at) else started
+            )
             self.entries.append((self._entry[0], close.end()))
             self._entry = None
 
     def close(self):
         return self.root
+
+
+DTD_REFUSED = (
+    "The feed contains a DTD (<!DOCTYPE ...>), refused: DTDs are how entity-expansion bombs "
+    "and external-entity (XXE) attacks work, and feeds do not need them"
+)
+# A damaged feed is read past at most this many damaged places; each costs one more pass.
+MAX_DAMAGE = 10
+_DECLARATIONS = re.compile(rb"<!(?:DOCTYPE|ENTITY)\b", re.IGNORECASE)
+_SKIPPED = {b"<![CDATA[": b"]]>", b"<!--": b"-->"}
+_MARKUP_OPENERS = re.compile(rb"<!\[CDATA\[|<!--")
 
 
 def _matched(pattern: re.Pattern[bytes], data: bytes, at: int) -> re.Match[bytes]:
@@ -282,57 +349,92 @@ def _matched(pattern: re.Pattern[bytes], data: bytes, at: int) -> re.Match[bytes
     return match
 
 
+def _outside_text(data: bytes, pattern: re.Pattern[bytes], position: int) -> re.Match | None:
+    """The first match of `pattern` from `position` that is markup, not the text of a CDATA
+    section or a comment (each skipped whole; the whole search is one pass)."""
+    found = pattern.search(data, position)
+    while found is not None:
+        opener = _MARKUP_OPENERS.search(data, position, found.start())
+        if opener is None:
+            return found
+        close = _SKIPPED[opener.group()]
+        end = data.find(close, opener.end())
+        if end < 0:
+            return None
+        position = end + len(close)
+        if position > found.start():
+            found = pattern.search(data, position)
+    return None
+
+
 def _well_formed(data: bytes) -> tuple[bytes, str, tuple[str, ...]]:
     """The document to read, its root element's name, and a warning if it was damaged.
 
     A damaged document becomes its head, its complete entries and the closing tags the
-    head left open. After a fault, reading resumes at the next entry's start tag.
+    head left open. After a fault, reading resumes at the next entry's start tag after the
+    start of the entry the fault was in (entries that follow an unclosed one are kept).
     """
     scan = _Scan(data).run()
     if not scan.error:
         return data, scan.root, ()
+    # Markup that only a DTD could make sense of is hostile, damaged or not.
+    if _outside_text(data, _DECLARATIONS, 0) is not None:
+        raise ParseError(DTD_REFUSED)
     if scan.head is None:
-        raise ParseError(f"The feed is not well-formed XML: {_where(data, scan)}")
+        raise ParseError(
+            f"The feed is not well-formed XML: {_where(data, scan)} (before its first entry)"
+        )
     start, open_names, entry_name = scan.head
     head = data[:start]
     kept = [data[a:b] for a, b in scan.entries]
     faults = [_where(data, scan)]
     entry_tag = re.compile(rb"<" + re.escape(entry_name) + rb"[\s/>]")
-    position = scan.error_at
-    while (resume := entry_tag.search(data, position)) is not None:
+    position = _resume_from(scan, 0)
+    while len(faults) <= MAX_DAMAGE and (resume := _outside_text(data, entry_tag, position)):
         part = _Scan(head + data[resume.start() :]).run()
         shift = resume.start() - len(head)
-        kept += [part.buffer[a:b] for a, b in part.entries]
+        kept += [part.buffer[a:b] for a, b in part.entries if a >= len(head)]
         if not part.error:
             break
         faults.append(_where(data, part, shift=shift))
-        position = max(part.error_at + shift, resume.start() + 1)
+        position = max(_resume_from(part, shift), resume.start() + 1)
     if not kept:
-        raise ParseError(
-            f"The feed is not well-formed XML: {faults[0]}; no entry in it is complete"
-        )
+        found = "no entry in it is complete"
+        if len(faults) > MAX_DAMAGE:
+            found = f"no entry is complete in its first {MAX_DAMAGE} damaged places"
+        raise ParseError(f"The feed is not well-formed XML: {faults[0]}; {found}")
     document = (
         head + b"".join(kept) + b"".join(b"</" + name + b">" for name in reversed(open_names))
     )
     if final := _Scan(document).run().error:  # cannot happen: each piece parsed whole
         raise ParseError(f"The feed could not be repaired: {final}")
     noun = "entry" if len(kept) == 1 else "entries"
-    skipped = "" if len(faults) == 1 else f" ({len(faults)} damaged places)"
+    places = f" ({len(faults)} damaged places)" if len(faults) > 1 else ""
+    if len(faults) > MAX_DAMAGE:
+        places = f" (over {MAX_DAMAGE} damaged places: the rest was not read)"
     return (
         document,
         scan.root,
         (
-            f"The feed is damaged: {'; '.join(faults[:3])}{skipped}. Read its {len(kept)} "
+            f"The feed is damaged: {'; '.join(faults[:3])}{places}. Read its {len(kept)} "
             f"complete {noun}; what the damage cut is skipped until the feed is whole again",
         ),
     )
 
 
+def _resume_from(scan: _Scan, shift: int) -> int:
+    """Where to look for the next entry after a scan's fault: just after the start of the
+    entry it was reading, or at the fault itself."""
+    open_entry = scan.open_entry
+    return (open_entry if open_entry is not None else scan.error_at) + shift + 1
+
+
 def _where(data: bytes, scan: _Scan, *, shift: int = 0) -> str:
-    """The scan's fault with its line and column in `data`."""
+    """The scan's fault with its line and column (in characters) in `data`."""
     at = min(len(data), scan.error_at + shift)
+    line_start = data.rfind(b"\n", 0, at) + 1
     line = data.count(b"\n", 0, at) + 1
-    column = at - (data.rfind(b"\n", 0, at) + 1)
+    column = len(data[line_start:at].decode("utf-8", errors="replace"))
     where = f"{scan.error}: line {line}, column {column}"
     return f"{where} (it ends there: cut off?)" if scan.cut else where
 

@@ -33,6 +33,7 @@ from tracker.sources.base import MAX_EXCERPT, MAX_TITLE, Parsed, ParseError, Sig
 URL = "https://main.un.org/securitycouncil/en/content/un-sc-consolidated-list"
 ROOT = "CONSOLIDATED_LIST"
 NAME_FIELDS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+_XS_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}:[0-9]{2})?")
 _REFERENCE = re.compile(r"[A-Za-z0-9.-]{1,64}")  # KPi.033, IRe.012, QDi.001
 
 
@@ -113,15 +114,23 @@ def _identity(entry: ET.Element) -> str:
 
 
 def _listed_on(entry: ET.Element, identity: str) -> datetime.date | None:
+    """LISTED_ON, an xs:date: YYYY-MM-DD, with a time zone at times ("2015-04-07-04:00",
+    ten entries of the 2026 list), which names the Council's day and is dropped."""
     text = _text(entry, "LISTED_ON")
     if not text:
         return None
+    match = _XS_DATE.fullmatch(text)
     try:
-        day = datetime.date.fromisoformat(text)
+        day = datetime.date.fromisoformat(match.group(1)) if match else None
     except ValueError:
-        raise ParseError(f"{identity}: LISTED_ON {text!r} is not a YYYY-MM-DD date") from None
-    if problem := out_of_range(day, datetime.datetime.now(datetime.UTC).date()):
+        day = None
+    if day is None:
+        raise ParseError(f"{identity}: LISTED_ON {text!r} is not a YYYY-MM-DD date")
+    today = datetime.datetime.now(datetime.UTC).date()
+    if problem := out_of_range(day, today):
         raise ParseError(f"{identity}: LISTED_ON {text!r} {problem}")
+    if day > today:
+        raise ParseError(f"{identity}: LISTED_ON {text!r} is in the future")
     return day
 
 

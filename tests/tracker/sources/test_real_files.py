@@ -61,11 +61,22 @@ def test_a_published_file_is_read_once(catalogue, name, adapter, signals, record
 def test_undeclared_html_entities_in_a_published_feed_are_characters(catalogue):
     source = SourceFactory(adapter="rss", enabled=True)
     body = (REAL / "feed_dbengines_rss2_undeclared_entities.xml").read_bytes()
-    assert b"&nbsp;" in body
+    assert body.count(b"&nbsp;") == 4
     source_refresh(source, body=body)
     (signal,) = Signal.objects.all()
-    assert "&nbsp;" not in signal.excerpt and "\xa0" not in signal.excerpt
-    assert signal.excerpt
+    # Each &nbsp; is a no-break space between two words, which the excerpt keeps apart.
+    assert "&nbsp;" not in signal.excerpt and "nbsp" not in signal.excerpt
+    words = body.decode().split("&nbsp;")
+    assert f"{words[0].split()[-1]} {words[1].split()[0]}" in signal.excerpt
+
+
+def test_a_published_export_zipped_reads_as_it_does_plain():
+    from tests.tracker.sources import samples
+    from tracker.sources.adapters import ADAPTERS
+
+    plain = (REAL / "20191024143000.export.CSV").read_bytes()
+    zipped = samples.zip_bytes({"20191024143000.export.CSV": plain})
+    assert ADAPTERS["gdelt"].parse(zipped) == ADAPTERS["gdelt"].parse(plain)
 
 
 def test_a_published_legacy_encoding_is_decoded():

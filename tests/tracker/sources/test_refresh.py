@@ -17,6 +17,7 @@ HOSTILE = [
     ("rss", "malformed.xml"),
     ("rss", "billion_laughs.xml"),
     ("rss", "xxe.xml"),
+    ("rss", "external_dtd.xml"),
     ("rss", "empty.xml"),
     ("rss", "latin1_declared_utf8.xml"),
     ("gdelt", "gdelt_truncated.zip"),
@@ -208,6 +209,19 @@ def test_new_formats_refuse_bad_files_on_the_source_writing_nothing(catalogue, a
     source.refresh_from_db()
     assert source.last_error == outcome.error and source.failures == 1
     assert not Signal.objects.exists() and not Observation.objects.exists()
+
+
+def test_a_designation_on_both_ofac_lists_is_counted_once(catalogue):
+    row = (
+        '18782,"ROSOBORONEKSPORT OAO",-0-,"IRAN-CON-ARMS-EO] [RUSSIA-EO14024",'
+        + ",".join(["-0-"] * 8)
+        + "\r\n"
+    )
+    sdn, consolidated = feed("ofac_sdn"), feed("ofac_cons")
+    assert source_refresh(sdn, body=row.encode()).recorded == 1
+    again = source_refresh(consolidated, body=row.encode())
+    assert (again.new, again.recorded) == (1, 0)  # a signal on its own list, no second count
+    assert Observation.objects.count() == 1
 
 
 def test_un_designations_are_observations_on_the_day_they_were_listed(catalogue):

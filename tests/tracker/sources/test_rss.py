@@ -382,8 +382,8 @@ def test_damage_before_any_complete_entry_refuses_the_feed():
          "Téhéran", ""),
         # UTF-8 bytes under a legacy label, from the server this time: the bytes win.
         (rss("<item><title>Téhéran</title></item>"), "iso-8859-1", "Téhéran",
-         "The feed is labelled iso-8859-1 (as its server said (its XML declaration says "
-         "utf-8)) but its bytes are UTF-8: read as UTF-8"),
+         "The feed is labelled iso-8859-1 (as its server said) but its bytes are UTF-8: read "
+         "as UTF-8"),
         # Bytes that are valid in the named legacy encoding and not UTF-8 are that encoding.
         (rss("<item><title>Téhéran</title></item>").decode().encode("latin-1"), "ISO-8859-1",
          "Téhéran", ""),
@@ -401,5 +401,132 @@ def test_bytes_that_contradict_utf8_are_refused_naming_the_encoding():
         parse_feed(body, charset="utf-8")
     with pytest.raises(ParseError, match=r"not valid utf-8 \(as it declares\): byte 0xc8"):
         parse_feed(body)
-    with pytest.raises(ParseError, match=r"unknown encoding: x-martian \(as its server said"):
-        parse_feed(body, charset="x-martian")
+    with pytest.raises(ParseError, match=r"not valid utf-8 \(as it declares\): byte 0xc8"):
+        parse_feed(body, charset="x-martian")  # an unknown charset from a server is no label
+
+
+def test_a_server_charset_that_does_not_fit_yields_to_the_feeds_own_declaration():
+    # nginx's `charset utf-8;` on a feed that is, and says it is, windows-1251.
+    body = rss("<item><title>Иран</title></item>", declaration='<?xml version="1.0" '
+               'encoding="windows-1251"?>').decode().encode("windows-1251")  # fmt: skip
+    parsed = parse_feed(body, charset="utf-8")
+    assert [signal.title for signal in parsed.signals] == ["Иран"]
+    assert parsed.warnings == (
+        "The server said utf-8 but the bytes are not; read as the feed declares, windows-1251",
+    )
+    unknown = parse_feed(rss("<item><title>Tehran</title></item>"), charset="utf8mb4")
+    assert unknown.warnings == ("The server names an unknown charset (utf8mb4): ignored",)
+
+
+def test_a_16_bit_label_on_8_bit_bytes_is_read_by_the_bytes():
+    # .NET's StringWriter writes encoding="utf-16" whatever the bytes then are.
+    body = rss("<item><title>Téhéran</title></item>", declaration='<?xml version="1.0" '
+               'encoding="utf-16"?>')  # fmt: skip
+    parsed = parse_feed(body)
+    assert [signal.title for signal in parsed.signals] == ["Téhéran"]
+    assert "labelled utf-16 (as it declares) but its bytes are UTF-8" in parsed.warnings[0]
+    # A real UTF-16 feed, with its byte order mark, is read as UTF-16.
+    wide = parse_feed(codecs.BOM_UTF16_LE + body.decode().encode("utf-16-le"))
+    assert [signal.title for signal in wide.signals] == ["Téhéran"]
+
+
+# --- From review: what hostile or odd input must not do to the salvage -----------------
+
+HEAD = b'<rss version="2.0"><channel><title>t</title>'
+TAIL = b"</channel></rss>"
+
+
+def item(n, extra=b""):
+    return b"<item><guid>g%d</guid><title>t%d</title>%s</item>" % (n, n, extra)
+
+
+def ids(parsed):
+    return [signal.external_id for signal in parsed.signals]
+
+
+class Counting:
+    """A compiled pattern that counts its searches."""
+
+    def __init__(self, pattern):
+        self.pattern, self.searches = pattern, 0
+
+    def search(self, *args):
+        self.searches += 1
+        return self.pattern.search(*args)
+
+
+def test_an_unterminated_cdata_or_comment_costs_one_scan_not_one_per_opener(monkeypatch):
+    from tracker.sources import rss
+
+    for opener in (b"<![CDATA[", b"<!--"):
+        counting = Counting(rss._OPENERS)
+        monkeypatch.setattr(rss, "_OPENERS", counting)
+        with pytest.raises(ParseError):
+            parse_feed(HEAD + opener * 40_000)
+        assert counting.searches <= 3
+        monkeypatch.undo()
+
+
+def test_a_feed_of_broken_entries_is_read_past_a_bounded_number_of_times(monkeypatch):
+    from tracker.sources import rss
+
+    runs = []
+    original = rss._Scan.run
+    monkeypatch.setattr(rss._Scan, "run", lambda self: runs.append(1) or original(self))
+    body = HEAD + item(0) + b"".join(item(n, b"<b>") for n in range(1, 5000)) + TAIL
+    parsed = parse_feed(body)
+    assert ids(parsed) == ["g0"]
+    assert "over 10 damaged places: the rest was not read" in parsed.warnings[0]
+    assert len(runs) <= rss.MAX_DAMAGE + 3
+
+
+def test_empty_entries_are_read_in_a_whole_feed_and_in_a_damaged_one():
+    whole = parse_feed(HEAD + b"<item/>\n" + item(2) + TAIL)
+    assert whole.warnings == () and len(whole.signals) == 2
+    damaged = parse_feed(HEAD + item(1) + b"<item/>" + item(2, b"<b>") + item(3) + TAIL)
+    assert ids(damaged)[0] == "g1" and ids(damaged)[-1] == "g3" and len(damaged.signals) == 3
+
+
+def test_entry_text_in_cdata_or_a_comment_is_never_read_as_an_entry():
+    forged = (b"<![CDATA[<item><guid>evil</guid><title>FORGED</title></item>]]>",
+              b"<!-- <item><guid>evil</guid><title>FORGED</title></item> -->")  # fmt: skip
+    for text in forged:
+        body = HEAD + item(1) + b"<item><guid>g2</guid><title>x &bogus; y</title>"
+        body += b"<description>" + text + b"</description></item>" + item(3) + TAIL
+        assert ids(parse_feed(body)) == ["g1", "g3"]
+
+
+def test_entries_after_an_unclosed_one_are_kept():
+    body = HEAD + item(1) + b"<item><guid>g2</guid><title>t2</title>"
+    assert ids(parse_feed(body + item(3) + item(4) + TAIL)) == ["g1", "g3", "g4"]
+    first = HEAD + b"<item><guid>g0</guid><title>t0</title>" + item(1) + item(2) + TAIL
+    assert ids(parse_feed(first)) == ["g1", "g2"]
+
+
+def test_a_utf8_feed_cut_in_the_middle_of_a_character_keeps_its_complete_entries():
+    body = HEAD + item(1, "<description>Иран</description>".encode()) + item(2)
+    cut = body + "<item><title>Россия".encode()[:-1]  # half of the last letter
+    parsed = parse_feed(cut)
+    assert ids(parsed) == ["g1", "g2"] and "cut off?" in parsed.warnings[0]
+
+
+def test_a_dtd_or_entity_declaration_anywhere_refuses_a_damaged_feed():
+    bomb = (DATA / "billion_laughs.xml").read_bytes()
+    for hostile in (bomb, b'<!ENTITY lol "lol">'):
+        with pytest.raises(ParseError, match="DTD"):
+            parse_feed(HEAD + item(1) + hostile + item(2) + TAIL)
+    # As text of a CDATA section it is no declaration.
+    quoted = b"<description><![CDATA[<!DOCTYPE html>]]></description>"
+    assert ids(parse_feed(HEAD + item(1, quoted) + item(2, b"<b>") + TAIL)) == ["g1"]
+
+
+def test_an_ampersand_in_a_processing_instruction_is_not_a_fault():
+    body = b'<?xml version="1.0"?><?xml-stylesheet href="/f.xsl?a=1&b=2"?>' + HEAD + item(1)
+    assert parse_feed(body + TAIL).warnings == ()
+
+
+def test_damage_is_placed_by_characters_not_bytes():
+    body = HEAD + item(1) + "<item><title>Иран и Россия &bogus;</title></item>".encode() + TAIL
+    (warning,) = parse_feed(body).warnings
+    column = body.decode().index("&bogus;")  # one line: the column is the character's index
+    assert f"undefined entity: line 1, column {column}." in warning

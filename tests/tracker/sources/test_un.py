@@ -113,3 +113,13 @@ def test_the_published_list_is_read():
 def test_broken_or_hostile_lists_are_refused_whole(body, message):
     with pytest.raises(ParseError, match=message):
         parse_consolidated(body)
+
+
+def test_a_listing_date_with_a_time_zone_is_its_day_and_a_future_one_is_refused():
+    zoned = document([entry(ref="IRi.905", regime="Iran", listed="2015-04-07-04:00")])
+    (signal,) = parse_consolidated(zoned)
+    assert signal.published_at == datetime.datetime(2015, 4, 7, tzinfo=UTC)
+    assert parse_consolidated(document([entry(ref="IRi.906", regime="Iran",
+                                              listed="2015-04-07Z")]))  # fmt: skip
+    with pytest.raises(ParseError, match="is in the future"):
+        parse_consolidated(document([entry(listed="2026-12-25")]))
