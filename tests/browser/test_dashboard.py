@@ -287,3 +287,20 @@ def test_an_import_page_follows_its_job_without_a_reload(page, live_server, demo
     assert page.evaluate("document.body.dataset.original") == "yes"  # no reload
     assert page.locator("input[value='Import 300 rows']").count() == 1
     assert page.errors == []
+
+
+def test_the_track_record_and_a_question_draw_and_fit_a_phone(page, live_server, demo):
+    from tracker.forecasts.service import forecasts_refresh
+
+    forecasts_refresh(demo)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live_server.url + "/questions/")
+        charts_drawn(page, 1)  # the reliability diagram
+        assert "Does Entente deserve belief?" in page.locator("h1").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.goto(live_server.url + "/questions/treaty-signed-by-mid-2025/")
+        charts_drawn(page, 1)  # the forecast over time
+        assert "Yes, known 18 Jan 2025 (by its rule)" in page.locator(".facts").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.errors == [] and page.foreign == []
