@@ -445,7 +445,7 @@ def questions(request, relationship: str = "", format: Format = "json"):
                 for s in row.scores
             ],
         }
-        for row in record.open + record.resolved
+        for row in record.questions
     ]
     if format == "csv":
         return as_csv([_scores_by_forecaster(row) for row in rows], "questions")

@@ -3,6 +3,7 @@ indicator), and the forecasts' question and analyst-forecast forms."""
 
 from django import forms
 
+from tracker.clock import today_utc
 from tracker.models import AnalystForecast, Indicator, Question
 from tracker.observations.forms import ObservationForm
 
@@ -46,3 +47,15 @@ class QuestionForm(forms.ModelForm):
             "closes": forms.DateInput(attrs={"type": "date"}),
             "criteria": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def clean_opens(self):
+        return question_opens_from_today(self.cleaned_data["opens"])
+
+
+def question_opens_from_today(opens):
+    """A question written by hand opens today or later: one asked about a past window, whose
+    answer the evidence may already hold, would be scored as if forecast blind. Backtests
+    come only from the reviewed file (fixtures/questions.toml), written before scoring."""
+    if opens and opens < today_utc():
+        raise forms.ValidationError("A new question opens today or later.")
+    return opens

@@ -20,6 +20,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 from simple_history.admin import SimpleHistoryAdmin
 
+from tracker.clock import today_utc
 from tracker.models import (
     Alert,
     AnalystForecast,
@@ -580,8 +581,19 @@ class QuestionAdminForm(forms.ModelForm):
             "resolution", "resolved_on", "resolution_reason", "resolution_source", "alert_move",
         )  # fmt: skip
 
+    def clean_opens(self):
+        opens = self.cleaned_data["opens"]
+        if self.instance.pk is None and opens and opens < today_utc():
+            raise forms.ValidationError(
+                "A new question opens today or later (backtests come from fixtures/questions.toml)."
+            )
+        return opens
+
     def clean(self):
         data = super().clean() or {}
+        reopened = "resolution" in self.changed_data and not data.get("resolution")
+        if reopened and not data.get("resolution_reason"):
+            self.add_error("resolution_reason", "Reopening by hand needs a reason.")
         if "resolution" in self.changed_data and data.get("resolution"):
             for name in ("resolution_reason", "resolution_source"):
                 if not data.get(name):
@@ -638,7 +650,7 @@ class QuestionAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
             obj._change_reason = (
                 f"Resolved {obj.resolution} by hand: {obj.resolution_reason}"
                 if obj.resolution
-                else "Reopened by hand"
+                else f"Reopened by hand: {obj.resolution_reason}"
             )
         super().save_model(request, obj, form, change)
 
@@ -649,7 +661,8 @@ class AnalystForecastAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
 
     list_display = ("question", "analyst", "made_on", "probability")
     list_filter = ("question__relationship", "analyst")
-    fields = ("question", "made_on", "probability", "rationale")
+    fields = ("question", "probability", "rationale")  # made today, by whoever adds it
+    readonly_fields = ("made_on",)
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

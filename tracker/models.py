@@ -7,6 +7,7 @@ Database constraints hold every rule that can be written as a CHECK; `clean()` h
 never deleted.
 """
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -1090,6 +1091,9 @@ class Alert(models.Model):
         return self.title
 
 
+QUESTION_HORIZON_YEARS = 10  # a question may close up to ten years ahead
+
+
 class Question(models.Model):
     """A forecast question about a relationship, resolved by a rule on its indicators where
     one fits (tracker.forecasts), or by an analyst with a reason and a source."""
@@ -1135,7 +1139,9 @@ class Question(models.Model):
     min_grade = models.CharField(
         max_length=2, default="F6", help_text='Event and stage rules: e.g. "B2" (A–B, 1–2).'
     )
-    days = models.PositiveIntegerField(default=1, help_text="Band rule: consecutive days.")
+    days = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="Band rule: consecutive days."
+    )
     resolution = models.CharField(
         max_length=8, choices=Resolution.choices, blank=True, default=Resolution.OPEN
     )
@@ -1179,6 +1185,26 @@ class Question(models.Model):
     def is_open(self) -> bool:
         return self.resolution == self.Resolution.OPEN
 
+    # What a question asks: fixed once it has opened, so that no question is rewritten
+    # after its forecasts began (annul it and write another instead).
+    DEFINITION = (
+        "relationship_id", "title", "criteria", "opens", "closes", "rule", "indicator_id",
+        "stage_id", "scenario_id", "direction", "threshold", "min_magnitude", "min_grade", "days",
+    )  # fmt: skip
+
+    def _frozen_changes(self) -> dict[str, str]:
+        if self.pk is None:
+            return {}
+        stored = Question.objects.filter(pk=self.pk).first()
+        if stored is None or stored.opens > today_utc():
+            return {}
+        return {
+            name.removesuffix("_id"): "The question has opened: what it asks cannot change "
+            "(annul it, with a reason, and write another)."
+            for name in self.DEFINITION
+            if getattr(self, name) != getattr(stored, name)
+        }
+
     def clean(self):
         need = {
             self.Rule.STAGE: ("indicator", "stage"),
@@ -1209,6 +1235,12 @@ class Question(models.Model):
             errors["min_grade"] = 'A reliability A–F and a credibility 1–6, e.g. "B2".'
         if self.opens and self.closes and self.opens > self.closes:
             errors["closes"] = "The question must close on or after it opens."
+        horizon = today_utc() + dt.timedelta(days=366 * QUESTION_HORIZON_YEARS)
+        for name in ("opens", "closes"):
+            day = getattr(self, name)
+            if day and not EARLIEST <= day <= horizon:
+                errors[name] = f"Choose a day from {EARLIEST} to {horizon}."
+        errors |= self._frozen_changes()
         if self.resolution and not self.resolved_on:
             errors["resolved_on"] = "Say when the answer was known."
         if errors:
@@ -1263,3 +1295,14 @@ class AnalystForecast(models.Model):
 
     def __str__(self):
         return f"{self.analyst} on {self.question.slug}, {self.made_on}: {self.probability:.2f}"
+
+    def clean(self):
+        question = self.question if self.question_id else None
+        if question is None:
+            return
+        if self.pk is None and not question.is_open:
+            raise ValidationError("The question is resolved: it takes no more forecasts.")
+        if self.made_on and not question.opens <= self.made_on <= min(question.closes, today_utc()):
+            raise ValidationError(
+                {"made_on": "Made on a day the question is open, and not later than today."}
+            )

@@ -161,3 +161,41 @@ def test_an_analyst_resolving_by_hand_in_the_admin_gives_a_reason_and_a_source(a
     assert (pending.resolution, pending.resolved_by) == ("annulled", admin)
     assert pending.history.first().history_change_reason.startswith("Resolved annulled by hand")
     assert browser.post(f"/admin/tracker/question/{pending.pk}/delete/").status_code == 403
+
+
+def test_in_the_admin_an_analyst_forecasts_today_only_and_cannot_rewrite_a_question(
+    analyst_client, asked
+):
+    _, done, pending = asked
+    add = "/admin/tracker/analystforecast/add/"
+    made = analyst_client.post(add, {"question": pending.pk, "probability": "0.4",
+                                     "rationale": "Slipping", "made_on": "2022-08-01"})  # fmt: skip
+    assert made.status_code == 302
+    (mine,) = AnalystForecast.objects.all()
+    assert mine.made_on == TODAY  # the posted date is not a field
+    late = analyst_client.post(add, {"question": done.pk, "probability": "1",
+                                     "rationale": "hindsight"})  # fmt: skip
+    assert "takes no more forecasts" in late.content.decode()
+    assert AnalystForecast.objects.count() == 1
+    change = analyst_client.get(f"/admin/tracker/analystforecast/{mine.pk}/change/")
+    assert b'name="probability"' not in change.content  # kept as made
+    url = f"/admin/tracker/question/{done.pk}/change/"
+    form = {"relationship": done.relationship_id, "slug": done.slug, "title": done.title,
+            "criteria": "Yes if anything.", "opens": "2026-01-01", "closes": "2026-06-30",
+            "rule": "event", "indicator": done.indicator_id, "min_magnitude": "1",
+            "min_grade": "F6", "days": "1", "alert_move": "0.15", "resolution": "yes",
+            "resolved_on": "2026-03-02", "direction": ""}  # fmt: skip
+    refused = analyst_client.post(url, form)
+    assert refused.status_code == 200 and "cannot change" in refused.content.decode()
+    done.refresh_from_db()
+    assert done.criteria == "Yes if a drill is reported."
+
+
+def test_the_track_record_columns_stay_put_with_an_analysts_scores(client, asked, analyst):
+    _, done, _ = asked
+    AnalystForecast.objects.create(question=done, analyst=analyst, made_on=dt.date(2026, 1, 5),
+                                   probability=0.9, rationale="Drills are due")  # fmt: skip
+    page = client.get("/questions/").content.decode()
+    header = page.split('<table class="questions">')[2].split("</thead>")[0]
+    assert header.count("</th>") == 7 and "ana" not in header
+    assert "<td>ana</td>" in page  # in the means

@@ -10,6 +10,8 @@ from tracker.forecasts.service import Score, base_rates, scores
 from tracker.models import Observation, Question, QuestionForecast, Relationship
 
 TREND_DAYS = 30
+# The track record table's score columns; analysts' scores are in their means and pages.
+COLUMNS = ("Entente", "Base rate", "No change (1%)")
 
 
 @dataclass
@@ -22,6 +24,12 @@ class QuestionRow:
     @property
     def entente(self) -> Score | None:
         return next((s for s in self.scores if s.forecaster == "Entente"), None)
+
+    @property
+    def columns(self) -> list[Score | None]:
+        """The scores under the track record's fixed columns (COLUMNS), None where absent."""
+        found = {s.column: s for s in self.scores}
+        return [found.get(name) for name in COLUMNS]
 
 
 @dataclass
@@ -39,6 +47,7 @@ class TrackRecord:
     means: list[Mean]
     calibration: maths.Calibration | None
     annulled: int
+    questions: list[QuestionRow]  # every question, open or not, scored or not
 
 
 def _latest(questions: list[Question]) -> dict[int, tuple[float, float | None]]:
@@ -75,8 +84,10 @@ def track_record(relationship: Relationship | None = None) -> TrackRecord:
     chosen = [q for q in everything if relationship is None or q.relationship_id == relationship.pk]
     resolved = [q for q in chosen if q.resolution in ("yes", "no")]
     resolved.sort(key=lambda q: (q.resolved_on, q.slug))
-    rows = [QuestionRow(q, None, None, scores(q, base_rate=rates.get(q.pk))) for q in resolved]
-    rows = [row for row in rows if row.scores]
+    scored = {
+        q.pk: QuestionRow(q, None, None, scores(q, base_rate=rates.get(q.pk))) for q in resolved
+    }
+    rows = [row for row in scored.values() if row.scores]
     means: dict[str, list[Score]] = {}
     for row in rows:
         for score in row.scores:
@@ -88,9 +99,14 @@ def track_record(relationship: Relationship | None = None) -> TrackRecord:
     }
     opened = [q for q in chosen if q.is_open]
     latest = _latest(opened)
+    open_rows = {q.pk: QuestionRow(q, *latest.get(q.pk, (None, None))) for q in opened}
     return TrackRecord(
         resolved=rows,
-        open=[QuestionRow(q, *latest.get(q.pk, (None, None))) for q in opened],
+        open=list(open_rows.values()),
+        questions=[
+            open_rows.get(q.pk) or scored.get(q.pk) or QuestionRow(q, None, None)
+            for q in sorted(chosen, key=lambda q: (q.opens, q.slug))
+        ],
         means=[
             Mean(
                 name,
@@ -101,7 +117,11 @@ def track_record(relationship: Relationship | None = None) -> TrackRecord:
             for name, found in means.items()
         ],
         calibration=maths.calibration(
-            [(daily[row.question.pk], row.question.resolution == "yes") for row in rows]
+            [
+                (daily[row.question.pk], row.question.resolution == "yes")
+                for row in rows
+                if row.entente
+            ]
         ),
         annulled=sum(q.resolution == "annulled" for q in chosen),
     )

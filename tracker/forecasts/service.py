@@ -8,6 +8,7 @@ retracted, so the relationship's history is swept once, day by day of change.
 """
 
 import datetime as dt
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from tracker.models import (
 )
 from tracker.scoring.inputs import states_as_known_on
 from tracker.selectors.series import assessments_from
+
+logger = logging.getLogger(__name__)
 
 # A report of an event can reach Entente weeks after the event: a question closes "no" only
 # this long after its last day, so that late news of an in-window event still counts.
@@ -65,7 +68,11 @@ class Timeline:
         indicators = dict(relationship.indicators.values_list("pk", "kind"))
         self.kinds = indicators
         orders = dict(Stage.objects.filter(indicator__in=indicators).values_list("pk", "order"))
-        rows = Observation.history.model.objects.filter(indicator_id__in=indicators).values_list(
+        history = Observation.history.model.objects
+        # Every version of every observation that was ever the relationship's: one moved to
+        # another relationship's indicator leaves it from the day it moved.
+        ever = history.filter(indicator_id__in=indicators).values("id")
+        rows = history.filter(id__in=ever).values_list(
             "history_date",
             "recorded_at",
             "id",
@@ -102,7 +109,9 @@ class Timeline:
                 [
                     self._known(row)
                     for _, row in latest.values()
-                    if row[3] != "-" and row[4] == Observation.Status.ACCEPTED
+                    if row[3] != "-"
+                    and row[4] == Observation.Status.ACCEPTED
+                    and row[5] in self.kinds
                 ],
             )
 
@@ -166,7 +175,8 @@ def forecast_question(question: Question, timeline: Timeline, today: dt.date) ->
     the rule has held without a break; before that, on a day when a report later withdrawn
     made it look answered, Entente's forecast is what it then believed (99%).
     """
-    changes = list(timeline.changes)
+    # Nothing recorded after `today` is known on it (a backtest's day, or a record dated ahead).
+    changes = [(day, known) for day, known in timeline.changes if day <= today]
     if not changes or changes[0][0] > question.opens:
         changes.insert(0, (question.opens, []))  # nothing known yet when it opened
     band = question.rule == Question.Rule.BAND
@@ -180,7 +190,9 @@ def forecast_question(question: Question, timeline: Timeline, today: dt.date) ->
     for day, known, start, end in spans:
         if answered_from is not None and start >= answered_from:
             break
-        series = _band_series(question, day, max(start, end)) if band else None
+        if start > end:
+            continue  # a span before the opening, or after the close or today
+        series = _band_series(question, day, end) if band else None
         seems_met = not band and met_on(question, known, question.closes) is not None
         for offset in range((end - start).days + 1):
             t = start + dt.timedelta(days=offset)
@@ -239,7 +251,7 @@ def _climb(reports: list[Known], t: dt.date) -> tuple[int, float]:
 
 def _stage_probability(question, known, mine, t, remaining, kinds) -> float:
     graded = [k for k in mine if k.passes(question.min_grade) and k.stage is not None]
-    current = graded[-1].stage if graded else -1
+    current = graded[-1].stage if graded else 0  # no report yet: the ladder's first rung
     needed = question.stage.order - current
     stage_indicators = {key for key, kind in kinds.items() if kind == "stage"}
     pooled = [
@@ -359,29 +371,45 @@ def forecasts_refresh(relationship: Relationship, *, today: dt.date | None = Non
     )
     raised = []
     for question in questions:
-        outcome = forecast_question(question, timeline, today)
-        if question.resolved_by_id is None and (
-            (question.resolution, question.resolved_on) != (outcome.resolution, outcome.resolved_on)
-        ):
-            question.resolution, question.resolved_on = outcome.resolution, outcome.resolved_on
-            question._change_reason = (
-                "Resolved by its rule" if outcome.resolution else "Reopened by its rule"
-            )
-            question.save(update_fields=["resolution", "resolved_on"])
-        last = question.resolved_on if question.resolved_by_id else None
-        rows = [
-            QuestionForecast(
-                question=question, date=t, probability=p, method_version=maths.FORECAST_VERSION
-            )
-            for t, p in outcome.forecasts
-            if last is None or t < last
-        ]
-        before = _latest_two(question)
-        QuestionForecast.objects.filter(question=question).delete()
-        QuestionForecast.objects.bulk_create(rows)
-        if alert := _alert_on_move(question, before, rows):
+        try:
+            with transaction.atomic():
+                alert = _forecast_one(question, timeline, today)
+        except (ArithmeticError, ValueError) as error:  # a bad question stops no other one
+            logger.exception("forecasting %s failed: %s", question.slug, error)
+            continue
+        if alert is not None:
             raised.append(alert)
     return raised
+
+
+def _forecast_one(question: Question, timeline: Timeline, today: dt.date) -> Alert | None:
+    """Resolve one question by its rule and rewrite its forecasts; the alert it raises."""
+    outcome = forecast_question(question, timeline, today)
+    if question.resolved_by_id is None and (
+        (question.resolution, question.resolved_on) != (outcome.resolution, outcome.resolved_on)
+    ):
+        was = question.resolution
+        question.resolution, question.resolved_on = outcome.resolution, outcome.resolved_on
+        if was and outcome.resolution and was != outcome.resolution:
+            # A report recorded late changed a settled answer: said so in its history.
+            question._change_reason = f"Changed from {was} to {outcome.resolution} by its rule"
+        elif outcome.resolution:
+            question._change_reason = "Resolved by its rule"
+        else:
+            question._change_reason = "Reopened by its rule"
+        question.save(update_fields=["resolution", "resolved_on"])
+    last = question.resolved_on if question.resolved_by_id else None
+    rows = [
+        QuestionForecast(
+            question=question, date=t, probability=p, method_version=maths.FORECAST_VERSION
+        )
+        for t, p in outcome.forecasts
+        if last is None or t < last
+    ]
+    before = _latest_two(question)
+    QuestionForecast.objects.filter(question=question).delete()
+    QuestionForecast.objects.bulk_create(rows)
+    return _alert_on_move(question, before, rows)
 
 
 def _latest_two(question: Question) -> dict[dt.date, float]:
@@ -438,14 +466,19 @@ def scores(question: Question, *, base_rate: float | None = None) -> list[Score]
         return []
     outcome = question.resolution == Question.Resolution.YES
     daily = list(question.forecasts.order_by("date").values_list("date", "probability"))
-    if not daily:
+    if daily:
+        days = [t for t, _ in daily]
+    else:  # no rule, so no forecast of Entente's: the analysts' over the open days
+        last = min(question.closes, (question.resolved_on or question.closes) - dt.timedelta(1))
+        days = [question.opens + dt.timedelta(n) for n in range((last - question.opens).days + 1)]
+    if not days:
         return []
-    found = [_score("Entente", [p for _, p in daily], outcome)]
-    for name, ps in _analyst_days(question, [t for t, _ in daily]).items():
+    found = [_score("Entente", [p for _, p in daily], outcome)] if daily else []
+    for name, ps in _analyst_days(question, days).items():
         found.append(_score(name, ps, outcome))
-    found.append(_score("No change (1%)", [LEAST] * len(daily), outcome))
+    found.append(_score("No change (1%)", [LEAST] * len(days), outcome))
     if base_rate is not None:
-        found.append(_score(f"Base rate ({base_rate:.0%})", [base_rate] * len(daily), outcome))
+        found.append(_score(f"Base rate ({base_rate:.0%})", [base_rate] * len(days), outcome))
     return found
 
 

@@ -5,11 +5,13 @@ that differs is updated through `full_clean()` and keeps its previous version in
 """
 
 import csv
+import datetime as dt
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
 from tracker.models import (
@@ -226,41 +228,63 @@ def questions_load(path: Path, report: LoadReport | None = None) -> LoadReport:
     """Load forecast questions (fixtures/questions.toml): their wording, window and rule.
 
     What a question's rule or an analyst decided (its resolution) is never loaded: the
-    file defines questions, the evidence answers them.
+    file defines questions, the evidence answers them. A fault names its question, and
+    nothing of the file is written.
     """
     report = report or LoadReport()
     with path.open("rb") as handle:
         questions = tomllib.load(handle)["questions"]
-    for spec in questions:
-        relationship = Relationship.objects.get(slug=spec["relationship"])
-        rule = dict(spec["rule"])
-        kind = rule.pop("kind")
-        values = {f: spec[f] for f in QUESTION_FIELDS}
-        values |= {
-            "relationship": relationship,
-            "rule": kind,
-            "indicator": None,
-            "stage": None,
-            "scenario": None,
-            "direction": "",
-            "threshold": None,
-            "min_magnitude": 1.0,
-            "min_grade": "F6",
-            "days": 1,
-        }
-        if "indicator" in rule:
-            values["indicator"] = relationship.indicators.get(slug=rule.pop("indicator"))
-        if "stage" in rule:
-            values["stage"] = values["indicator"].stages.get(name=rule.pop("stage"))
-        if "scenario" in rule:
-            values["scenario"] = relationship.scenarios.get(slug=rule.pop("scenario"))
-        for direction in ("above", "below"):
-            if direction in rule:
-                values["direction"], values["threshold"] = direction, float(rule.pop(direction))
-        for name in RULE_FIELDS:
-            if name in rule:
-                values[name] = rule.pop(name)
-        if rule:
-            raise ValueError(f"{path.name}, {spec['slug']}: unknown rule fields {sorted(rule)}")
+    for number, spec in enumerate(questions, 1):
+        name = f"{path.name}, question {number} ({spec.get('slug', 'no slug')})"
+        try:
+            values = _question_values(spec)
+        except (ObjectDoesNotExist, KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{name}: {error}") from None
         upsert(Question, {"slug": spec["slug"]}, values, report)
     return report
+
+
+def _question_values(spec: dict) -> dict:
+    relationship = Relationship.objects.get(slug=spec["relationship"])
+    rule = dict(spec["rule"])
+    values = {f: spec[f] for f in QUESTION_FIELDS}
+    for day in ("opens", "closes"):
+        if not isinstance(values[day], dt.date) or isinstance(values[day], dt.datetime):
+            raise ValueError(f"{day} must be a date (YYYY-MM-DD), not {values[day]!r}")
+    values |= {
+        "relationship": relationship,
+        "rule": rule.pop("kind"),
+        "indicator": None,
+        "stage": None,
+        "scenario": None,
+        "direction": "",
+        "threshold": None,
+        "min_magnitude": 1.0,
+        "min_grade": "F6",
+        "days": 1,
+    }
+    if "indicator" in rule:
+        slug = rule.pop("indicator")
+        values["indicator"] = relationship.indicators.filter(slug=slug).first()
+        if values["indicator"] is None:
+            raise ValueError(f"{relationship.slug} has no indicator {slug!r}")
+    if "stage" in rule:
+        stage = rule.pop("stage")
+        if values["indicator"] is None:
+            raise ValueError("a stage needs its indicator")
+        values["stage"] = values["indicator"].stages.filter(name=stage).first()
+        if values["stage"] is None:
+            raise ValueError(f"{values['indicator'].slug} has no rung {stage!r}")
+    if "scenario" in rule:
+        values["scenario"] = relationship.scenarios.get(slug=rule.pop("scenario"))
+    directions = [d for d in ("above", "below") if d in rule]
+    if len(directions) > 1:
+        raise ValueError("a level rule is either above or below a value, not both")
+    for direction in directions:
+        values["direction"], values["threshold"] = direction, float(rule.pop(direction))
+    for field_name in RULE_FIELDS:
+        if field_name in rule:
+            values[field_name] = rule.pop(field_name)
+    if rule:
+        raise ValueError(f"unknown rule fields {sorted(rule)}")
+    return values

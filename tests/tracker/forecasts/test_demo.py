@@ -50,3 +50,26 @@ def test_the_demo_questions_resolve_as_written_and_are_forecast():
     # Loading again changes no question, and keeps what the rules decided.
     call_command("loaddemo", stdout=out)
     assert dict(Question.objects.values_list("slug", "resolution")) == answers
+
+
+def test_a_bad_questions_file_names_its_question_and_loads_nothing(tmp_path):
+    from django.core.management.base import CommandError
+
+    call_command("loaddemo", stdout=io.StringIO())
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    from django.conf import settings
+
+    for path in (settings.BASE_DIR / "fixtures").iterdir():
+        if path.is_file():
+            (fixtures / path.name).write_bytes(path.read_bytes())
+    text = (fixtures / "questions.toml").read_text()
+    (fixtures / "questions.toml").write_text(
+        text.replace('indicator = "space-cooperation"', 'indicator = "moon-base"')
+    )
+    before = Question.objects.count()
+    with pytest.raises(
+        CommandError, match=r"question 2 \(russian-launch.*no indicator 'moon-base'"
+    ):
+        call_command("loaddemo", fixtures=fixtures, stdout=io.StringIO())
+    assert Question.objects.count() == before

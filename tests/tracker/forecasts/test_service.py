@@ -219,3 +219,135 @@ def test_base_rates_leave_the_question_itself_out():
     questions = [Question(pk=n, resolution=r) for n, r in enumerate(["yes", "no", "no", "", "yes"])]
     rates = service.base_rates(questions)
     assert rates == {0: 1 / 3, 1: 2 / 3, 2: 2 / 3, 4: 1 / 3}
+
+
+# --- From review ----------------------------------------------------------------------
+
+
+def test_question_dates_are_bounded_and_a_bad_question_stops_no_other(world, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    relationship, _, _, event, _ = world
+    with pytest.raises(ValidationError, match="Choose a day"):
+        Question(
+            relationship=relationship, slug="x", title="X?", criteria="c", rule="event",
+            indicator=event, opens=dt.date(1, 1, 1), closes=day("2027-01-01"),
+        ).full_clean()  # fmt: skip
+    good = question(relationship, rule="event", indicator=event,
+                    opens=day("2026-01-01"), closes=day("2027-06-30"))  # fmt: skip
+    bad = question(relationship, slug="bad", rule="event", indicator=event,
+                   opens=day("2026-02-01"), closes=day("2027-06-30"))  # fmt: skip
+    real = service.forecast_question
+
+    def failing(q, timeline, today):
+        if q.slug == "bad":
+            raise OverflowError("date value out of range")
+        return real(q, timeline, today)
+
+    monkeypatch.setattr(service, "forecast_question", failing)
+    refresh(relationship)
+    assert forecasts(good) and not forecasts(bad)
+
+
+def test_what_a_question_asks_is_fixed_once_it_has_opened(world):
+    from django.core.exceptions import ValidationError
+
+    relationship, _, _, event, _ = world
+    later = question(relationship, slug="later", rule="event", indicator=event,
+                     opens=day("2027-01-01"), closes=day("2027-06-30"))  # fmt: skip
+    later.criteria = "Yes if a larger drill."
+    later.full_clean()  # not open yet: still a draft
+    opened = question(relationship, rule="event", indicator=event,
+                      opens=day("2026-01-01"), closes=day("2027-06-30"))  # fmt: skip
+    opened.closes = day("2026-02-01")
+    with pytest.raises(ValidationError, match="cannot change"):
+        opened.full_clean()
+
+
+def test_an_analysts_forecast_is_made_while_the_question_is_open_and_not_ahead(world):
+    from django.core.exceptions import ValidationError
+
+    relationship, _, _, event, _ = world
+    q = question(relationship, rule="event", indicator=event,
+                 opens=day("2026-01-01"), closes=day("2027-06-30"))  # fmt: skip
+    analyst = UserFactory()
+    for made_on in (day("2025-12-31"), TODAY + dt.timedelta(days=1)):
+        with pytest.raises(ValidationError, match="not later than today"):
+            AnalystForecast(question=q, analyst=analyst, made_on=made_on, probability=0.5,
+                            rationale="r").full_clean()  # fmt: skip
+    q.resolution, q.resolved_on = "no", day("2026-06-01")
+    q.save()
+    with pytest.raises(ValidationError, match="takes no more forecasts"):
+        AnalystForecast(question=q, analyst=analyst, made_on=day("2026-03-01"), probability=1,
+                        rationale="hindsight").full_clean()  # fmt: skip
+
+
+def test_a_report_moved_to_another_relationship_answers_nothing_here(world):
+    relationship, _, _, event, _ = world
+    elsewhere = IndicatorFactory()  # another relationship's
+    moved = report(event, "2026-03-10", "2026-03-11", magnitude=3)
+    q = question(relationship, rule="event", indicator=event,
+                 opens=day("2026-01-01"), closes=day("2027-12-31"))  # fmt: skip
+    refresh(relationship)
+    q.refresh_from_db()
+    assert q.resolution == "yes"
+    services.observation_correct(moved, by=None, reason="Wrong dyad", indicator=elsewhere)
+    refresh(relationship)
+    q.refresh_from_db()
+    assert (q.resolution, q.resolved_on) == ("", None)
+
+
+def test_a_forecast_for_a_past_day_knows_nothing_recorded_after_it(world):
+    relationship, _, _, event, _ = world
+    report(event, "2026-11-20", "2026-11-20", magnitude=3)
+    q = question(relationship, rule="event", indicator=event,
+                 opens=day("2026-01-01"), closes=day("2027-12-31"))  # fmt: skip
+    outcome = service.forecast_question(q, service.Timeline(relationship), day("2026-11-10"))
+    assert (outcome.resolution, outcome.resolved_on) == ("", None)
+    assert outcome.forecasts[-1][0] == day("2026-11-10")
+
+
+def test_a_band_question_resolves_when_the_index_held_the_band_as_known(world):
+    from django.core.exceptions import ValidationError
+
+    relationship, _, _, event, _ = world
+    for n in range(3):
+        report(event, f"2026-0{n + 1}-10", f"2026-0{n + 1}-11", magnitude=3)
+    bands = list(relationship.scenarios.order_by("lower"))
+    asked = [
+        question(
+            relationship,
+            slug=f"band-{b.slug}",
+            rule="band",
+            scenario=b,
+            days=5,
+            opens=day("2026-06-01"),
+            closes=day("2026-12-31"),
+        )  # fmt: skip
+        for b in bands
+    ]
+    with pytest.raises(ValidationError):
+        Question(relationship=relationship, slug="zero", title="Z?", criteria="c", rule="band",
+                 scenario=bands[0], days=0, opens=TODAY, closes=TODAY).full_clean()  # fmt: skip
+    refresh(relationship)
+    resolved = [q for q in asked if (q.refresh_from_db() or q).resolution == "yes"]
+    (held,) = resolved  # the index sits in one band at a time
+    assert held.resolved_on == day("2026-06-05")  # five days in a row from the opening
+    assert len(forecasts(held)) == 4
+    assert all(0.01 <= p <= 0.99 for _, p in forecasts(held))
+
+
+def test_analysts_are_scored_on_a_question_without_a_rule(world):
+    relationship, *_ = world
+    q = question(
+        relationship, rule="none", opens=day("2026-01-01"), closes=day("2026-01-10"),
+        resolution="yes", resolved_on=day("2026-01-11"), resolved_by=UserFactory(),
+        resolution_reason="Reported", resolution_source="https://example.org/r",
+    )  # fmt: skip
+    AnalystForecast.objects.create(
+        question=q, analyst=UserFactory(username="ana"), made_on=day("2026-01-01"),
+        probability=0.9, rationale="r",
+    )  # fmt: skip
+    found = {s.forecaster: s for s in service.scores(q)}
+    assert set(found) == {"ana", "No change (1%)"}
+    assert found["ana"].days == 10 and found["ana"].brier == pytest.approx(0.01)

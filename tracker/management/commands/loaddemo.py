@@ -7,6 +7,7 @@ import tablib
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -70,7 +71,10 @@ class Command(BaseCommand):
                     + "\n".join(errors)
                 )
             if (fixtures / "questions.toml").exists():
-                questions_load(fixtures / "questions.toml", report)
+                try:
+                    questions_load(fixtures / "questions.toml", report)
+                except (ValueError, ValidationError) as error:
+                    raise CommandError(f"Nothing was loaded: {error}") from None
         self.stdout.write(str(report))
         totals = result.totals
         self.stdout.write(
