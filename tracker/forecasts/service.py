@@ -363,12 +363,14 @@ def forecasts_refresh(relationship: Relationship, *, today: dt.date | None = Non
     before it. Forecast rows are rewritten whole; resolutions are saved with history.
     """
     today = today or today_utc()
-    timeline = Timeline(relationship)
     questions = list(
         relationship.questions.exclude(rule=Question.Rule.NONE).select_related(
             "indicator", "stage", "scenario", "relationship"
         )
     )
+    if not questions:
+        return []  # no history to sweep: a relationship without questions costs one query
+    timeline = Timeline(relationship)
     raised = []
     for question in questions:
         try:
