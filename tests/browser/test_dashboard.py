@@ -299,6 +299,9 @@ def test_the_track_record_and_a_question_draw_and_fit_a_phone(page, live_server,
         charts_drawn(page, 1)  # the reliability diagram
         assert "Does Entente deserve belief?" in page.locator("h1").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        if width == 1280 and os.environ.get("UPDATE_SCREENSHOT"):
+            settled(page)
+            (ROOT / "docs" / "forecasts.png").write_bytes(page.screenshot(full_page=True))
         page.goto(live_server.url + "/questions/treaty-signed-by-mid-2025/")
         charts_drawn(page, 1)  # the forecast over time
         assert "Yes, known 18 Jan 2025 (by its rule)" in page.locator(".facts").inner_text()
