@@ -7,6 +7,7 @@ on" views do. The known set changes only on the days something was recorded, cor
 retracted, so the relationship's history is swept once, day by day of change.
 """
 
+import bisect
 import datetime as dt
 import logging
 import math
@@ -92,28 +93,42 @@ class Timeline:
         )
         self._orders = orders
         self.days = sorted({day for day, _, _ in self._versions})
+
         self.changes = list(self._states())
 
     def _states(self):
-        """(day, its known observations) for each day of change, in order."""
+        """(day, its known observations by indicator, each list in order of occurrence) for
+        each day of change. An indicator's list is rebuilt only on a day that changed it,
+        and every version is one Known object, shared by the days that know it."""
         latest: dict[int, tuple] = {}
+        members: dict[int, set[int]] = defaultdict(set)
+        lists: dict[int, list[Known]] = {}
+        made: dict[int, Known] = {}  # a version's Known, by its history row's identity
         position = 0
         for day in self.days:
+            touched: set[int] = set()
             while position < len(self._versions) and self._versions[position][0] <= day:
                 _, moment, row = self._versions[position]
-                if row[2] not in latest or latest[row[2]][0] <= moment:
+                held = latest.get(row[2])
+                if held is None or held[0] <= moment:
+                    if held is not None:
+                        members[held[1][5]].discard(row[2])
+                        touched.add(held[1][5])
                     latest[row[2]] = (moment, row)
+                    members[row[5]].add(row[2])
+                    touched.add(row[5])
                 position += 1
-            yield (
-                day,
-                [
-                    self._known(row)
-                    for _, row in latest.values()
-                    if row[3] != "-"
-                    and row[4] == Observation.Status.ACCEPTED
-                    and row[5] in self.kinds
-                ],
-            )
+            for indicator in touched & set(self.kinds):
+                rows = [latest[pk][1] for pk in members[indicator]]
+                known = []
+                for row in rows:
+                    if row[3] != "-" and row[4] == Observation.Status.ACCEPTED:
+                        if id(row) not in made:
+                            made[id(row)] = self._known(row)
+                        known.append(made[id(row)])
+                known.sort(key=lambda k: (k.occurred_on, k.recorded_at, k.key))
+                lists[indicator] = known
+            yield day, dict(lists)
 
     def _known(self, row) -> Known:
         _, recorded_at, pk, _, _, indicator, occurred_on, magnitude, value, stage, *grade = row
@@ -130,16 +145,17 @@ class Timeline:
         )
 
 
-def met_on(question: Question, known: list[Known], through: dt.date) -> dt.date | None:
+Known_by_indicator = dict[int, list[Known]]
+
+
+def met_on(question: Question, known: Known_by_indicator, through: dt.date) -> dt.date | None:
     """The first day in the question's window, up to `through`, on which a known report
     meets its rule (stage, event and level rules), or None."""
     last = min(question.closes, through)
     hits = [
         k.occurred_on
-        for k in known
-        if k.indicator == question.indicator_id
-        and question.opens <= k.occurred_on <= last
-        and _qualifies(question, k)
+        for k in known.get(question.indicator_id or -1, ())
+        if question.opens <= k.occurred_on <= last and _qualifies(question, k)
     ]
     return min(hits, default=None)
 
@@ -178,7 +194,7 @@ def forecast_question(question: Question, timeline: Timeline, today: dt.date) ->
     # Nothing recorded after `today` is known on it (a backtest's day, or a record dated ahead).
     changes = [(day, known) for day, known in timeline.changes if day <= today]
     if not changes or changes[0][0] > question.opens:
-        changes.insert(0, (question.opens, []))  # nothing known yet when it opened
+        changes.insert(0, (question.opens, {}))  # nothing known yet when it opened
     band = question.rule == Question.Rule.BAND
     spans = []
     for n, (day, known) in enumerate(changes):
@@ -194,6 +210,7 @@ def forecast_question(question: Question, timeline: Timeline, today: dt.date) ->
             continue  # a span before the opening, or after the close or today
         series = _band_series(question, day, end) if band else None
         seems_met = not band and met_on(question, known, question.closes) is not None
+        model = None if band or seems_met else _Model(question, known, timeline.kinds)
         for offset in range((end - start).days + 1):
             t = start + dt.timedelta(days=offset)
             if answered_from is not None and t >= answered_from:
@@ -205,7 +222,7 @@ def forecast_question(question: Question, timeline: Timeline, today: dt.date) ->
             elif seems_met:
                 p = 1.0
             else:
-                p = _probability(question, known, t, timeline.kinds)
+                p = model.probability(t) if model else 0.0
             forecasts.append((t, min(MOST, max(LEAST, p))))
     if answered_from is not None:
         return Outcome("yes", answered_from, forecasts)
@@ -225,107 +242,126 @@ def _answered_from(question: Question, spans) -> dt.date | None:
     return answered
 
 
-def _probability(
-    question: Question, known: list[Known], t: dt.date, kinds: dict[int, str]
-) -> float:
-    remaining = (question.closes - t).days
-    mine = sorted(
-        (k for k in known if k.indicator == question.indicator_id and k.occurred_on <= t),
-        key=lambda k: (k.occurred_on, k.recorded_at),
-    )
-    if question.rule == Question.Rule.STAGE:
-        return _stage_probability(question, known, mine, t, remaining, kinds)
-    if question.rule == Question.Rule.EVENT:
-        return _event_probability(question, known, t, remaining, kinds)
-    return _level_probability(question, mine, remaining)
+class _Model:
+    """A question's forecast over a span of days that share one known set: what does not
+    depend on the day is worked out once."""
+
+    def __init__(self, question: Question, by_indicator: Known_by_indicator, kinds: dict[int, str]):
+        self.question = question
+        self.mine = by_indicator.get(question.indicator_id or -1, [])
+        if question.rule == Question.Rule.STAGE:
+            self._stage(by_indicator, kinds)
+        elif question.rule == Question.Rule.EVENT:
+            self._event(by_indicator, kinds)
+        elif question.rule == Question.Rule.LEVEL:
+            self._level()
+
+    def probability(self, t: dt.date) -> float:
+        remaining = (self.question.closes - t).days
+        rule = self.question.rule
+        if rule == Question.Rule.STAGE:
+            return self._stage_at(t, remaining)
+        if rule == Question.Rule.EVENT:
+            return self._event_at(t, remaining)
+        return self._level_at(remaining)
+
+    # Stage: rungs climbed as a Poisson process, pooled over the relationship's ladders.
+    def _stage(self, by_indicator, kinds) -> None:
+        graded = [k for k in self.mine if k.passes(self.question.min_grade) and k.stage is not None]
+        # No report yet: the ladder's first rung.
+        current = (graded[-1].stage or 0) if graded else 0
+        self.needed = (self.question.stage.order if self.question.stage else 0) - current
+        ladders = [
+            _climb(by_indicator.get(key, [])) for key, kind in kinds.items() if kind == "stage"
+        ]
+        self.pooled = [(steps, first) for steps, first in ladders if first is not None]
+        self.own = _climb(self.mine)
+
+    def _stage_at(self, t: dt.date, remaining: int) -> float:
+        steps = sum(s for s, _ in self.pooled)
+        days = sum(float((t - first).days) for _, first in self.pooled)
+        # The catalogue's ladders together, themselves shrunk toward a rung in two years.
+        prior = maths.pooled_rate(steps, days, DEFAULT_STEP_RATE)
+        own_steps, own_first = self.own
+        own_days = float((t - own_first).days) if own_first else 0.0
+        rate = maths.pooled_rate(own_steps, own_days, prior)
+        return maths.at_least(self.needed, rate * remaining)
+
+    # Event: a Poisson rate from distinct event days in the last two years, pooled.
+    def _event(self, by_indicator, kinds) -> None:
+        question = self.question
+        self.event_indicators = {key for key, kind in kinds.items() if kind == "event"}
+        self.first = min((ks[0].occurred_on for ks in by_indicator.values() if ks), default=None)
+        self.days = {
+            key: sorted(
+                {
+                    k.occurred_on
+                    for k in by_indicator.get(key, [])
+                    if (k.magnitude or 0) >= question.min_magnitude and k.passes(question.min_grade)
+                }
+            )
+            for key in self.event_indicators
+        }
+
+    def _event_at(self, t: dt.date, remaining: int) -> float:
+        since = t - dt.timedelta(days=maths.EVENT_WINDOW_DAYS)
+        first = self.first or t
+        # A year at least, two at most: a burst of first reports is no rate, and old ones
+        # say little of next year.
+        exposure = float(min(maths.EVENT_WINDOW_DAYS, max(maths.PRIOR_DAYS, (t - first).days)))
+        counts = {
+            key: bisect.bisect_right(days, t) - bisect.bisect_right(days, since)
+            for key, days in self.days.items()
+        }
+        prior = (
+            sum(counts.values()) / len(self.event_indicators) / exposure
+            if self.event_indicators
+            else 0.0
+        )
+        rate = maths.pooled_rate(counts.get(self.question.indicator_id or -1, 0), exposure, prior)
+        return maths.at_least(1, rate * remaining)
+
+    # Level: a driftless random walk, its spread from the reports, shrunk toward a prior.
+    def _level(self) -> None:
+        question, indicator = self.question, self.question.indicator
+        self.fixed: float | None = 0.0
+        threshold = question.threshold
+        if indicator is None or threshold is None:
+            return
+        floor, ceiling = indicator.floor, indicator.ceiling
+        if floor is None or ceiling is None:
+            return
+        points = [(k.occurred_on, k.value) for k in self.mine if k.value is not None]
+        above = question.direction == Question.Direction.ABOVE
+        if not points:
+            # No report yet: the value could be anywhere on the scale, as likely in one place
+            # as another; the chance is the share of the scale beyond the threshold.
+            beyond = ceiling - threshold if above else threshold - floor
+            self.fixed = min(1.0, max(0.0, beyond / (ceiling - floor)))
+            return
+        self.fixed = None
+        prior = ((ceiling - floor) / 4) ** 2 / maths.PRIOR_DAYS  # a quarter of the scale a year
+        pairs = list(zip(points, points[1:], strict=False))
+        squares = sum((b - a) ** 2 for (_, a), (_, b) in pairs)
+        elapsed = sum(max(1, (b - a).days) for (a, _), (b, _) in pairs)
+        self.sigma = math.sqrt((squares + prior * maths.PRIOR_DAYS) / (elapsed + maths.PRIOR_DAYS))
+        current = points[-1][1]
+        self.distance = threshold - current if above else current - threshold
+
+    def _level_at(self, remaining: int) -> float:
+        if self.fixed is not None:
+            return self.fixed
+        # Strictly beyond the threshold is needed: a walk at it has not crossed yet.
+        return maths.hit_probability(max(self.distance, 1e-9), self.sigma, remaining)
 
 
-def _climb(reports: list[Known], t: dt.date) -> tuple[int, float]:
-    """(rungs climbed, days watched) of a ladder's reports in occurrence order."""
+def _climb(reports: list[Known]) -> tuple[int, dt.date | None]:
+    """(rungs climbed, the first report's day) of a ladder's reports in occurrence order."""
     rungs = [k.stage for k in reports if k.stage is not None]
     if not rungs:
-        return 0, 0.0
+        return 0, None
     steps = sum(max(0, b - a) for a, b in zip(rungs, rungs[1:], strict=False))
-    return steps, float((t - reports[0].occurred_on).days)
-
-
-def _stage_probability(question, known, mine, t, remaining, kinds) -> float:
-    graded = [k for k in mine if k.passes(question.min_grade) and k.stage is not None]
-    current = graded[-1].stage if graded else 0  # no report yet: the ladder's first rung
-    needed = question.stage.order - current
-    stage_indicators = {key for key, kind in kinds.items() if kind == "stage"}
-    pooled = [
-        _climb(
-            sorted(
-                (k for k in known if k.indicator == key and k.occurred_on <= t),
-                key=lambda k: (k.occurred_on, k.recorded_at),
-            ),
-            t,
-        )
-        for key in stage_indicators
-    ]
-    steps, days = sum(s for s, _ in pooled), sum(d for _, d in pooled)
-    # The catalogue's ladders together, themselves shrunk toward a rung in two years.
-    prior = maths.pooled_rate(steps, days, DEFAULT_STEP_RATE)
-    own_steps, own_days = _climb(mine, t)
-    rate = maths.pooled_rate(own_steps, own_days, prior)
-    return maths.at_least(needed, rate * remaining)
-
-
-def _event_probability(question, known, t, remaining, kinds) -> float:
-    since = t - dt.timedelta(days=maths.EVENT_WINDOW_DAYS)
-    first = min((k.occurred_on for k in known), default=t)
-    # A year at least, two at most: a burst of first reports is no rate, and old ones
-    # say little of next year.
-    exposure = float(min(maths.EVENT_WINDOW_DAYS, max(maths.PRIOR_DAYS, (t - first).days)))
-    event_indicators = {key for key, kind in kinds.items() if kind == "event"}
-    days_by_indicator = defaultdict(set)
-    for k in known:
-        if (
-            k.indicator in event_indicators
-            and since < k.occurred_on <= t
-            and (k.magnitude or 0) >= question.min_magnitude
-            and k.passes(question.min_grade)
-        ):
-            days_by_indicator[k.indicator].add(k.occurred_on)
-    prior = (
-        sum(len(days) for days in days_by_indicator.values()) / len(event_indicators) / exposure
-        if event_indicators
-        else 0.0
-    )
-    own = len(days_by_indicator.get(question.indicator_id, ()))
-    rate = maths.pooled_rate(own, exposure, prior)
-    return maths.at_least(1, rate * remaining)
-
-
-def _level_probability(question, mine, remaining) -> float:
-    indicator = question.indicator
-    values = [k for k in mine if k.value is not None]
-    spread = (indicator.ceiling - indicator.floor) / 4
-    prior = spread**2 / maths.PRIOR_DAYS  # a quarter of the scale in a year, as a variance
-    squares = sum((b.value - a.value) ** 2 for a, b in zip(values, values[1:], strict=False))
-    elapsed = sum(
-        max(1, (b.occurred_on - a.occurred_on).days)
-        for a, b in zip(values, values[1:], strict=False)
-    )
-    sigma = math.sqrt((squares + prior * maths.PRIOR_DAYS) / (elapsed + maths.PRIOR_DAYS))
-    if not values:
-        # No report yet: the value could be anywhere on the scale, as likely in one place as
-        # another; the chance is the share of the scale beyond the threshold.
-        span = indicator.ceiling - indicator.floor
-        beyond = (
-            indicator.ceiling - question.threshold
-            if question.direction == Question.Direction.ABOVE
-            else question.threshold - indicator.floor
-        )
-        return min(1.0, max(0.0, beyond / span))
-    current = values[-1].value
-    if question.direction == Question.Direction.ABOVE:
-        distance = question.threshold - current
-    else:
-        distance = current - question.threshold
-    # Strictly beyond the threshold is needed: a walk at it has not crossed yet.
-    return maths.hit_probability(max(distance, 1e-9), sigma, remaining)
+    return steps, reports[0].occurred_on
 
 
 def _band_series(question: Question, day: dt.date, end: dt.date):
