@@ -199,3 +199,16 @@ def test_the_track_record_columns_stay_put_with_an_analysts_scores(client, asked
     header = page.split('<table class="questions">')[2].split("</thead>")[0]
     assert header.count("</th>") == 7 and "ana" not in header
     assert "<td>ana</td>" in page  # in the means
+
+
+def test_a_question_page_keeps_the_report_that_answered_it(client, asked):
+    _, done, _ = asked
+    for n in range(15):  # older reports of the same indicator, before the window
+        ObservationFactory(
+            indicator=done.indicator, occurred_on=dt.date(2025, 2, 1 + n), magnitude=1,
+            recorded_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC),
+        )  # fmt: skip
+    page = client.get(f"/questions/{done.slug}/").content.decode()
+    reports = page.split("The indicator's reports around the window")[1]
+    assert reports.count("<tr>") == 1 + 12  # the header and twelve reports
+    assert "1 Mar 2026" in reports  # the drill of 1 March 2026 that resolved it

@@ -128,10 +128,11 @@ def track_record(relationship: Relationship | None = None) -> TrackRecord:
 
 
 def question_evidence(question: Question, limit: int = 12) -> list[Observation]:
-    """The reports of the question's indicator in and just before its window, for the chart."""
+    """The latest reports of the question's indicator in its window and the year before it,
+    oldest first, for the chart: those that answered it are the window's, so they stay."""
     if question.indicator_id is None:
         return []
-    return list(
+    latest = (
         Observation.objects.scorable()
         .filter(
             indicator_id=question.indicator_id,
@@ -139,5 +140,6 @@ def question_evidence(question: Question, limit: int = 12) -> list[Observation]:
             occurred_on__lte=question.closes,
         )
         .select_related("source", "originator", "stage")
-        .order_by("occurred_on", "pk")[:limit]
+        .order_by("-occurred_on", "-pk")[:limit]
     )
+    return list(reversed(latest))
