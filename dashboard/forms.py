@@ -37,11 +37,7 @@ class QuestionForm(forms.ModelForm):
 
     class Meta:
         model = Question
-        fields = (
-            "relationship", "slug", "title", "criteria", "opens", "closes", "rule", "indicator",
-            "stage", "scenario", "direction", "threshold", "min_magnitude", "min_grade", "days",
-            "alert_move",
-        )  # fmt: skip
+        fields = ("slug", *Question.ASKS, *Question.RULE_FIELDS, "alert_move")
         widgets = {
             "opens": forms.DateInput(attrs={"type": "date"}),
             "closes": forms.DateInput(attrs={"type": "date"}),

@@ -576,10 +576,12 @@ class QuestionAdminForm(forms.ModelForm):
     class Meta:
         model = Question
         fields = (
-            "relationship", "slug", "title", "criteria", "opens", "closes", "rule", "indicator",
-            "stage", "scenario", "direction", "threshold", "min_magnitude", "min_grade", "days",
-            "resolution", "resolved_on", "resolution_reason", "resolution_source", "alert_move",
-        )  # fmt: skip
+            "slug",
+            *Question.ASKS,
+            *Question.RULE_FIELDS,
+            *Question.RESOLUTION_FIELDS,
+            "alert_move",
+        )
 
     def clean_opens(self):
         opens = self.cleaned_data["opens"]
@@ -612,34 +614,11 @@ class QuestionAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     search_fields = ("title", "criteria", "slug")
     readonly_fields = ("resolved_by",)
     fieldsets = (
-        (None, {"fields": ("relationship", "slug", "title", "criteria", "opens", "closes")}),
-        (
-            "Rule",
-            {
-                "fields": (
-                    "rule",
-                    "indicator",
-                    "stage",
-                    "scenario",
-                    "direction",
-                    "threshold",
-                    "min_magnitude",
-                    "min_grade",
-                    "days",
-                )
-            },
-        ),
+        (None, {"fields": ("slug", *Question.ASKS)}),
+        ("Rule", {"fields": Question.RULE_FIELDS}),
         (
             "Resolution (set by the rule, or here with a reason and a source)",
-            {
-                "fields": (
-                    "resolution",
-                    "resolved_on",
-                    "resolved_by",
-                    "resolution_reason",
-                    "resolution_source",
-                )
-            },
+            {"fields": (*Question.RESOLUTION_FIELDS, "resolved_by")},
         ),
         ("Alerts", {"fields": ("alert_move",)}),
     )

@@ -1185,12 +1185,14 @@ class Question(models.Model):
     def is_open(self) -> bool:
         return self.resolution == self.Resolution.OPEN
 
-    # What a question asks: fixed once it has opened, so that no question is rewritten
-    # after its forecasts began (annul it and write another instead).
-    DEFINITION = (
-        "relationship_id", "title", "criteria", "opens", "closes", "rule", "indicator_id",
-        "stage_id", "scenario_id", "direction", "threshold", "min_magnitude", "min_grade", "days",
+    # What a question asks: its wording, window and rule. Fixed once it has opened, so that
+    # no question is rewritten after its forecasts began (annul it and write another).
+    ASKS = ("relationship", "title", "criteria", "opens", "closes")
+    RULE_FIELDS = (
+        "rule", "indicator", "stage", "scenario", "direction", "threshold", "min_magnitude",
+        "min_grade", "days",
     )  # fmt: skip
+    RESOLUTION_FIELDS = ("resolution", "resolved_on", "resolution_reason", "resolution_source")
 
     def _frozen_changes(self) -> dict[str, str]:
         if self.pk is None:
@@ -1198,11 +1200,13 @@ class Question(models.Model):
         stored = Question.objects.filter(pk=self.pk).first()
         if stored is None or stored.opens > today_utc():
             return {}
+        asked = self.ASKS + self.RULE_FIELDS
+        columns = (f.attname for f in self._meta.concrete_fields if f.name in asked)
         return {
-            name.removesuffix("_id"): "The question has opened: what it asks cannot change "
+            column.removesuffix("_id"): "The question has opened: what it asks cannot change "
             "(annul it, with a reason, and write another)."
-            for name in self.DEFINITION
-            if getattr(self, name) != getattr(stored, name)
+            for column in columns
+            if getattr(self, column) != getattr(stored, column)
         }
 
     def clean(self):

@@ -84,19 +84,19 @@ def track_record(relationship: Relationship | None = None) -> TrackRecord:
     chosen = [q for q in everything if relationship is None or q.relationship_id == relationship.pk]
     resolved = [q for q in chosen if q.resolution in ("yes", "no")]
     resolved.sort(key=lambda q: (q.resolved_on, q.slug))
+    daily: dict[int, list[tuple[dt.date, float]]] = {q.pk: [] for q in resolved}
+    rows_of = QuestionForecast.objects.filter(question__in=resolved).order_by("question", "date")
+    for pk, date, p in rows_of.values_list("question_id", "date", "probability"):
+        daily[pk].append((date, p))
     scored = {
-        q.pk: QuestionRow(q, None, None, scores(q, base_rate=rates.get(q.pk))) for q in resolved
+        q.pk: QuestionRow(q, None, None, scores(q, base_rate=rates.get(q.pk), daily=daily[q.pk]))
+        for q in resolved
     }
     rows = [row for row in scored.values() if row.scores]
     means: dict[str, list[Score]] = {}
     for row in rows:
         for score in row.scores:
-            key = "Base rate" if score.forecaster.startswith("Base rate") else score.forecaster
-            means.setdefault(key, []).append(score)
-    daily = {
-        q.pk: [p for _, p in q.forecasts.order_by("date").values_list("date", "probability")]
-        for q in resolved
-    }
+            means.setdefault(score.column, []).append(score)
     opened = [q for q in chosen if q.is_open]
     latest = _latest(opened)
     open_rows = {q.pk: QuestionRow(q, *latest.get(q.pk, (None, None))) for q in opened}
@@ -118,7 +118,7 @@ def track_record(relationship: Relationship | None = None) -> TrackRecord:
         ],
         calibration=maths.calibration(
             [
-                (daily[row.question.pk], row.question.resolution == "yes")
+                ([p for _, p in daily[row.question.pk]], row.question.resolution == "yes")
                 for row in rows
                 if row.entente
             ]

@@ -200,24 +200,25 @@ def forecast_question(question: Question, timeline: Timeline, today: dt.date) ->
     for n, (day, known) in enumerate(changes):
         # Each span of days up to the next change shares this known set.
         last = changes[n + 1][0] - dt.timedelta(days=1) if n + 1 < len(changes) else today
-        spans.append((day, known, max(day, question.opens), min(last, question.closes, today)))
-    answered_from = None if band else _answered_from(question, spans)
+        met = not band and met_on(question, known, question.closes) is not None
+        spans.append((day, known, met, max(day, question.opens), min(last, question.closes, today)))
+    answered_from = None if band else _answered_from(spans)
     forecasts: list[tuple[dt.date, float]] = []
-    for day, known, start, end in spans:
+    for day, known, seems_met, start, end in spans:
         if answered_from is not None and start >= answered_from:
             break
         if start > end:
             continue  # a span before the opening, or after the close or today
-        series = _band_series(question, day, end) if band else None
-        seems_met = not band and met_on(question, known, question.closes) is not None
+        series = _band_series(question, day, end) if band else {}
+        held = _band_held(question, series, end) if band else None
         model = None if band or seems_met else _Model(question, known, timeline.kinds)
         for offset in range((end - start).days + 1):
             t = start + dt.timedelta(days=offset)
             if answered_from is not None and t >= answered_from:
                 break
+            if held is not None and t >= held:  # known from the day the run completed, or now
+                return Outcome("yes", t, forecasts)
             if band:
-                if _band_held(question, series, t) is not None:
-                    return Outcome("yes", t, forecasts)
                 p = _band_odds(question, series, t)
             elif seems_met:
                 p = 1.0
@@ -231,11 +232,11 @@ def forecast_question(question: Question, timeline: Timeline, today: dt.date) ->
     return Outcome("", None, forecasts)
 
 
-def _answered_from(question: Question, spans) -> dt.date | None:
+def _answered_from(spans) -> dt.date | None:
     """The first day of the unbroken run of known sets, to the latest, that meet the rule."""
     answered = None
-    for _, known, start, _ in spans:
-        if met_on(question, known, question.closes) is None:
+    for _, _, met, start, _ in spans:
+        if not met:
             answered = None
         elif answered is None:
             answered = start
@@ -498,12 +499,19 @@ class Score:
         return "Base rate" if self.forecaster.startswith("Base rate") else self.forecaster
 
 
-def scores(question: Question, *, base_rate: float | None = None) -> list[Score]:
-    """Entente's, each analyst's and the baselines' scores for a resolved question."""
+def scores(
+    question: Question,
+    *,
+    base_rate: float | None = None,
+    daily: list[tuple[dt.date, float]] | None = None,
+) -> list[Score]:
+    """Entente's, each analyst's and the baselines' scores for a resolved question (given
+    its `daily` forecasts in date order, if the caller has them already)."""
     if question.resolution not in (Question.Resolution.YES, Question.Resolution.NO):
         return []
     outcome = question.resolution == Question.Resolution.YES
-    daily = list(question.forecasts.order_by("date").values_list("date", "probability"))
+    if daily is None:
+        daily = list(question.forecasts.order_by("date").values_list("date", "probability"))
     if daily:
         days = [t for t, _ in daily]
     else:  # no rule, so no forecast of Entente's: the analysts' over the open days

@@ -219,8 +219,13 @@ def feeds_load(path: Path, report: LoadReport | None = None) -> LoadReport:
     return report
 
 
-QUESTION_FIELDS = ("title", "criteria", "opens", "closes")
-RULE_FIELDS = ("direction", "threshold", "min_magnitude", "min_grade", "days")
+# A rule field the file leaves out takes the model's own default.
+RULE_DEFAULTS = {
+    f.name: f.get_default()
+    for f in Question._meta.concrete_fields
+    if f.name in Question.RULE_FIELDS
+}
+PLAIN_RULE_FIELDS = ("direction", "threshold", "min_magnitude", "min_grade", "days")  # as written
 
 
 @transaction.atomic
@@ -247,22 +252,11 @@ def questions_load(path: Path, report: LoadReport | None = None) -> LoadReport:
 def _question_values(spec: dict) -> dict:
     relationship = Relationship.objects.get(slug=spec["relationship"])
     rule = dict(spec["rule"])
-    values = {f: spec[f] for f in QUESTION_FIELDS}
+    values = {f: spec[f] for f in Question.ASKS if f != "relationship"}
     for day in ("opens", "closes"):
         if not isinstance(values[day], dt.date) or isinstance(values[day], dt.datetime):
             raise ValueError(f"{day} must be a date (YYYY-MM-DD), not {values[day]!r}")
-    values |= {
-        "relationship": relationship,
-        "rule": rule.pop("kind"),
-        "indicator": None,
-        "stage": None,
-        "scenario": None,
-        "direction": "",
-        "threshold": None,
-        "min_magnitude": 1.0,
-        "min_grade": "F6",
-        "days": 1,
-    }
+    values |= RULE_DEFAULTS | {"relationship": relationship, "rule": rule.pop("kind")}
     if "indicator" in rule:
         slug = rule.pop("indicator")
         values["indicator"] = relationship.indicators.filter(slug=slug).first()
@@ -282,7 +276,7 @@ def _question_values(spec: dict) -> dict:
         raise ValueError("a level rule is either above or below a value, not both")
     for direction in directions:
         values["direction"], values["threshold"] = direction, float(rule.pop(direction))
-    for field_name in RULE_FIELDS:
+    for field_name in PLAIN_RULE_FIELDS:
         if field_name in rule:
             values[field_name] = rule.pop(field_name)
     if rule:

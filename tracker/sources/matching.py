@@ -23,8 +23,11 @@ class Rule:
     context: tuple[tuple[str, ...], ...] = ()
 
 
-def _load(path: Path = FIXTURES / "matching.toml") -> tuple[tuple[Rule, ...], dict, dict]:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+# The rules file, read once; tracker.sources.sanctions reads its [[sanctions]] pairs here too.
+RULES_FILE = tomllib.loads((FIXTURES / "matching.toml").read_text(encoding="utf-8"))
+
+
+def _load(data: dict = RULES_FILE) -> tuple[tuple[Rule, ...], dict, dict]:
     groups = data["groups"]
 
     def group(item: str | list[str]) -> tuple[str, ...]:

@@ -116,11 +116,6 @@ def programs(field: str) -> tuple[str, ...]:
     return tuple(part for part in parts if part)
 
 
-def touches_both(program_names: tuple[str, ...], remarks: str = "") -> bool:
-    """Whether an entry is tied to Russia and to Iran, each by a program or by its remarks."""
-    return {"Russia", "Iran"} <= sanctions.ties(program_names, remarks)
-
-
 def _decode(body: bytes, listing: OfacList) -> str:
     """The file's text: UTF-8 if it is valid UTF-8, else Windows-1252.
 

@@ -151,7 +151,7 @@ def _store(source: Source, items: list[SignalData]) -> tuple[int, int]:
         if item.proposal and records_directly(source, item):
             recorded += _record_proposal(source, signal, item.proposal, indicators)
     if source.adapter in LISTS and fresh:
-        recorded += _record_designations(source, fresh)
+        recorded += _record_designations(source, fresh, indicators)
     return len(fresh), recorded
 
 
@@ -209,7 +209,7 @@ def _record_proposal(source, signal, proposal: ObservationProposal, indicators) 
     return 1
 
 
-def _record_designations(source, fresh: list[tuple[Signal, SignalData]]) -> int:
+def _record_designations(source, fresh: list[tuple[Signal, SignalData]], indicators) -> int:
     """New designations on an official list: one observation per watched pair and day.
 
     The day is when the list says the entry was listed (the UN's LISTED_ON), or, for a list
@@ -246,7 +246,7 @@ def _record_designations(source, fresh: list[tuple[Signal, SignalData]]) -> int:
             continue
         ids = ",".join(sorted(item.external_id for _, item in members))
         digest = hashlib.sha256(f"{indicator}|{ids}".encode()).hexdigest()[:16]
-        indicator_row = Indicator.objects.filter(slug=indicator).first()
+        indicator_row = indicators.get(indicator)  # suggested, so loaded by _store
         if indicator_row is None:
             raise IngestError(f"the catalogue has no indicator {indicator!r}")
         observation = services.observation_record(

@@ -109,12 +109,8 @@ def parse_feed(body: bytes, *, url: str = "", charset: str = "") -> Parsed:
     return Parsed(list(signals.values()), warnings=(*warnings, *repairs, *damage))
 
 
-def declared_encoding(body: bytes) -> str:
-    """The encoding a feed declares by byte-order mark or XML declaration; else UTF-8."""
-    return _marked(body) or _declared(body) or "utf-8"
-
-
 def _marked(body: bytes) -> str:
+    """The encoding a byte order mark (or UTF-16's "<?" without one) shows, or ""."""
     for mark, encoding in _BOMS:
         if body.startswith(mark):
             return encoding
@@ -125,6 +121,7 @@ def _marked(body: bytes) -> str:
 
 
 def _declared(body: bytes) -> str:
+    """The encoding the XML declaration names, lower case, or ""."""
     match = _DECLARATION.match(body[:1024])
     return match.group(1).decode("ascii").lower() if match else ""
 

@@ -11,11 +11,10 @@ are data, in fixtures/matching.toml (`[[sanctions]]`).
 
 import datetime
 import re
-import tomllib
 from dataclasses import dataclass
 
 from tracker.sources.base import ObservationProposal, SignalData, magnitude_for_count
-from tracker.sources.matching import FIXTURES
+from tracker.sources.matching import RULES_FILE
 
 NAMES_IN_SUMMARY = 10
 # The official lists: a completely reliable source, and each designation itself confirmed.
@@ -72,10 +71,9 @@ class Pair:
 
 
 def _pairs() -> tuple[Pair, ...]:
-    data = tomllib.loads((FIXTURES / "matching.toml").read_text(encoding="utf-8"))
     known = {regime.country for regime in REGIMES}
     pairs = []
-    for entry in data.get("sanctions", []):
+    for entry in RULES_FILE.get("sanctions", []):
         first, second = entry["countries"]
         if not {first, second} <= known:
             raise ValueError(f"matching.toml: no sanctions regime for {entry['countries']}")

@@ -7,8 +7,8 @@ import pytest
 from tests.tracker.sources import DATA, samples
 from tracker.sources.adapters import ADAPTERS
 from tracker.sources.base import ParseError, SignalData
-from tracker.sources.ofac import CONSOLIDATED, SDN, OfacAdapter, parse_ofac, programs, touches_both
-from tracker.sources.sanctions import designations_proposal, listed_name, pair_for
+from tracker.sources.ofac import CONSOLIDATED, SDN, OfacAdapter, parse_ofac, programs
+from tracker.sources.sanctions import designations_proposal, listed_name, pair_for, ties
 
 RUSSIA_IRAN = pair_for("sanctions-on-cooperation")
 
@@ -111,8 +111,8 @@ def test_programs_split():
         (("RUSSIA-EO14024",), "Address Tiranë, Albania", False),  # not a word start
     ],
 )
-def test_touches_both(names, remarks, expected):
-    assert touches_both(names, remarks) is expected
+def test_an_entry_is_tied_to_russia_and_iran_by_programs_or_remarks(names, remarks, expected):
+    assert ({"Russia", "Iran"} <= ties(names, remarks)) is expected
 
 
 @pytest.mark.parametrize(
