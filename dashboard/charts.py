@@ -328,3 +328,78 @@ def calibration_figure(calibration) -> go.Figure:
     figure.update_xaxes(title_text="probability given, %", range=[0, 100])
     _layout(figure, height=320, y_title="share that came true, %", yaxis_range=[0, 100])
     return figure.update_layout(hovermode="closest")
+
+
+# Okabe and Ito's palette: told apart with every common colour-vision deficiency.
+RELATIONSHIP_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"]
+
+
+def compare_figure(lines, scenarios) -> go.Figure:
+    """Several relationships' indices on one 0–100 scale, each with its 90% ribbon, over the
+    scenario bands they share. `lines` is a list of (name, points) in display order."""
+    figure = go.Figure()
+    _shade_bands(figure, scenarios, axis="y")
+    budget = MAX_POINTS // max(3 * len(lines), 1)
+    for colour, (name, points) in zip(RELATIONSHIP_COLOURS, lines, strict=False):
+        if not points:
+            continue
+        values = np.array([p.index for p in points])
+        keep = sample(len(points), values, budget)
+        x = _dates(points, keep)
+        label = plain(name)
+        figure.add_scatter(
+            x=x, y=np.round([points[n].high for n in keep], 2), line={"width": 0},
+            hoverinfo="skip", showlegend=False, legendgroup=label, name=f"{label} high",
+        )  # fmt: skip
+        figure.add_scatter(
+            x=x, y=np.round([points[n].low for n in keep], 2), line={"width": 0},
+            fill="tonexty", fillcolor=_tint(colour, 0.14), hoverinfo="skip",
+            showlegend=False, legendgroup=label, name=f"{label} 90% range",
+        )  # fmt: skip
+        figure.add_scatter(
+            x=x, y=np.round(values[keep], 2), name=label, legendgroup=label,
+            line={"color": colour, "width": 2},
+            hovertemplate="%{y:.1f}<extra>%{fullData.name}</extra>",
+        )  # fmt: skip
+    return _layout(figure, height=380, y_title="0 = unravelling · 100 = alliance",
+                   yaxis_range=[0, 100])  # fmt: skip
+
+
+def _tint(colour: str, alpha: float) -> str:
+    red, green, blue = (int(colour[n : n + 2], 16) for n in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
+def families_figure(rows, families) -> go.Figure:
+    """A heat map of family sub-indices (0–100 toward alliance): one row per relationship,
+    one column per family; a family without evidence is left blank and says so. `rows` is a
+    list of (name, {family slug: sub-index}); `families` a list of (slug, label)."""
+    z = [[values.get(slug) for slug, _ in families] for _, values in rows]
+    text = [["no evidence" if v is None else f"{v:.0f}" for v in row] for row in z]
+    figure = go.Figure(
+        go.Heatmap(
+            z=[[np.nan if v is None else round(v, 1) for v in row] for row in z],
+            x=[plain(label) for _, label in families],
+            y=[plain(name) for name, _ in rows],
+            text=text,
+            texttemplate="%{text}",
+            zmin=0,
+            zmax=100,
+            colorscale="Cividis",
+            colorbar={
+                "title": {"text": "toward<br>alliance", "side": "top"},
+                "thickness": 12,
+                "tickvals": [0, 50, 100],
+            },
+            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    _layout(figure, height=200 + 60 * len(rows))
+    figure.update_layout(hovermode="closest", margin={"l": 8, "r": 8, "t": 8, "b": 150}, legend={})
+    figure.update_yaxes(automargin=True)
+    figure.update_xaxes(automargin=True)
+    figure.update_xaxes(tickangle=-35)
+    figure.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
+    return figure

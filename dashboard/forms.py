@@ -51,7 +51,8 @@ class QuestionForm(forms.ModelForm):
 def question_opens_from_today(opens):
     """A question written by hand opens today or later: one asked about a past window, whose
     answer the evidence may already hold, would be scored as if forecast blind. Backtests
-    come only from the reviewed file (fixtures/questions.toml), written before scoring."""
+    come only from the reviewed files (fixtures/<relationship>/questions.toml), written
+    before scoring."""
     if opens and opens < today_utc():
         raise forms.ValidationError("A new question opens today or later.")
     return opens

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from dashboard import questions, triage, views
+from dashboard import compare, questions, triage, views
 
 app_name = "dashboard"
 urlpatterns = [
-    path("", views.overview, name="home"),
+    path("", compare.home, name="home"),
+    path("compare/", compare.compare, name="compare"),
     path("r/<slug:slug>/", views.overview, name="relationship"),
     path("indicators/<slug:slug>/", views.indicator, name="indicator"),
     path("indicators/<slug:slug>/observations/", views.observation_add, name="observation-add"),

@@ -63,7 +63,7 @@ from tracker.selectors.staleness import stale_indicators
 CACHE_SECONDS = 3600
 
 
-def _render(
+def render_page(
     request: HtmxHttpRequest,
     template: str,
     context: dict,
@@ -84,7 +84,7 @@ def _render(
     return response
 
 
-def _bad_request(request: HtmxHttpRequest, error: FilterError) -> HttpResponse:
+def bad_request(request: HtmxHttpRequest, error: FilterError) -> HttpResponse:
     return render(request, "dashboard/bad_request.html", {"error": error}, status=400)
 
 
@@ -106,9 +106,9 @@ def overview(request: HtmxHttpRequest, slug: str | None = None) -> HttpResponse:
     try:
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
-        return _bad_request(request, error)
+        return bad_request(request, error)
     context = overview_context(relationship, filters)
-    return _render(request, "dashboard/overview.html", context, filters=filters)
+    return render_page(request, "dashboard/overview.html", context, filters=filters)
 
 
 def overview_context(relationship: Relationship, filters: Filters) -> dict:
@@ -269,9 +269,9 @@ def indicator(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     try:
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
-        return _bad_request(request, error)
+        return bad_request(request, error)
     context = indicator_context(request, indicator, filters, form=_blank_form(request, indicator))
-    return _render(request, "dashboard/indicator.html", context, filters=filters)
+    return render_page(request, "dashboard/indicator.html", context, filters=filters)
 
 
 def indicator_context(
@@ -418,7 +418,7 @@ def _form_errors(
     context = indicator_context(request, indicator, Filters(), form=form, editing=editing)
     # htmx swaps only successful responses by default; without it, a 422 page says it all.
     code = status or (200 if request.htmx else 422)
-    return _render(request, "dashboard/indicator.html", context, status=code)
+    return render_page(request, "dashboard/indicator.html", context, status=code)
 
 
 @require_GET

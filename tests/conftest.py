@@ -63,7 +63,11 @@ def groups(db):
     importlib.import_module("tracker.migrations.0002_analyst_and_reader_groups").create_groups(
         django_apps, None
     )
-    for name in ("0008_group_permissions_for_jobs", "0024_question_permissions"):
+    for name in (
+        "0008_group_permissions_for_jobs",
+        "0024_question_permissions",
+        "0026_family_and_shared_event_permissions",
+    ):
         importlib.import_module(f"tracker.migrations.{name}").grant(django_apps, None)
 
 

@@ -227,7 +227,12 @@ def test_the_image_holds_what_the_app_reads_at_run_time_and_none_of_the_local_st
         prefixes = ("/".join(parts[: n + 1]) for n in range(len(parts)))
         return not any(deployment._ignored(prefix, patterns) for prefix in prefixes)
 
-    for needed in ("docs/methodology.md", "fixtures/catalogue.toml", "seeds", "manage.py"):
+    for needed in (
+        "docs/methodology.md",
+        "fixtures/russia-iran/catalogue.toml",
+        "seeds",
+        "manage.py",
+    ):
         assert shipped(needed), f"{needed} is left out of the image"
     for local in ("var/test-db.sqlite3", ".mypy_cache/x", ".venv", "db.sqlite3", ".env", "tests"):
         assert not shipped(local), f"{local} would be copied into the image"

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUE = tomllib.loads((ROOT / "fixtures" / "catalogue.toml").read_text(encoding="utf-8"))
+CATALOGUE = tomllib.loads(
+    (ROOT / "fixtures" / "russia-iran" / "catalogue.toml").read_text(encoding="utf-8")
+)
+SHARED = tomllib.loads((ROOT / "fixtures" / "families.toml").read_text(encoding="utf-8"))
 PARAGRAPH = re.compile(r"^\[(\d+)\] (.*)$")
 
 
@@ -44,9 +47,9 @@ def test_seed_quote_appears_verbatim_in_its_paragraph(indicator):
 def test_catalogue_covers_every_category_and_the_article_themes():
     indicators = CATALOGUE["indicators"]
     assert len(indicators) >= 24
-    assert len(CATALOGUE["categories"]) == 7
+    assert len(SHARED["categories"]) == 7
     used = {i["category"] for i in indicators}
-    assert used == {c["slug"] for c in CATALOGUE["categories"]}
+    assert used == {c["slug"] for c in SHARED["categories"]}
     kinds = {i["kind"] for i in indicators}
     assert kinds == {"event", "level", "stage"}
     # Every seed paragraph that carries an argument grounds at least one indicator.
@@ -78,7 +81,7 @@ def test_the_treaty_ladder_is_atops_obligation_types_and_the_2025_treaty_a_neutr
     assert [n for n in names if n in atop] == atop
     score = {stage["name"]: stage["score"] for stage in treaty["stages"]}
     assert score["Neutrality pact"] == 0.55
-    with (ROOT / "fixtures" / "demo_observations.csv").open(encoding="utf-8") as handle:
+    with (ROOT / "fixtures" / "russia-iran" / "observations.csv").open(encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["indicator"] == "treaty-ladder"]
     assert rows and {r["stage"] for r in rows} == {"Neutrality pact"}
 
@@ -87,9 +90,9 @@ def test_every_demo_row_has_its_originator_read_by_hand():
     """fixtures/originators_by_row.csv keeps the row-by-row reading behind each demo row's
     originator and caveat; the two files must agree, and every originator be on the list."""
     fixtures = ROOT / "fixtures"
-    with (fixtures / "demo_observations.csv").open(encoding="utf-8") as handle:
+    with (fixtures / "russia-iran" / "observations.csv").open(encoding="utf-8") as handle:
         demo = {r["reference"]: r for r in csv.DictReader(handle)}
-    with (fixtures / "originators_by_row.csv").open(encoding="utf-8") as handle:
+    with (fixtures / "russia-iran" / "originators_by_row.csv").open(encoding="utf-8") as handle:
         reading = {r["reference"]: r for r in csv.DictReader(handle)}
     with (fixtures / "originators.csv").open(encoding="utf-8") as handle:
         listed = {r["name"] for r in csv.DictReader(handle)}
@@ -98,3 +101,15 @@ def test_every_demo_row_has_its_originator_read_by_hand():
         said = reading[reference]
         assert (said["originator"], said["caveat"]) == (row["originator"], row["caveat"])
         assert row["originator"] in listed and said["why"].strip(), reference
+
+
+def test_families_share_out_the_index_and_every_indicator_is_in_its_familys_category():
+    """The families' weights add up to 100 (each reads as a share of the index), and each
+    catalogue's indicator names a family and sits in that family's category."""
+    families = {f["slug"]: f for f in SHARED["families"]}
+    assert sum(f["weight"] for f in families.values()) == 100
+    assert {f["category"] for f in families.values()} == {c["slug"] for c in SHARED["categories"]}
+    for catalogue in sorted((ROOT / "fixtures").glob("*/catalogue.toml")):
+        for indicator in tomllib.loads(catalogue.read_text(encoding="utf-8"))["indicators"]:
+            family = families[indicator["family"]]
+            assert indicator["category"] == family["category"], indicator["slug"]

@@ -26,6 +26,7 @@ from tracker.models import (
     AnalystForecast,
     Category,
     Citation,
+    Family,
     Indicator,
     Observation,
     ObservationImport,
@@ -34,6 +35,7 @@ from tracker.models import (
     QuestionForecast,
     Relationship,
     Scenario,
+    SharedEvent,
     Signal,
     Source,
     Stage,
@@ -153,7 +155,10 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
     list_select_related = ("indicator", "source", "originator", "stage", "analyst")
     list_filter = (
         "status",
+        "indicator__relationship",
+        "indicator__family",
         "indicator__category",
+        "shared_event",
         "indicator",
         "reliability",
         "credibility",
@@ -166,7 +171,7 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
         *("indicator__name", "reference"),
     )
     date_hierarchy = "occurred_on"
-    autocomplete_fields = ("indicator", "source", "originator")
+    autocomplete_fields = ("indicator", "source", "originator", "shared_event")
     inlines = (CitationInline,)
     readonly_fields = (
         "recorded_at",
@@ -184,6 +189,7 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
         ),
         ("Evidence", {"fields": ("summary", "source", "url", "quote")}),
         ("Who said it", {"fields": ("originator", "caveat")}),
+        ("Shared with other relationships", {"fields": ("shared_event",)}),
         (
             "Admiralty grade (reliability of the originator)",
             {"fields": ("reliability", "credibility")},
@@ -427,21 +433,22 @@ class StageInline(admin.TabularInline):
 class IndicatorAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     list_display = (
         "name",
-        "category",
+        "relationship",
+        "family",
         "kind",
         "polarity",
         "weight",
         "cadence_days",
         "observation_count",
     )
-    list_filter = ("relationship", "category", "kind", "polarity")
+    list_filter = ("relationship", "family", "category", "kind", "polarity")
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("evidence",)
     inlines = (StageInline,)
     fieldsets = (
         (None, {"fields": ("relationship", "category", "name", "slug", "description", "unit")}),
-        ("Grounding in the seed article", {"fields": ("seed_paragraph", "seed_quote")}),
+        ("Grounding text", {"fields": ("seed_paragraph", "seed_quote")}),
         (
             "Scoring (changing these needs the “tune indicator” permission)",
             {"fields": Indicator.SCORING_FIELDS},
@@ -453,7 +460,7 @@ class IndicatorAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("category")
+            .select_related("category", "relationship", "family")
             .annotate(observation_total=Count("observations"))
             .order_by("category__order", "name")  # Meta.ordering is dropped with GROUP BY
         )
@@ -534,7 +541,7 @@ class SignalAdmin(ChangelistGuard, ReadOnlyMixin, NoDeleteMixin, HistoryAdmin):
 @admin.register(Tripwire)
 class TripwireAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     list_display = ("indicator", "direction", "threshold", "scenario", "enabled")
-    list_filter = ("enabled", "direction", "indicator__category")
+    list_filter = ("enabled", "direction", "indicator__relationship", "indicator__category")
     autocomplete_fields = ("indicator",)
 
 
@@ -570,6 +577,46 @@ class CategoryAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     ordering = ("order",)
 
 
+@admin.register(Family)
+class FamilyAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
+    """A family's share of the index is the same in every relationship: changing it needs
+    `tracker.tune_family` (which no group holds) and rebuilds every relationship."""
+
+    list_display = ("__str__", "slug", "category", "weight", "order")
+    list_filter = ("category",)
+    ordering = ("order",)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("tracker.tune_family"):
+            fields.extend(("weight", "category"))
+        return fields
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("tracker.tune_family") and super().has_add_permission(request)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        catalogue_changed(indicator_ids=form.instance.indicators.values_list("pk", flat=True))
+
+
+@admin.register(SharedEvent)
+class SharedEventAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
+    """An event that bears on several relationships; each links its own observation."""
+
+    list_display = ("title", "occurred_on", "slug", "linked")
+    search_fields = ("title", "slug", "description")
+    date_hierarchy = "occurred_on"
+    prepopulated_fields = {"slug": ("title",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(linked_total=Count("observations"))
+
+    @admin.display(description="observations", ordering="linked_total")
+    def linked(self, obj):
+        return obj.linked_total
+
+
 class QuestionAdminForm(forms.ModelForm):
     """An analyst's resolution needs a reason and a source; a rule's needs neither."""
 
@@ -587,7 +634,8 @@ class QuestionAdminForm(forms.ModelForm):
         opens = self.cleaned_data["opens"]
         if self.instance.pk is None and opens and opens < today_utc():
             raise forms.ValidationError(
-                "A new question opens today or later (backtests come from fixtures/questions.toml)."
+                "A new question opens today or later (backtests come from the reviewed "
+                "fixtures/<relationship>/questions.toml files)."
             )
         return opens
 

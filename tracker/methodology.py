@@ -43,11 +43,55 @@ def _number(value) -> str:
     return f"{value:g}" if isinstance(value, int | float) else "–"
 
 
-def catalogue_tables(path: Path) -> str:
-    """Markdown tables of the scenarios, grades and every indicator, from the catalogue file."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+def catalogue_tables(families_path: Path, catalogues: list[Path]) -> str:
+    """Markdown tables of the families, the grades and, for each relationship, its scenarios
+    and every indicator with its share of the index (method 3.0), from the files."""
+    shared = tomllib.loads(families_path.read_text(encoding="utf-8"))
+    families = {f["slug"]: f for f in shared["families"]}
+    loaded = [tomllib.loads(path.read_text(encoding="utf-8")) for path in catalogues]
     lines = [
-        "### Scenarios",
+        "### Families",
+        "",
+        "Each family's share of the index is the same in every relationship (method 3.0); "
+        "an indicator's share is its family's, split by the indicators' own weights. "
+        "The columns on the right count each relationship's indicators in the family.",
+        "",
+        "| family | category | share | event defaults | "
+        + " | ".join(c["relationship"]["slug"] for c in loaded)
+        + " |",
+        "|---|---|---|---|" + "---|" * len(loaded),
+    ]
+    category_names = {c["slug"]: c["name"] for c in shared["categories"]}
+    for f in shared["families"]:
+        counts = [sum(i["family"] == f["slug"] for i in c["indicators"]) for c in loaded]
+        lines.append(
+            f"| {f['name'].format(a='first actor', b='second actor')} (`{f['slug']}`) "
+            f"| {category_names[f['category']]} | {_number(f['weight'])} "
+            f"| half-life {_number(f['half_life_days'])} d, saturation "
+            f"{_number(f['saturation'])}, stale after {f['cadence_days']} d | "
+            + " | ".join(str(n) for n in counts)
+            + " |"
+        )
+    lines += ["", "### Grade weights", "", "| reliability | weight | credibility | weight |"]
+    lines.append("|---|---|---|---|")
+    for (r, rw), (c, cw) in zip(
+        method.RELIABILITY_WEIGHT.items(), method.CREDIBILITY_WEIGHT.items(), strict=True
+    ):
+        lines.append(f"| {r} | {rw:g} | {c} | {cw:g} |")
+    for data in loaded:
+        lines += _relationship_tables(data, families)
+    return "\n".join(lines)
+
+
+def _relationship_tables(data: dict, families: dict[str, dict]) -> list[str]:
+    relationship = data["relationship"]
+    actors = {"a": relationship["actor_a"], "b": relationship["actor_b"]}
+    grounding = relationship.get("grounding", "")
+    lines = [
+        "",
+        f"### {relationship['title']} (`{relationship['slug']}`)",
+        "",
+        f"Grounding text: `{grounding}`." if grounding else "",
         "",
         "| scenario | band | centre μ | what it means |",
         "|---|---|---|---|",
@@ -57,32 +101,33 @@ def catalogue_tables(path: Path) -> str:
         lines.append(
             f"| {s['name']} | {s['lower']}–{s['upper']} | {centre:g} | {s['description']} |"
         )
-    lines += ["", "### Grade weights", "", "| reliability | weight | credibility | weight |"]
-    lines.append("|---|---|---|---|")
-    for (r, rw), (c, cw) in zip(
-        method.RELIABILITY_WEIGHT.items(), method.CREDIBILITY_WEIGHT.items(), strict=True
-    ):
-        lines.append(f"| {r} | {rw:g} | {c} | {cw:g} |")
-    total = sum(i["weight"] for i in data["indicators"])
-    for category in data["categories"]:
-        members = [i for i in data["indicators"] if i["category"] == category["slug"]]
-        lines += ["", f"### {category['name']}", "", category["description"], ""]
+    in_family: dict[str, float] = {}
+    for i in data["indicators"]:
+        in_family[i["family"]] = in_family.get(i["family"], 0.0) + i["weight"]
+    for slug, family in families.items():
+        members = [i for i in data["indicators"] if i["family"] == slug]
+        if not members:
+            continue
+        lines += ["", f"#### {family['name'].format(**actors)}", ""]
         lines.append(
-            "| indicator | kind | polarity | weight (share) | parameters | seed ¶ and quote |"
+            "| indicator | kind | polarity | weight in family (share of index, method 3.0) "
+            "| parameters | grounding ¶ and quote |"
         )
         lines.append("|---|---|---|---|---|---|")
         for i in members:
+            share = family["weight"] * i["weight"] / in_family[slug]
             lines.append(
                 f"| {i['name']} (`{i['slug']}`) | {i['kind']} | {i['polarity']:+d} "
-                f"| {i['weight']:g} ({100 * i['weight'] / total:.1f}%) | {_parameters(i)} "
+                f"| {i['weight']:g} ({share:.1f}%) | {_parameters(family | i)} "
                 f"| ¶{i['seed_paragraph']}: “{i['seed_quote']}” |"
             )
     ladders = [i for i in data["indicators"] if i["kind"] == "stage"]
-    lines += ["", "### Stage ladders", ""]
+    if ladders:
+        lines += ["", "#### Stage ladders", ""]
     for i in ladders:
         steps = " → ".join(f"{s['name']} ({s['score']:g})" for s in i["stages"])
         lines.append(f"- **{i['name']}**: {steps}")
-    return "\n".join(lines)
+    return lines
 
 
 def _parameters(indicator: dict) -> str:

@@ -45,6 +45,12 @@ class Relationship(models.Model):
     actor_b = models.CharField("second actor", max_length=100)
     question = models.TextField(help_text="The question the dashboard answers.")
     description = models.TextField(blank=True)
+    grounding = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The text the catalogue cites (a file of numbered paragraphs in the "
+        "repository, e.g. seeds/paragraphs.md).",
+    )
 
     history = HistoricalRecords()
 
@@ -73,6 +79,45 @@ class Category(models.Model):
         return self.name
 
 
+class Family(models.Model):
+    """What every relationship is measured on (arms each way, the treaty ladder, ...): its
+    share of the alignment index is the same in every relationship, so that indices compare
+    (method 3.0; fixtures/families.toml gives the reasons)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(
+        max_length=100, help_text="{a} and {b} stand for the relationship's two actors."
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="families")
+    weight = models.FloatField(
+        validators=[MinValueValidator(0.01)],
+        help_text="Share of the alignment index, out of the families' total (100), in every "
+        "relationship.",
+    )
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name_plural = "families"
+        permissions = [("tune_family", "Can change a family's share of the index")]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="family_weight_positive"),
+        ]
+
+    def __str__(self):
+        return self.label()
+
+    def label(self, relationship: "Relationship | None" = None) -> str:
+        """The name with the actors filled in ("Arms and technology to Russia"), or with
+        "the first/second actor" when no relationship is given."""
+        if relationship is None:
+            return self.name.format(a="the first actor", b="the second actor")
+        return self.name.format(a=relationship.actor_a, b=relationship.actor_b)
+
+
 class Indicator(models.Model):
     """Something observable that moves the relationship toward alliance or divergence."""
 
@@ -93,11 +138,21 @@ class Indicator(models.Model):
         Relationship, on_delete=models.PROTECT, related_name="indicators"
     )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="indicators")
+    family = models.ForeignKey(
+        Family,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        null=True,
+        blank=True,
+        help_text="What it measures in common with other relationships. Method 3.0 shares the "
+        "family's weight among its indicators by their own weights.",
+    )
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     seed_paragraph = models.PositiveSmallIntegerField(
-        help_text="The paragraph of the seed article (seeds/paragraphs.md) that grounds it."
+        help_text="The paragraph of the relationship's grounding text (for Russia–Iran, the "
+        "seed article, seeds/paragraphs.md) that grounds it."
     )
     seed_quote = models.CharField(
         max_length=300, help_text="A short quote from that paragraph, verbatim."
@@ -106,7 +161,8 @@ class Indicator(models.Model):
     unit = models.CharField(max_length=100, blank=True)
     polarity = models.SmallIntegerField(choices=Polarity.choices)
     weight = models.FloatField(
-        validators=[MinValueValidator(0.01)], help_text="Share in the alignment index."
+        validators=[MinValueValidator(0.01)],
+        help_text="Share in its family (method 3.0), or in the whole index (methods 1.0, 2.0).",
     )
     half_life_days = models.FloatField(
         null=True,
@@ -142,6 +198,7 @@ class Indicator(models.Model):
 
     # The fields that change the numbers; editing them needs `tracker.tune_indicator`.
     SCORING_FIELDS = (
+        "family",
         "kind",
         "polarity",
         "weight",
@@ -188,6 +245,12 @@ class Indicator(models.Model):
 
     def clean(self):
         errors = {}
+        family = self.family if self.family_id else None
+        if family is not None and self.category_id and family.category_id != self.category_id:
+            errors["category"] = (
+                f"Indicators of the family {family.slug!r} are in its "
+                f"category, {family.category.name!r}."
+            )
         for kind, fields in self._KIND_FIELDS.items():
             for field in fields:
                 value = getattr(self, field)
@@ -453,6 +516,26 @@ class Originator(models.Model):
         return originator
 
 
+class SharedEvent(models.Model):
+    """One happening that bears on more than one relationship (a China–Iran–Russia drill;
+    Iranian drone know-how passed to North Korea through Russia). Recorded once here; each
+    relationship scores it with its own observation, linked to it, graded on its own
+    indicator, so that every side shows the others."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    occurred_on = models.DateField()
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["occurred_on", "slug"]
+
+    def __str__(self):
+        return self.title
+
+
 class ObservationQuerySet(models.QuerySet):
     def accepted(self):
         return self.filter(status=Observation.Status.ACCEPTED)
@@ -486,6 +569,14 @@ class Observation(models.Model):
         INTERESTED = "interested", "Claim by an interested party"
 
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations")
+    shared_event = models.ForeignKey(
+        SharedEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="observations",
+        help_text="The event this report shares with other relationships' observations.",
+    )
     occurred_on = models.DateField(
         help_text="When it happened. With month or year precision, the first day of the period."
     )
@@ -862,6 +953,7 @@ class Snapshot(models.Model):
     )
     odds = models.JSONField(help_text="Scenario slug to probability; sums to 1.")
     categories = models.JSONField(help_text="Category slug to sub-index.")
+    families = models.JSONField(default=dict, help_text="Family slug to sub-index.")
     method_version = models.CharField(max_length=20)
 
     class Meta:

@@ -23,7 +23,9 @@ from tracker.dates import EARLIEST, latest
 
 pytestmark = pytest.mark.django_db
 
-CATALOGUE = tomllib.loads((django_settings.BASE_DIR / "fixtures" / "catalogue.toml").read_text())
+CATALOGUE = tomllib.loads(
+    (django_settings.BASE_DIR / "fixtures" / "russia-iran" / "catalogue.toml").read_text()
+)
 RELATIONSHIP = CATALOGUE["relationship"]["slug"]
 
 # Random slugs and grades name nothing, and dates from 0001 to 9999 are nearly all refused

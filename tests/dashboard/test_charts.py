@@ -42,7 +42,7 @@ def test_the_index_figure_draws_each_scenario_band_and_the_index():
     day = dt.date(2026, 1, 1)
     points = [
         Assessment(
-            day + dt.timedelta(days=n), 40.0 + n, 30.0, 50.0 + n, "c", 0.0, {}, 1.0, 1, {}, 1
+            day + dt.timedelta(days=n), 40.0 + n, 30.0, 50.0 + n, "c", 0.0, {}, 1.0, 1, {}, 1, {}
         )
         for n in range(3)
     ]
@@ -61,7 +61,7 @@ def test_data_never_becomes_markup_in_a_figure():
     escaped, so a hostile category, scenario or stage name shows as text."""
     hostile = '<a href="https://evil.example/">click</a>'
     day = dt.date(2026, 1, 1)
-    points = [Assessment(day, 40.0, 30.0, 50.0, "c", 0.0, {"c": 1.0}, 1.0, 1, {"x": 10.0}, 1)]
+    points = [Assessment(day, 40.0, 30.0, 50.0, "c", 0.0, {"c": 1.0}, 1.0, 1, {"x": 10.0}, 1, {})]
     bands = [Band("c", hostile, 0, 100)]
 
     class Category:

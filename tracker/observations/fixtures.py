@@ -1,4 +1,6 @@
-"""Load the reviewed catalogue (fixtures/catalogue.toml) and the source list (sources.csv).
+"""Load the reviewed catalogues and lists: the families every relationship shares
+(fixtures/families.toml), each relationship's catalogue (fixtures/<slug>/catalogue.toml), the
+sources, originators and feeds, and the events several relationships share.
 
 Loading is idempotent: a row that matches the file is left alone (no history row); a row
 that differs is updated through `full_clean()` and keeps its previous version in history.
@@ -16,11 +18,13 @@ from django.db import transaction
 
 from tracker.models import (
     Category,
+    Family,
     Indicator,
     Originator,
     Question,
     Relationship,
     Scenario,
+    SharedEvent,
     Source,
     Stage,
 )
@@ -40,6 +44,11 @@ class LoadReport:
             for model in sorted(set(self.created) | set(self.unchanged))
         ]
         return "\n".join([*lines, *self.updates])
+
+
+def relationship_folders(fixtures: Path) -> list[Path]:
+    """The folders of `fixtures` that hold a relationship's catalogue, by name."""
+    return sorted(p.parent for p in fixtures.glob("*/catalogue.toml"))
 
 
 def upsert(model, lookup: dict, values: dict, report: LoadReport):
@@ -84,12 +93,59 @@ DEFAULTS = {
 }
 
 
+# What an indicator of a family takes when its entry sets none: an event all three, a level
+# or a stage its cadence.
+FAMILY_DEFAULTS = ("half_life_days", "saturation", "cadence_days")
+
+
 @transaction.atomic
-def catalogue_load(path: Path, report: LoadReport | None = None) -> LoadReport:
-    """Load a relationship with its scenarios, categories, indicators and ladders."""
+def families_load(path: Path, report: LoadReport | None = None) -> LoadReport:
+    """Load the categories and the indicator families that every catalogue uses."""
     report = report or LoadReport()
     with path.open("rb") as handle:
         data = tomllib.load(handle)
+    categories = {}
+    for order, spec in enumerate(data["categories"]):
+        categories[spec["slug"]] = upsert(
+            Category,
+            {"slug": spec["slug"]},
+            {"name": spec["name"], "description": spec.get("description", ""), "order": order},
+            report,
+        )
+    for order, spec in enumerate(data["families"]):
+        upsert(
+            Family,
+            {"slug": spec["slug"]},
+            {
+                "name": spec["name"],
+                "category": categories[spec["category"]],
+                "weight": spec["weight"],
+                "description": spec.get("description", "").strip(),
+                "order": order,
+            },
+            report,
+        )
+    return report
+
+
+def family_defaults(path: Path) -> dict[str, dict]:
+    """Each family's event defaults (FAMILY_DEFAULTS), read from families.toml."""
+    with path.open("rb") as handle:
+        families = tomllib.load(handle)["families"]
+    return {f["slug"]: {k: f[k] for k in FAMILY_DEFAULTS if k in f} for f in families}
+
+
+@transaction.atomic
+def catalogue_load(
+    path: Path, report: LoadReport | None = None, *, families: Path | None = None
+) -> LoadReport:
+    """Load a relationship with its scenarios, indicators and ladders. Its families (and
+    their categories) must be loaded first; `families` (families.toml) gives the event
+    defaults an indicator of a family takes when it sets none."""
+    report = report or LoadReport()
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    defaults = family_defaults(families) if families else {}
 
     spec = data["relationship"]
     relationship = upsert(
@@ -97,7 +153,7 @@ def catalogue_load(path: Path, report: LoadReport | None = None) -> LoadReport:
         {"slug": spec["slug"]},
         {
             k: spec.get(k, "").strip()
-            for k in ("title", "actor_a", "actor_b", "question", "description")
+            for k in ("title", "actor_a", "actor_b", "question", "description", "grounding")
         },
         report,
     )
@@ -108,21 +164,30 @@ def catalogue_load(path: Path, report: LoadReport | None = None) -> LoadReport:
             {k: spec.get(k, "") for k in ("name", "description", "lower", "upper")},
             report,
         )
-    categories = {}
-    for order, spec in enumerate(data["categories"]):
-        categories[spec["slug"]] = upsert(
-            Category,
-            {"slug": spec["slug"]},
-            {"name": spec["name"], "description": spec.get("description", ""), "order": order},
-            report,
-        )
+    known = {f.slug: f for f in Family.objects.select_related("category")}
     for spec in data["indicators"]:
+        family = known.get(spec.get("family", ""))
+        if family is None:
+            raise ValueError(
+                f"{path.name}: indicator {spec['slug']!r} names no known family "
+                f"({spec.get('family')!r}; known: {', '.join(sorted(known))})"
+            )
+        if spec.get("category", family.category.slug) != family.category.slug:
+            raise ValueError(
+                f"{path.name}: indicator {spec['slug']!r} is in the category of its family "
+                f"{family.slug!r}, {family.category.slug!r}, not {spec['category']!r}"
+            )
+        fill = defaults.get(family.slug, {})
+        if spec.get("kind") != Indicator.Kind.EVENT:
+            fill = {k: v for k, v in fill.items() if k == "cadence_days"}
+        spec = fill | spec
         values = {f: spec.get(f, DEFAULTS[f]) for f in INDICATOR_FIELDS}
         values["description"] = values["description"].strip()
+        values["family"] = family
         indicator = upsert(
             Indicator,
             {"slug": spec["slug"]},
-            {**values, "relationship": relationship, "category": categories[spec["category"]]},
+            {**values, "relationship": relationship, "category": family.category},
             report,
         )
         ladder = spec.get("stages", [])
@@ -204,6 +269,27 @@ def originators_load(path: Path, report: LoadReport | None = None) -> LoadReport
     return report
 
 
+@transaction.atomic
+def shared_events_load(path: Path, report: LoadReport | None = None) -> LoadReport:
+    """Load the events several relationships share (slug, title, occurred_on, description);
+    each relationship's observations link to them by slug."""
+    report = report or LoadReport()
+    with path.open("rb") as handle:
+        events = tomllib.load(handle).get("events", [])
+    for spec in events:
+        upsert(
+            SharedEvent,
+            {"slug": spec["slug"]},
+            {
+                "title": spec["title"],
+                "occurred_on": spec["occurred_on"],
+                "description": spec.get("description", "").strip(),
+            },
+            report,
+        )
+    return report
+
+
 FEED_FIELDS = ("kind", "homepage", "default_reliability", "adapter", "feed_url")
 
 
@@ -230,7 +316,8 @@ PLAIN_RULE_FIELDS = ("direction", "threshold", "min_magnitude", "min_grade", "da
 
 @transaction.atomic
 def questions_load(path: Path, report: LoadReport | None = None) -> LoadReport:
-    """Load forecast questions (fixtures/questions.toml): their wording, window and rule.
+    """Load forecast questions (fixtures/<relationship>/questions.toml): their wording,
+    window and rule.
 
     What a question's rule or an analyst decided (its resolution) is never loaded: the
     file defines questions, the evidence answers them. A fault names its question, and

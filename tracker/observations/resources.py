@@ -1,8 +1,8 @@
 """CSV import and export of observations (django-import-export).
 
-One format serves the admin's import (with its dry-run preview) and the demo dataset
-(`fixtures/demo_observations.csv`, loaded by `loaddemo`). Every row goes through the model's
-`full_clean()`; a file with any bad row is rolled back whole and each bad row is reported
+One format serves the admin's import (with its dry-run preview) and the demo datasets
+(`fixtures/<relationship>/observations.csv`, loaded by `loaddemo`). Every row goes through the
+model's `full_clean()`; a file with any bad row is rolled back whole and each bad row is reported
 with the field it got wrong. Rows with a `reference` are matched on it, so importing the same
 file twice changes nothing, and a changed row becomes a correction with history.
 """
@@ -16,7 +16,15 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
-from tracker.models import Citation, Indicator, Observation, Originator, Source, Stage
+from tracker.models import (
+    Citation,
+    Indicator,
+    Observation,
+    Originator,
+    SharedEvent,
+    Source,
+    Stage,
+)
 from tracker.observations.services import observation_save
 from tracker.series.schedule import snapshots_schedule
 
@@ -135,6 +143,12 @@ class ObservationResource(resources.ModelResource):
     )
     # Further publishers of the same claim: "Name <https://…>; Name" (citations, kept apart).
     also_published_by = fields.Field(column_name=ALSO)
+    # The event this report shares with other relationships (fixtures/shared_events.toml).
+    shared_event = fields.Field(
+        attribute="shared_event",
+        column_name="shared_event",
+        widget=LookupWidget(SharedEvent, field="slug", label="shared event with the slug"),
+    )
 
     REQUIRED_COLUMNS: tuple[str, ...] = (
         "indicator",
@@ -148,7 +162,7 @@ class ObservationResource(resources.ModelResource):
 
     class Meta:
         model = Observation
-        fields: tuple[str, ...] = ("reference", *Observation.ENTRY_FIELDS, ALSO)
+        fields: tuple[str, ...] = ("reference", *Observation.ENTRY_FIELDS, ALSO, "shared_event")
         import_id_fields = ("reference",)
         clean_model_instances = True
         skip_unchanged = True

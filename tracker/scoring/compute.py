@@ -35,16 +35,17 @@ def compute_series(
     origin = min(s.occurred_on for s in states)
     days = np.arange((end - origin).days + 1)
     points = arrays_by_indicator(state_rows(states), origin, version)
+    specs = inputs.specs_for(version)
     indicators = {
         spec.key: method.series_from_arrays(
             spec, points.get(spec.key, NO_POINTS), days, inputs.centres
         )
-        for spec in inputs.specs
+        for spec in specs
     }
     aggregate = method.aggregate(
-        inputs.specs, [indicators[k] for k in inputs.keys], inputs.scenarios, version
+        specs, [indicators[k] for k in inputs.keys], inputs.scenarios, version
     )
-    start = method.baseline(inputs.specs, version)
+    start = method.baseline(specs, version)
     before = np.full(len(days), aggregate.index[0] if start is None else start)
     lag = method.MOMENTUM_DAYS
     if len(days) > lag:
@@ -54,7 +55,7 @@ def compute_series(
         indicators=indicators,
         aggregate=aggregate,
         momentum=aggregate.index - before,
-        specs=inputs.specs,
+        specs=specs,
     )
 
 
@@ -73,4 +74,5 @@ def day_fields(aggregate: method.RelationshipSeries, slugs: list[str], n: int) -
         "categories": {
             c: float(v[n]) for c, v in aggregate.categories.items() if not np.isnan(v[n])
         },
+        "families": {f: float(v[n]) for f, v in aggregate.families.items() if not np.isnan(v[n])},
     }

@@ -42,8 +42,9 @@ class ScoringInputs:
     (indicators by id, bands by lower bound)."""
 
     relationship: Relationship
-    specs: list[method.IndicatorSpec]
+    specs: list[method.IndicatorSpec]  # weighed for `version`
     scenarios: list[method.ScenarioSpec]
+    version: str = method.METHOD_VERSION
     centres: np.ndarray = field(init=False)
 
     def __post_init__(self):
@@ -53,15 +54,22 @@ class ScoringInputs:
     def keys(self) -> list[int]:
         return [spec.key for spec in self.specs]
 
+    def specs_for(self, version: str) -> list[method.IndicatorSpec]:
+        """The specs weighed for another method version."""
+        return self.specs if version == self.version else method.weighed(self.specs, version)
+
 
 def scoring_inputs(relationship: Relationship) -> ScoringInputs:
-    indicators = relationship.indicators.select_related("category").order_by("pk")
+    indicators = relationship.indicators.select_related("category", "family").order_by("pk")
     specs = [
         method.IndicatorSpec(
             key=i.pk,
             kind=i.kind,
             polarity=i.polarity,
             weight=i.weight,
+            own_weight=i.weight,
+            family=i.family.slug if i.family else "",
+            family_weight=i.family.weight if i.family else 0.0,
             category=i.category.slug,
             half_life_days=i.half_life_days,
             saturation=i.saturation,
@@ -76,7 +84,7 @@ def scoring_inputs(relationship: Relationship) -> ScoringInputs:
         method.ScenarioSpec(slug=s.slug, lower=s.lower, upper=s.upper)
         for s in relationship.scenarios.order_by("lower")
     ]
-    return ScoringInputs(relationship, specs, scenarios)
+    return ScoringInputs(relationship, method.weighed(specs), scenarios)
 
 
 @dataclass(frozen=True)

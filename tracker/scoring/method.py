@@ -11,7 +11,7 @@ from its credibility; 1.0 the grade weight reliability x credibility):
   alliance-ness a = s (polarity +1) or 1 - s (polarity -1); with no evidence, s = 0.
   freshness f = 2^(-age / h) of its latest evidence (h: the half-life, or the cadence for
   levels and stages); 0 with no evidence.
-Across the catalogue, method 2.0 (the default):
+Across the catalogue, method 2.0 (the default until 3.0's relationships are in):
   index = 100 * sum_O(w_i a_i) / sum_O(w_i) over the indicators O with evidence
   var = sum_O (w_i/W_O)^2 (D + (1 - p_i (1 - u_i))/12) + ((1 - F)^2 + (1 - C)^2) / 12, with D
   the weighted spread of what the evidence said, p_i its claims' mean chance of truth, u_i its
@@ -24,17 +24,25 @@ Method 1.0 (kept reproducible, `recompute --method 1.0`):
   odds = softmax(log prior + sum_i (w_i / mean w) g_i log N(a_i; mu_k, sigma_i)):
          each indicator's reading is Gaussian evidence about the scenario centres mu_k,
          as loud as the grade of its evidence (none without evidence).
-Both: momentum = index(t) - index(t - 90).
+Method 3.0 is 2.0's formulas over family-balanced weights: an indicator
+weighs its family's share W_F of the index (the same in every relationship) times its own
+weight's share of the family's, w_i = W_F v_i / sum_F(v_j), so that indices of relationships
+with different catalogues compare. Methods 1.0 and 2.0 take each indicator's own weight v_i.
+All: momentum = index(t) - index(t - 90).
 """
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-METHOD_VERSIONS = ("1.0", "2.0")
-METHOD_VERSION = "2.0"  # the default: the stored series and every page use it
+METHOD_VERSIONS = ("1.0", "2.0", "3.0")
+# The default: the stored series and every page use it. 3.0 becomes the default once every
+# watched relationship's catalogue is in families (issue 12); until then it is reproducible
+# with `recompute --method 3.0`.
+METHOD_VERSION = "2.0"
+FAMILY_BALANCED = ("3.0",)  # the versions that weigh indicators through their families
 
 # Method 2.0's constants (docs/methodology.md gives the reasons).
 UNKNOWN_SD = 1.0 / math.sqrt(12.0)  # the spread of a reading about which nothing is known
@@ -125,10 +133,34 @@ class IndicatorSpec:
     ceiling: float | None = None
     sigma: float = 0.25
     cadence_days: float | None = None
+    family: str = ""  # with family_weight, what `weighed` needs; "" outside any family
+    family_weight: float = 0.0
+    own_weight: float | None = None  # the catalogue's weight; `weight` is what the method uses
 
     @property
     def freshness_days(self) -> float:
         return freshness_days(self.kind, self.half_life_days, self.cadence_days)
+
+
+def weighed(specs: Sequence[IndicatorSpec], version: str = METHOD_VERSION) -> list[IndicatorSpec]:
+    """The specs with the weight method `version` gives each (module docstring): 3.0 shares
+    each family's weight among its indicators by their own weights; an indicator outside any
+    family counts its own weight on the families' scale. 1.0 and 2.0: the own weight."""
+    own = [spec.weight if spec.own_weight is None else spec.own_weight for spec in specs]
+    if version not in FAMILY_BALANCED:
+        return [replace(spec, weight=w, own_weight=w) for spec, w in zip(specs, own, strict=True)]
+    in_family: dict[str, float] = {}
+    for spec, w in zip(specs, own, strict=True):
+        if spec.family:
+            in_family[spec.family] = in_family.get(spec.family, 0.0) + w
+    return [
+        replace(
+            spec,
+            weight=spec.family_weight * w / in_family[spec.family] if spec.family else w,
+            own_weight=w,
+        )
+        for spec, w in zip(specs, own, strict=True)
+    ]
 
 
 def freshness_days(kind: str, half_life_days: float | None, cadence_days: float | None) -> float:
@@ -403,6 +435,7 @@ class RelationshipSeries:
     coverage: np.ndarray  # share of the catalogue's weight with evidence
     covered: np.ndarray  # number of indicators with evidence
     categories: dict[str, np.ndarray]  # NaN where a category has no evidence (2.0)
+    families: dict[str, np.ndarray]  # the same by family (indicators outside one: none)
     odds: np.ndarray  # (days, scenarios), rows sum to 1
     bands: list[str]
     freshness: np.ndarray  # the weighted mean freshness of the evidence in hand (0–1)
@@ -451,10 +484,16 @@ def aggregate(
 
 def _categories(specs, mean_of):
     """Each category's sub-index: `mean_of(member positions)` in catalogue order."""
+    return _sub_indices(specs, "category", mean_of)
+
+
+def _sub_indices(specs, attribute: str, mean_of):
+    """Each group's (category's, family's) sub-index: `mean_of(member positions)`."""
     members: dict[str, list[int]] = {}
     for n, spec in enumerate(specs):
-        members.setdefault(spec.category, []).append(n)
-    return {category: mean_of(positions) for category, positions in members.items()}
+        if group := getattr(spec, attribute):
+            members.setdefault(group, []).append(n)
+    return {group: mean_of(positions) for group, positions in members.items()}
 
 
 def _aggregate_1(specs, series, scenarios, common) -> RelationshipSeries:
@@ -462,9 +501,12 @@ def _aggregate_1(specs, series, scenarios, common) -> RelationshipSeries:
     low = [np.clip(s.alliance - s.uncertainty, 0.0, 1.0) for s in series]
     high = [np.clip(s.alliance + s.uncertainty, 0.0, 1.0) for s in series]
     index = _weighted_mean(specs, alliance)
-    categories = _categories(
-        specs, lambda at: _weighted_mean([specs[n] for n in at], [alliance[n] for n in at])
-    )
+
+    def mean_of(at):
+        return _weighted_mean([specs[n] for n in at], [alliance[n] for n in at])
+
+    categories = _categories(specs, mean_of)
+    families = _sub_indices(specs, "family", mean_of)
     low, high = _weighted_mean(specs, low), _weighted_mean(specs, high)
     return RelationshipSeries(
         index=index,
@@ -472,6 +514,7 @@ def _aggregate_1(specs, series, scenarios, common) -> RelationshipSeries:
         high=high,
         spread=(high - low) / 2.0,
         categories=categories,
+        families=families,
         odds=scenario_odds(specs, series, scenarios),
         bands=bands(index, scenarios),
         **common,
@@ -512,15 +555,18 @@ def _aggregate_2(specs, series, scenarios, common, weights, observed) -> Relatio
     drift = ((1.0 - common["freshness"]) * UNKNOWN_SD) ** 2
     gap = ((1.0 - common["coverage"]) * UNKNOWN_SD) ** 2
     sd = 100.0 * np.sqrt(np.where(nothing, UNKNOWN_SD**2, own + drift + gap))
-    categories = _categories(
-        specs, lambda at: _observed_mean(weights[at], alliance[at], observed[at])
-    )
+
+    def mean_of(at):
+        return _observed_mean(weights[at], alliance[at], observed[at])
+
+    categories = _categories(specs, mean_of)
     return RelationshipSeries(
         index=index,
         low=np.clip(index - INTERVAL_Z * sd, 0.0, 100.0),
         high=np.clip(index + INTERVAL_Z * sd, 0.0, 100.0),
         spread=sd,
         categories=categories,
+        families=_sub_indices(specs, "family", mean_of),
         odds=band_odds(index, sd, scenarios),
         bands=bands(index, scenarios),
         **common,

@@ -19,7 +19,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from tracker.clock import today_utc
 from tracker.jobs import enqueue_now
-from tracker.models import Indicator, Observation, Relationship, Scenario, Stage
+from tracker.models import Family, Indicator, Observation, Relationship, Scenario, Stage
 from tracker.scoring import method
 from tracker.scoring.compute import compute_series, day_fields
 from tracker.scoring.inputs import (
@@ -66,6 +66,7 @@ class Assessment:
     covered: int
     categories: dict[str, float]
     freshness: float
+    families: dict[str, float]  # family slug to sub-index
 
     @property
     def momentum_label(self) -> str:
@@ -143,9 +144,9 @@ def data_version() -> str:
     quote = connection.ops.quote_name
     latest = ", ".join(
         f"(SELECT MAX({quote('history_id')}) FROM {quote(model.history.model._meta.db_table)})"
-        for model in (Observation, Indicator, Stage, Scenario)
+        for model in (Observation, Indicator, Stage, Scenario, Family)
     )
-    with connection.cursor() as cursor:  # one round trip instead of four
+    with connection.cursor() as cursor:  # one round trip instead of five
         cursor.execute(f"SELECT {latest}")
         stamps = cursor.fetchone()
     return "-".join(str(stamp or 0) for stamp in stamps)

@@ -51,9 +51,8 @@ KEYWORD_RULES, CAMEO_RULES, CAMEO_NAMES = _load()
 # structured adapter never proposes an observation for them (a proposal has no stage).
 STAGE_INDICATORS = frozenset(
     indicator["slug"]
-    for indicator in tomllib.loads((FIXTURES / "catalogue.toml").read_text(encoding="utf-8"))[
-        "indicators"
-    ]
+    for catalogue in sorted(FIXTURES.glob("*/catalogue.toml"))
+    for indicator in tomllib.loads(catalogue.read_text(encoding="utf-8"))["indicators"]
     if indicator["kind"] == "stage"
 )
 

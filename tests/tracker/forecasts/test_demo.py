@@ -2,6 +2,7 @@
 demo evidence as their writer read it (/fixtures/questions.toml), forecast each open day."""
 
 import io
+import shutil
 
 import pytest
 from django.core.management import call_command
@@ -57,16 +58,12 @@ def test_a_bad_questions_file_names_its_question_and_loads_nothing(tmp_path):
 
     call_command("loaddemo", stdout=io.StringIO())
     fixtures = tmp_path / "fixtures"
-    fixtures.mkdir()
     from django.conf import settings
 
-    for path in (settings.BASE_DIR / "fixtures").iterdir():
-        if path.is_file():
-            (fixtures / path.name).write_bytes(path.read_bytes())
-    text = (fixtures / "questions.toml").read_text()
-    (fixtures / "questions.toml").write_text(
-        text.replace('indicator = "space-cooperation"', 'indicator = "moon-base"')
-    )
+    shutil.copytree(settings.BASE_DIR / "fixtures", fixtures)
+    questions = fixtures / "russia-iran" / "questions.toml"
+    text = questions.read_text()
+    questions.write_text(text.replace('indicator = "space-cooperation"', 'indicator = "moon-base"'))
     before = Question.objects.count()
     with pytest.raises(
         CommandError, match=r"question 2 \(russian-launch.*no indicator 'moon-base'"

@@ -4,22 +4,25 @@ import csv
 import datetime as dt
 import io
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from tracker.models import Indicator, Observation, Originator, Source, Stage
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "fixtures"
+RUSSIA_IRAN = FIXTURES / "russia-iran"
 TIMELINE_ROW = re.compile(r"^\| (\d{4}(?:-\d{2})?(?:-\d{2})?) \|")
 
 pytestmark = pytest.mark.django_db
 
 
 def timeline_rows() -> list[list[str]]:
-    lines = (FIXTURES / "timeline.md").read_text(encoding="utf-8").splitlines()
+    lines = (RUSSIA_IRAN / "timeline.md").read_text(encoding="utf-8").splitlines()
     return [
         [cell.strip() for cell in line.strip("|").split("|")]
         for line in lines
@@ -97,13 +100,18 @@ def test_feeds_start_disabled_and_reloading_keeps_an_operators_choice(demo):
     assert list(feeds.filter(enabled=True)) == [feeds.first()]
 
 
+def copy_fixtures(tmp_path) -> Path:
+    """A copy of the fixtures folder to change; its Russia–Iran folder is returned."""
+    shutil.copytree(FIXTURES, tmp_path, dirs_exist_ok=True)
+    return tmp_path / "russia-iran"
+
+
 def test_a_changed_fixture_row_becomes_a_correction(tmp_path, demo):
-    for name in ("catalogue.toml", "sources.csv", "originators.csv", "feeds.toml"):
-        (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
-    with (FIXTURES / "demo_observations.csv").open(encoding="utf-8") as handle:
+    folder = copy_fixtures(tmp_path)
+    with (folder / "observations.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     rows[0]["summary"] = "A corrected summary."
-    with (tmp_path / "demo_observations.csv").open("w", encoding="utf-8", newline="") as handle:
+    with (folder / "observations.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
@@ -115,14 +123,11 @@ def test_a_changed_fixture_row_becomes_a_correction(tmp_path, demo):
 
 
 def test_a_bad_fixture_row_loads_nothing(tmp_path):
-    for name in ("catalogue.toml", "sources.csv", "originators.csv", "feeds.toml"):
-        (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
-    text = (FIXTURES / "demo_observations.csv").read_text(encoding="utf-8")
+    folder = copy_fixtures(tmp_path)
+    text = (folder / "observations.csv").read_text(encoding="utf-8")
     header, first, *rest = text.splitlines()
     broken = first.replace(",2019-12-01,", ",2019-13-01,")
-    (tmp_path / "demo_observations.csv").write_text(
-        "\n".join([header, broken, *rest]), encoding="utf-8"
-    )
+    (folder / "observations.csv").write_text("\n".join([header, broken, *rest]), encoding="utf-8")
     with pytest.raises(CommandError, match=r"Row 1: occurred_on: .*2019-13-01"):
         call_command("loaddemo", fixtures=tmp_path, stdout=io.StringIO())
     assert not Observation.objects.exists()
@@ -143,13 +148,11 @@ def test_demo_dates_are_in_the_past(demo):
 def test_a_reworded_ladder_loads_over_the_old_one(tmp_path, demo):
     """A stage renamed in the catalogue: the new ladder loads over the old, the old stage
     waits above it while observations use it, and the next load removes it."""
-    for path in FIXTURES.iterdir():
-        if path.is_file():
-            (tmp_path / path.name).write_bytes(path.read_bytes())
+    folder = copy_fixtures(tmp_path)
     old, new = "Neutrality pact", "Neutrality and consultation pact"
-    for name in ("catalogue.toml", "demo_observations.csv"):
-        text = (tmp_path / name).read_text(encoding="utf-8")
-        (tmp_path / name).write_text(text.replace(old, new), encoding="utf-8")
+    for name in ("catalogue.toml", "observations.csv"):
+        text = (folder / name).read_text(encoding="utf-8")
+        (folder / name).write_text(text.replace(old, new), encoding="utf-8")
     ladder = Stage.objects.filter(indicator__slug="treaty-ladder")
     before = list(ladder.values_list("order", flat=True))
     place = ladder.get(name=old).order
@@ -163,3 +166,24 @@ def test_a_reworded_ladder_loads_over_the_old_one(tmp_path, demo):
     call_command("loaddemo", fixtures=tmp_path, stdout=io.StringIO())
     assert not ladder.filter(name=old).exists()
     assert list(ladder.values_list("order", flat=True)) == before
+
+
+def test_an_indicator_of_no_known_family_loads_nothing(tmp_path):
+    folder = copy_fixtures(tmp_path)
+    text = (folder / "catalogue.toml").read_text(encoding="utf-8")
+    (folder / "catalogue.toml").write_text(
+        text.replace('family = "treaty"', 'family = "moon-base"'), encoding="utf-8"
+    )
+    with pytest.raises(CommandError, match=r"'treaty-ladder' names no known family"):
+        call_command("loaddemo", fixtures=tmp_path, stdout=io.StringIO())
+    assert not Indicator.objects.exists()
+
+
+def test_every_demo_indicator_has_its_family_and_its_familys_category(demo):
+    indicators = Indicator.objects.select_related("family")
+    assert not indicators.filter(family=None).exists()
+    assert all(i.category_id == i.family.category_id for i in indicators)
+    odd = indicators.exclude(family__slug="divergence").first()
+    odd.family = indicators.get(slug="limited-trust").family  # Divergence and trust
+    with pytest.raises(ValidationError, match="are in its category"):
+        odd.full_clean()

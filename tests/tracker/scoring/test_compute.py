@@ -50,6 +50,7 @@ def test_day_fields_are_that_day_of_the_aggregate_as_plain_values():
         coverage=np.array([0.5, 0.75]),
         covered=np.array([2, 3]),
         categories={"military": np.array([10.0, 20.0]), "energy": np.array([5.0, np.nan])},
+        families={"arms": np.array([12.0, np.nan])},
         odds=np.array([[0.1, 0.6, 0.3], [0.0, 0.2, 0.8]]),
         bands=["c", "s"],
         freshness=np.array([0.9, 0.8]),
@@ -66,5 +67,6 @@ def test_day_fields_are_that_day_of_the_aggregate_as_plain_values():
         "covered": 3,
         "freshness": 0.8,
         "categories": {"military": 20.0},  # energy has no evidence that day: left out
+        "families": {},  # nor arms
     }
     assert all(type(v) in (float, int, str, dict) for v in fields.values())  # JSON-ready

@@ -254,8 +254,23 @@ def test_method_2_a_fading_event_is_not_agreement():
 
 def test_method_versions_are_known():
     spec = IndicatorSpec(key=1, kind="stage", polarity=1, weight=1.0)
-    with pytest.raises(ValueError, match="no method '3.0'"):
-        scoring.aggregate([spec], [series(spec, [], days=1)], BANDS, "3.0")
+    with pytest.raises(ValueError, match="no method '9.0'"):
+        scoring.aggregate([spec], [series(spec, [], days=1)], BANDS, "9.0")
+
+
+def test_method_3_weighs_each_family_alike_whatever_its_size():
+    """3.0: a family's weight is shared among its indicators by their own weights; 2.0 keeps
+    each indicator's own weight; an indicator outside any family keeps its own under both."""
+    specs = [
+        IndicatorSpec(key=1, kind="stage", polarity=1, weight=3.0, family="f", family_weight=12),
+        IndicatorSpec(key=2, kind="stage", polarity=1, weight=1.0, family="f", family_weight=12),
+        IndicatorSpec(key=3, kind="stage", polarity=1, weight=2.0, family="g", family_weight=8),
+        IndicatorSpec(key=4, kind="stage", polarity=1, weight=5.0),
+    ]
+    balanced = scoring.weighed(specs, "3.0")
+    assert [s.weight for s in balanced] == [9.0, 3.0, 8.0, 5.0]
+    assert [s.weight for s in scoring.weighed(balanced, "2.0")] == [3.0, 1.0, 2.0, 5.0]
+    assert scoring.weighed(scoring.weighed(specs, "3.0"), "3.0") == balanced  # idempotent
 
 
 def test_diagnosticity_is_the_loglik_range():

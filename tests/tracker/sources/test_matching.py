@@ -8,7 +8,9 @@ import pytest
 from tracker.sources import matching as rules
 
 ROOT = Path(__file__).resolve().parents[3]
-CATALOGUE = tomllib.loads((ROOT / "fixtures" / "catalogue.toml").read_text(encoding="utf-8"))
+CATALOGUE = tomllib.loads(
+    (ROOT / "fixtures" / "russia-iran" / "catalogue.toml").read_text(encoding="utf-8")
+)
 SLUGS = {indicator["slug"] for indicator in CATALOGUE["indicators"]}
 
 

@@ -1,6 +1,12 @@
-"""Load the catalogue, the sources and the demo observations; running it twice changes nothing."""
+"""Load the families, every relationship's catalogue, the sources and the demo observations;
+running it twice changes nothing.
+
+The fixtures folder holds the shared files (families.toml, sources.csv, originators.csv,
+feeds.toml, shared_events.toml) and one folder per relationship with its catalogue.toml,
+observations.csv and, optionally, questions.toml."""
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 import tablib
@@ -15,9 +21,12 @@ from django.utils import timezone
 from tracker.management.database import require_migrated
 from tracker.observations.fixtures import (
     catalogue_load,
+    families_load,
     feeds_load,
     originators_load,
     questions_load,
+    relationship_folders,
+    shared_events_load,
     sources_load,
 )
 from tracker.observations.resources import DemoObservationResource, observations_import
@@ -38,8 +47,9 @@ class Command(BaseCommand):
             "--fixtures",
             type=Path,
             default=settings.BASE_DIR / "fixtures",
-            help="Folder with catalogue.toml, sources.csv, originators.csv, feeds.toml and "
-            "demo_observations.csv.",
+            help="Folder with families.toml, sources.csv, originators.csv, feeds.toml, "
+            "shared_events.toml and a folder per relationship (catalogue.toml, "
+            "observations.csv, questions.toml).",
         )
         parser.add_argument(
             "--users",
@@ -57,26 +67,30 @@ class Command(BaseCommand):
         if users and not settings.DEBUG:
             raise CommandError("Demo logins are only created with DEBUG on.")
         with transaction.atomic():
-            report = catalogue_load(fixtures / "catalogue.toml")
+            report = families_load(fixtures / "families.toml")
+            folders = relationship_folders(fixtures)
+            try:
+                for folder in folders:
+                    catalogue_load(
+                        folder / "catalogue.toml", report, families=fixtures / "families.toml"
+                    )
+            except ValueError as error:
+                raise CommandError(f"Nothing was loaded: {error}") from None
             sources_load(fixtures / "sources.csv", report)
             originators_load(fixtures / "originators.csv", report)
             feeds_load(fixtures / "feeds.toml", report)
-            dataset = tablib.Dataset().load(
-                (fixtures / "demo_observations.csv").read_text(encoding="utf-8"), format="csv"
-            )
-            result, errors = observations_import(dataset, resource=DemoObservationResource())
-            if errors:
-                raise CommandError(
-                    "demo_observations.csv was not loaded (nothing was written):\n"
-                    + "\n".join(errors)
-                )
-            if (fixtures / "questions.toml").exists():
-                try:
-                    questions_load(fixtures / "questions.toml", report)
-                except (ValueError, ValidationError) as error:
-                    raise CommandError(f"Nothing was loaded: {error}") from None
+            if (fixtures / "shared_events.toml").exists():
+                shared_events_load(fixtures / "shared_events.toml", report)
+            totals: Counter[str] = Counter()
+            for folder in folders:
+                totals += self._observations(folder)
+            for folder in folders:
+                if (folder / "questions.toml").exists():
+                    try:
+                        questions_load(folder / "questions.toml", report)
+                    except (ValueError, ValidationError) as error:
+                        raise CommandError(f"Nothing was loaded: {error}") from None
         self.stdout.write(str(report))
-        totals = result.totals
         self.stdout.write(
             f"observations: {totals['new']} created, {totals['update']} updated, "
             f"{totals['skip']} unchanged"
@@ -84,6 +98,18 @@ class Command(BaseCommand):
         if users:
             self._create_users(password)
             self._hourly_refresh_due_now()
+
+    def _observations(self, folder: Path) -> Counter:
+        name = f"{folder.name}/observations.csv"
+        dataset = tablib.Dataset().load(
+            (folder / "observations.csv").read_text(encoding="utf-8"), format="csv"
+        )
+        result, errors = observations_import(dataset, resource=DemoObservationResource())
+        if errors:
+            raise CommandError(
+                f"{name} was not loaded (nothing was written):\n" + "\n".join(errors)
+            )
+        return Counter(result.totals)
 
     def _hourly_refresh_due_now(self):
         """So that the demo's beat sends its first job at start, not an hour later."""

@@ -14,6 +14,7 @@ from tracker.forecasts import maths
 from tracker.forecasts.service import LEAST, Timeline, forecast_question
 from tracker.management.database import require_migrated
 from tracker.models import Observation, Question, Relationship
+from tracker.observations.fixtures import relationship_folders
 from tracker.scoring import method, sensitivity
 from tracker.scoring.inputs import (
     current_states,
@@ -133,7 +134,11 @@ class Command(BaseCommand):
             call_command("loaddemo", stdout=io.StringIO())
         calibration, versions = demo_calibration()
         forecasts, forecast_questions = demo_forecasts()
-        catalogue = methodology.catalogue_tables(settings.BASE_DIR / "fixtures" / "catalogue.toml")
+        fixtures = settings.BASE_DIR / "fixtures"
+        catalogue = methodology.catalogue_tables(
+            fixtures / "families.toml",
+            [folder / "catalogue.toml" for folder in relationship_folders(fixtures)],
+        )
         files = {
             "docs/methodology.md": {
                 "catalogue": catalogue,
