@@ -40,6 +40,7 @@ from tracker.scoring import method
 from tracker.selectors.evidence import chart_reports, key_events, latest_evidence, said_by
 from tracker.selectors.grounds import verdict_grounds
 from tracker.selectors.indicators import (
+    attach_shared,
     indicator_history,
     indicator_observations,
     indicator_readings,
@@ -290,6 +291,8 @@ def indicator_context(
         readings = indicator_readings(indicator, start=start, end=end)
     observations = indicator_observations(indicator)
     page = Paginator(observations, 25).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    attach_shared(page.object_list)
     reports = []
     if readings:
         reports = chart_reports(

@@ -29,6 +29,7 @@ ARGS = [
     "--disable-quic",
 ]
 ROOT = Path(__file__).resolve().parents[2]
+OVERVIEW = "/r/russia-iran/"  # the home page compares the relationships; this is one's own
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server sees committed data
 
@@ -144,7 +145,7 @@ def settled(page):
 
 
 def test_overview_draws_its_charts_without_errors_or_foreign_requests(page, live_server, demo):
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + OVERVIEW)
     charts_drawn(page, 3)
     assert "Strategic convenience" in page.locator("#verdict .band").inner_text()
     assert page.errors == []
@@ -158,7 +159,7 @@ def test_overview_draws_its_charts_without_errors_or_foreign_requests(page, live
 def test_a_filter_swaps_the_partial_updates_the_url_and_redraws_and_back_restores(
     page, live_server, demo
 ):
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + OVERVIEW)
     charts_drawn(page, 3)
     full_title = chart_title(page)
     page.evaluate("document.querySelector('#content').dataset.original = 'yes'")
@@ -184,7 +185,7 @@ def test_a_filter_swaps_the_partial_updates_the_url_and_redraws_and_back_restore
     wait_for_title(page, containing="Nov 2025", not_containing="Economic")
     charts_drawn(page, 3)
     page.go_back()
-    wait_for_url(page, live_server.url + "/", "Back restores the unfiltered overview")
+    wait_for_url(page, live_server.url + OVERVIEW, "Back restores the unfiltered overview")
     wait_for_title(page, containing=full_title)
     charts_drawn(page, 3)
     assert page.errors == []
@@ -231,7 +232,7 @@ def test_a_reader_sees_no_form(page, live_server, demo, reader):
 def test_the_content_security_policy_holds_in_the_browser(page, live_server, demo):
     """htmx and Plotly run under the policy (the other tests see no console error), and a
     script that data or an injection puts into the page does not."""
-    response = page.goto(live_server.url + "/")
+    response = page.goto(live_server.url + OVERVIEW)
     assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
     charts_drawn(page, 3)
     page.evaluate(
@@ -306,4 +307,34 @@ def test_the_track_record_and_a_question_draw_and_fit_a_phone(page, live_server,
         charts_drawn(page, 1)  # the forecast over time
         assert "Yes, known 18 Jan 2025 (by its rule)" in page.locator(".facts").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.errors == [] and page.foreign == []
+
+
+def test_the_comparison_page_draws_every_relationship_and_fits_a_phone(page, live_server, demo):
+    """The home page, with several relationships watched: a card for each, the indices on
+    one chart (a trace per relationship) and the families' heat map, at desktop and phone
+    width; a filter keeps to the URL."""
+    from tracker.series.refresh import snapshots_refresh
+
+    relationships = list(Relationship.objects.order_by("title"))
+    for relationship in relationships:
+        snapshots_refresh(relationship)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live_server.url + "/")
+        charts_drawn(page, 2)
+        titles = page.locator(".side-by-side h2").all_inner_texts()
+        assert len(titles) == len(relationships) >= 2
+        traces = page.evaluate(
+            "document.querySelector('[data-figure=figure-compare]').data"
+            ".filter(t => t.showlegend !== false).map(t => t.name)"
+        )
+        assert set(traces) == {r.title for r in relationships} == set(titles)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        if width == 1280 and os.environ.get("UPDATE_SCREENSHOT"):
+            settled(page)
+            (ROOT / "docs" / "compare.png").write_bytes(page.screenshot(full_page=False))
+    page.select_option("select[name=period]", "1y")
+    wait_for_url(page, re.compile(r"\?period=1y$"), "the period filter pushes ?period=1y")
+    charts_drawn(page, 2)
     assert page.errors == [] and page.foreign == []

@@ -19,8 +19,31 @@ def indicator_readings(indicator: Indicator, *, start=None, end=None) -> list[In
 def indicator_observations(indicator: Indicator):
     """Every observation of an indicator, retracted ones included, newest first."""
     return indicator.observations.select_related(
-        "source", "originator", "stage", "analyst"
+        "source", "originator", "stage", "analyst", "shared_event"
     ).order_by("-occurred_on", "-recorded_at", "-pk")
+
+
+def attach_shared(observations: list[Observation]) -> None:
+    """Give each observation of a shared event `shared_with`: the other relationships'
+    accepted observations of that event (with their indicator and relationship), in one
+    query for the lot."""
+    events = {o.shared_event_id for o in observations} - {None}
+    others: dict[int, list[Observation]] = {}
+    if events:
+        linked = (
+            Observation.objects.accepted()
+            .filter(shared_event_id__in=events)
+            .select_related("indicator__relationship")
+            .order_by("indicator__relationship__title", "indicator__name", "pk")
+        )
+        for other in linked:
+            others.setdefault(other.shared_event_id, []).append(other)
+    for observation in observations:
+        observation.shared_with = [
+            other
+            for other in others.get(observation.shared_event_id, [])
+            if other.indicator.relationship_id != observation.indicator.relationship_id
+        ]
 
 
 def indicator_history(indicator: Indicator, limit: int = 30):
