@@ -155,7 +155,7 @@ def _family_labels(relationships) -> list[tuple[str, str]]:
     seconds = {r.actor_b for r in relationships}
     a = firsts.pop() if len(firsts) == 1 else "the first actor"
     b = seconds.pop() if len(seconds) == 1 else "the partner"
-    return [(f.slug, f.name.format(a=a, b=b)) for f in Family.objects.order_by("order")]
+    return [(f.slug, f.label(a, b)) for f in Family.objects.order_by("order")]
 
 
 def _shared_scenarios(columns: list[Column]) -> list[Scenario]:

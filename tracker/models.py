@@ -110,12 +110,10 @@ class Family(models.Model):
     def __str__(self):
         return self.label()
 
-    def label(self, relationship: "Relationship | None" = None) -> str:
-        """The name with the actors filled in ("Arms and technology to Russia"), or with
-        "the first/second actor" when no relationship is given."""
-        if relationship is None:
-            return self.name.format(a="the first actor", b="the second actor")
-        return self.name.format(a=relationship.actor_a, b=relationship.actor_b)
+    def label(self, a: str = "the first actor", b: str = "the second actor") -> str:
+        """The name with the actors filled in: label("Russia", "Iran") is "Arms and
+        technology to Russia"."""
+        return self.name.format(a=a, b=b)
 
 
 class Indicator(models.Model):

@@ -38,10 +38,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 METHOD_VERSIONS = ("1.0", "2.0", "3.0")
-# The default: the stored series and every page use it. 3.0 becomes the default once every
-# watched relationship's catalogue is in families (issue 12); until then it is reproducible
-# with `recompute --method 3.0`.
-METHOD_VERSION = "2.0"
+# The default: the stored series and every page use it. 3.0 since every watched relationship's
+# catalogue is in families (issue 12): only family-balanced weights put the indices of
+# catalogues of different sizes on one scale. 1.0 and 2.0 stay reproducible with
+# `recompute --method`.
+METHOD_VERSION = "3.0"
 FAMILY_BALANCED = ("3.0",)  # the versions that weigh indicators through their families
 
 # Method 2.0's constants (docs/methodology.md gives the reasons).
@@ -482,13 +483,9 @@ def aggregate(
     return _aggregate_2(specs, series, scenarios, common, weights, observed)
 
 
-def _categories(specs, mean_of):
-    """Each category's sub-index: `mean_of(member positions)` in catalogue order."""
-    return _sub_indices(specs, "category", mean_of)
-
-
 def _sub_indices(specs, attribute: str, mean_of):
-    """Each group's (category's, family's) sub-index: `mean_of(member positions)`."""
+    """Each group's (category's, family's) sub-index, `mean_of(member positions)`, in
+    catalogue order."""
     members: dict[str, list[int]] = {}
     for n, spec in enumerate(specs):
         if group := getattr(spec, attribute):
@@ -505,7 +502,7 @@ def _aggregate_1(specs, series, scenarios, common) -> RelationshipSeries:
     def mean_of(at):
         return _weighted_mean([specs[n] for n in at], [alliance[n] for n in at])
 
-    categories = _categories(specs, mean_of)
+    categories = _sub_indices(specs, "category", mean_of)
     families = _sub_indices(specs, "family", mean_of)
     low, high = _weighted_mean(specs, low), _weighted_mean(specs, high)
     return RelationshipSeries(
@@ -559,7 +556,7 @@ def _aggregate_2(specs, series, scenarios, common, weights, observed) -> Relatio
     def mean_of(at):
         return _observed_mean(weights[at], alliance[at], observed[at])
 
-    categories = _categories(specs, mean_of)
+    categories = _sub_indices(specs, "category", mean_of)
     return RelationshipSeries(
         index=index,
         low=np.clip(index - INTERVAL_Z * sd, 0.0, 100.0),

@@ -1,8 +1,9 @@
 """Suggest catalogue indicators for machine-found items: keyword rules and CAMEO codes.
 
-The rules are data, in fixtures/matching.toml (its header says how terms match), so that
-they are read, reviewed and extended without touching this code. Suggestions only steer
-triage; an analyst decides.
+The rules are data, in fixtures/matching.toml (its header says how terms match) and in each
+relationship's fixtures/<slug>/matching.toml, so that they are read, reviewed and extended
+without touching this code. An indicator belongs to one relationship, so a suggested
+indicator names the relationship too. Suggestions only steer triage; an analyst decides.
 """
 
 import re
@@ -25,10 +26,21 @@ class Rule:
 
 # The rules file, read once; tracker.sources.sanctions reads its [[sanctions]] pairs here too.
 RULES_FILE = tomllib.loads((FIXTURES / "matching.toml").read_text(encoding="utf-8"))
+# Each relationship's own keyword rules (and any groups of its own), by folder name.
+RELATIONSHIP_RULES = {
+    path.parent.name: tomllib.loads(path.read_text(encoding="utf-8"))
+    for path in sorted(FIXTURES.glob("*/matching.toml"))
+}
 
 
-def _load(data: dict = RULES_FILE) -> tuple[tuple[Rule, ...], dict, dict]:
-    groups = data["groups"]
+def _load(
+    data: dict = RULES_FILE, more: tuple[dict, ...] = tuple(RELATIONSHIP_RULES.values())
+) -> tuple[tuple[Rule, ...], dict, dict]:
+    groups = dict(data["groups"])
+    for extra in more:
+        for name, terms in extra.get("groups", {}).items():
+            if groups.setdefault(name, terms) != terms:
+                raise ValueError(f"matching: two files define the context group {name!r}")
 
     def group(item: str | list[str]) -> tuple[str, ...]:
         names = [item] if isinstance(item, str) else item
@@ -40,7 +52,7 @@ def _load(data: dict = RULES_FILE) -> tuple[tuple[Rule, ...], dict, dict]:
             terms=tuple(rule["terms"]),
             context=tuple(group(item) for item in rule.get("context", [])),
         )
-        for rule in data["keyword"]
+        for rule in [*data.get("keyword", []), *(r for extra in more for r in extra["keyword"])]
     )
     return rules, data["cameo"], data["cameo-names"]
 
