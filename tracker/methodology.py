@@ -24,6 +24,10 @@ CALIBRATION_DATES = (
 )
 
 
+# The year ends the relationships are compared on (§10a), and the calibration's last date.
+YEAR_ENDS = (*(dt.date(year, 12, 31) for year in range(2019, 2026)), CALIBRATION_DATES[-1])
+
+
 def section(name: str, body: str) -> str:
     start = f"<!-- {name}:start (generated: python manage.py methodology) -->"
     return f"{start}\n{body}\n<!-- {name}:end -->"
@@ -236,6 +240,29 @@ def method_comparison_table(
             p = by_version[version][day]
             cells.append(
                 f"{p.index:.1f} ({p.low:.1f}–{p.high:.1f}), {names[p.band]}; {_odds(p, names)}"
+            )
+        lines.append(f"| {day} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def relationships_table(
+    by_relationship: Mapping[str, Mapping[dt.date, DayAssessment]], names: dict[str, str]
+) -> str:
+    """Each relationship's assessment, as known at each year end: index (ribbon), verdict and
+    the two leading bands' odds; a dash before its first report."""
+    titles = list(by_relationship)
+    lines = ["| date | " + " | ".join(titles) + " |", "|---|" + "---|" * len(titles)]
+    for day in YEAR_ENDS:
+        cells = []
+        for title in titles:
+            p = by_relationship[title].get(day)
+            if p is None:
+                cells.append("–")
+                continue
+            leading = sorted(p.odds.items(), key=lambda kv: -kv[1])[:2]
+            odds = ", ".join(f"{names[slug]} {100 * value:.0f}%" for slug, value in leading)
+            cells.append(
+                f"{p.index:.1f} ({p.low:.1f}–{p.high:.1f}), **{_verdict(p, names)}**; {odds}"
             )
         lines.append(f"| {day} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -64,6 +64,32 @@ def demo_calibration() -> tuple[str, str]:
     )
 
 
+DEMO_REFERENCE = r"^(?:[a-z]+-)?tl-\d"  # a demo row names its timeline row: tl-07b, dprk-tl-12
+
+
+def demo_relationships() -> str:
+    """Every watched relationship's demo, as known at each year end (only what had been
+    recorded by then), under the default method."""
+    by_title = {}
+    names: dict[str, str] = {}
+    for relationship in Relationship.objects.order_by("title"):
+        names |= dict(relationship.scenarios.values_list("slug", "name"))
+        demo = Observation.objects.filter(
+            indicator__relationship=relationship, reference__regex=DEMO_REFERENCE
+        )
+        keys = set(demo.values_list("pk", flat=True))
+        found = {}
+        for day in methodology.YEAR_ENDS:
+            moment = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+            then = [s for s in states_as_known_on(relationship, moment) if s.key in keys]
+            if not then:
+                continue
+            points = assessments_from(relationship, then, day, method.METHOD_VERSION)
+            found[day] = next(p for p in points if p.date == day)
+        by_title[relationship.title] = found
+    return methodology.relationships_table(by_title, names)
+
+
 def demo_sensitivity() -> str:
     """The demo dataset's verdict under each parameter variant on the calibration dates, with
     hindsight (every report of the dataset), the full table for the last date."""
@@ -144,11 +170,16 @@ class Command(BaseCommand):
                 "catalogue": catalogue,
                 "calibration": calibration,
                 "versions": versions,
+                "relationships": demo_relationships(),
                 "sensitivity": demo_sensitivity(),
                 "forecasts": forecasts,
                 "forecast-questions": forecast_questions,
             },
-            "README.md": {"calibration": calibration, "forecasts": forecasts},
+            "README.md": {
+                "calibration": calibration,
+                "relationships": demo_relationships(),
+                "forecasts": forecasts,
+            },
         }
         for name, sections in files.items():
             path = settings.BASE_DIR / name
