@@ -160,8 +160,10 @@ class IndexOut(Schema):
 
 class IndicatorOut(Schema):
     slug: str
+    relationship: str
     name: str
     category: str
+    family: str | None
     kind: str
     polarity: int
     weight: float
@@ -171,6 +173,7 @@ class IndicatorOut(Schema):
 
 class ObservationOut(Schema):
     id: int
+    relationship: str
     indicator: str
     occurred_on: dt.date
     precision: str
@@ -186,6 +189,7 @@ class ObservationOut(Schema):
     credibility: int
     caveat: str
     status: str
+    shared_event: str | None
 
 
 @api.get(
@@ -297,7 +301,11 @@ def index(
     openapi_extra=OTHER_MEDIA,
 )
 def indicators(request, relationship: str = "", format: Format = "json"):
-    found = Indicator.objects.select_related("category").order_by("category__order", "name")
+    """The catalogue (of one relationship with `relationship`, or at
+    /relationships/{slug}/indicators)."""
+    found = Indicator.objects.select_related("category", "family", "relationship").order_by(
+        "relationship__title", "category__order", "name"
+    )
     watched = Relationship.objects.all()
     if relationship:
         watched = watched.filter(slug=relationship)
@@ -309,8 +317,10 @@ def indicators(request, relationship: str = "", format: Format = "json"):
     rows = [
         {
             "slug": i.slug,
+            "relationship": i.relationship.slug,
             "name": i.name,
             "category": i.category.slug,
+            "family": i.family.slug if i.family_id else None,
             "kind": i.kind,
             "polarity": i.polarity,
             "weight": i.weight,
@@ -319,7 +329,8 @@ def indicators(request, relationship: str = "", format: Format = "json"):
         }
         for i in found
     ]
-    return as_csv(rows, "indicators") if format == "csv" else rows
+    name = f"{relationship}-indicators" if relationship else "indicators"
+    return as_csv(rows, name) if format == "csv" else rows
 
 
 @api.get(
@@ -330,6 +341,7 @@ def indicators(request, relationship: str = "", format: Format = "json"):
 )
 def observations(
     request,
+    relationship: str = "",
     indicator: str = "",
     since: Day | None = None,
     until: Day | None = None,
@@ -338,10 +350,15 @@ def observations(
     format: Format = "json",
 ):
     """Observations, retracted ones included (see `status`), oldest first; page with
-    `limit` and `offset`."""
+    `limit` and `offset`; of one relationship with `relationship` (or at
+    /relationships/{slug}/observations), of one indicator with `indicator`."""
     found = Observation.objects.select_related(
-        "indicator", "source", "originator", "stage"
+        "indicator__relationship", "source", "originator", "stage", "shared_event"
     ).order_by("occurred_on", "pk")
+    if relationship:
+        if not Relationship.objects.filter(slug=relationship).exists():
+            raise bad("relationship", f"there is no relationship {relationship!r}")
+        found = found.filter(indicator__relationship__slug=relationship)
     if indicator:
         if not Indicator.objects.filter(slug=indicator).exists():
             raise bad("indicator", f"there is no indicator {indicator!r}")
@@ -356,6 +373,7 @@ def observations(
     rows = [
         {
             "id": o.pk,
+            "relationship": o.indicator.relationship.slug,
             "indicator": o.indicator.slug,
             "occurred_on": o.occurred_on,
             "precision": o.precision,
@@ -371,10 +389,12 @@ def observations(
             "credibility": o.credibility,
             "caveat": o.caveat,
             "status": o.status,
+            "shared_event": o.shared_event.slug if o.shared_event_id else None,
         }
         for o in found[offset : offset + limit]
     ]
-    return as_csv(rows, "observations") if format == "csv" else rows
+    name = f"{relationship}-observations" if relationship else "observations"
+    return as_csv(rows, name) if format == "csv" else rows
 
 
 class ScoreOut(Schema):
@@ -448,8 +468,64 @@ def questions(request, relationship: str = "", format: Format = "json"):
         for row in record.questions
     ]
     if format == "csv":
-        return as_csv([_scores_by_forecaster(row) for row in rows], "questions")
+        name = f"{relationship}-questions" if relationship else "questions"
+        return as_csv([_scores_by_forecaster(row) for row in rows], name)
     return rows
+
+
+# Every list also under its relationship's path: /relationships/{slug}/indicators is
+# /indicators/?relationship={slug}, and so on (one implementation, so the two cannot differ).
+def _known(slug: str) -> str:
+    get_object_or_404(Relationship, slug=slug)
+    return slug
+
+
+@api.get(
+    "/relationships/{slug}/indicators",
+    response={200: list[IndicatorOut], **REFUSALS, **NOT_FOUND},
+    summary="One relationship's indicator catalogue",
+    openapi_extra=OTHER_MEDIA,
+)
+def relationship_indicators(request, slug: str, format: Format = "json"):
+    return indicators(request, relationship=_known(slug), format=format)
+
+
+@api.get(
+    "/relationships/{slug}/observations",
+    response={200: list[ObservationOut], **REFUSALS, **NOT_FOUND},
+    summary="One relationship's observations",
+    openapi_extra=OTHER_MEDIA,
+)
+def relationship_observations(
+    request,
+    slug: str,
+    indicator: str = "",
+    since: Day | None = None,
+    until: Day | None = None,
+    limit: int = Query(1000, ge=1, le=MAX_OBSERVATIONS),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    format: Format = "json",
+):
+    return observations(
+        request,
+        relationship=_known(slug),
+        indicator=indicator,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+        format=format,
+    )
+
+
+@api.get(
+    "/relationships/{slug}/questions",
+    response={200: list[QuestionOut], **REFUSALS, **NOT_FOUND},
+    summary="One relationship's forecast questions",
+    openapi_extra=OTHER_MEDIA,
+)
+def relationship_questions(request, slug: str, format: Format = "json"):
+    return questions(request, relationship=_known(slug), format=format)
 
 
 def _scores_by_forecaster(row: dict) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from tests.clock import TODAY
-from tests.factories import IndicatorFactory, ObservationFactory
+from tests.factories import IndicatorFactory, ObservationFactory, RelationshipFactory
 from tracker.models import Observation, Snapshot
 from tracker.series.refresh import snapshots_refresh
 
@@ -155,13 +155,38 @@ def test_openapi_schema_lists_every_endpoint(client):
     assert set(schema["paths"]) == {
         "/api/relationships/",
         "/api/relationships/{slug}/index",
+        "/api/relationships/{slug}/indicators",
+        "/api/relationships/{slug}/observations",
+        "/api/relationships/{slug}/questions",
         "/api/indicators/",
         "/api/observations/",
         "/api/questions/",
         "/api/questions/{slug}/forecasts",
     }
     parameters = {p["name"] for p in schema["paths"]["/api/observations/"]["get"]["parameters"]}
-    assert {"indicator", "since", "until", "format"} <= parameters
+    assert {"relationship", "indicator", "since", "until", "format"} <= parameters
+
+
+def test_every_list_is_also_under_its_relationship(client, small):
+    """Two relationships: each one's indicators, observations and questions under its own
+    path (and with ?relationship=), none of the other's; an unknown slug is 404."""
+    relationship, indicators = small
+    other = IndicatorFactory(relationship=RelationshipFactory(slug="china-russia"))
+    theirs = ObservationFactory(indicator=other)
+    listed = client.get(f"/api/relationships/{relationship.slug}/indicators").json()
+    assert {i["slug"] for i in listed} == {i.slug for i in indicators}
+    assert {i["relationship"] for i in listed} == {relationship.slug}
+    mine = client.get(f"/api/relationships/{relationship.slug}/observations").json()
+    assert mine and theirs.pk not in {o["id"] for o in mine}
+    assert mine == client.get("/api/observations/", {"relationship": relationship.slug}).json()
+    only = client.get("/api/relationships/china-russia/observations").json()
+    assert [(o["id"], o["relationship"]) for o in only] == [(theirs.pk, "china-russia")]
+    csv_export = client.get("/api/relationships/china-russia/observations", {"format": "csv"})
+    assert "china-russia-observations" in csv_export["Content-Disposition"]
+    assert client.get("/api/relationships/china-russia/questions").json() == []
+    for path in ("indicators", "observations", "questions", "index"):
+        assert client.get(f"/api/relationships/nope/{path}").status_code == 404
+    assert client.get("/api/observations/", {"relationship": "nope"}).status_code == 400
 
 
 def test_openapi_schema_documents_every_answer(client):

@@ -60,6 +60,9 @@ CONFIG = schemathesis.Config.from_dict(
                 # /relationships/ accepts whatever its schema allows.
                 "include-path": [
                     "/api/relationships/{slug}/index",
+                    "/api/relationships/{slug}/indicators",
+                    "/api/relationships/{slug}/observations",
+                    "/api/relationships/{slug}/questions",
                     "/api/indicators/",
                     "/api/observations/",
                     "/api/questions/",
