@@ -21,6 +21,7 @@ from django_htmx.http import push_url
 
 from dashboard import charts
 from dashboard.access import CORRECT, RECORD, allowed, readable
+from dashboard.context_processors import several_relationships
 from dashboard.filters import PERIODS, FilterError, Filters
 from dashboard.forms import InlineObservationForm
 from dashboard.htmx import HtmxHttpRequest
@@ -430,7 +431,12 @@ def methodology(request: HtmxHttpRequest) -> HttpResponse:
     """docs/methodology.md, rendered, with the live catalogue beside it."""
     text = (settings.BASE_DIR / "docs" / "methodology.md").read_text(encoding="utf-8")
     html = markdown.markdown(text, extensions=["tables", "toc"])
-    relationship = Relationship.objects.order_by("pk").first()
+    # The first watched relationship's, or the one ?relationship= names.
+    relationship = (
+        _relationship(request.GET["relationship"])
+        if request.GET.get("relationship")
+        else Relationship.objects.order_by("pk").first()
+    )
     catalogue = []
     robustness = None
     if relationship:
@@ -447,6 +453,9 @@ def methodology(request: HtmxHttpRequest) -> HttpResponse:
             "html": html,
             "catalogue": catalogue,
             "relationship": relationship,
+            "relationships": Relationship.objects.order_by("title")
+            if several_relationships(request)
+            else [],
             "robustness": robustness,
         },
     )

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.clock import NOW, TODAY
 from tests.dashboard.conftest import BANDS, build
-from tests.factories import SourceFactory
+from tests.factories import IndicatorFactory, RelationshipFactory, SourceFactory
 from tracker.models import Observation, Snapshot
 from tracker.scoring.estimative import likelihood
 from tracker.scoring.method import METHOD_VERSION, momentum_label
@@ -609,3 +609,16 @@ def test_as_known_on_every_panel_shows_only_what_was_recorded_by_then(client, sm
     sources = re.compile(r"(\d+) independent originators")
     assert int(sources.search(panels["card"](then))[1]) == 5
     assert int(sources.search(panels["card"](now))[1]) == 16
+
+
+def test_the_methodology_pages_live_sections_are_per_relationship(client, small):
+    relationship, indicators = small
+    other = IndicatorFactory(relationship=RelationshipFactory(slug="china-russia"))
+    page = client.get(reverse("dashboard:methodology")).content.decode()
+    assert indicators[0].name in page and other.name not in page  # the first watched
+    assert 'href="?relationship=china-russia#live-sensitivity"' in page
+    page = client.get(reverse("dashboard:methodology"), {"relationship": "china-russia"})
+    html = page.content.decode()
+    assert other.name in html and indicators[0].name not in html
+    assert f'href="?relationship={relationship.slug}#live-sensitivity"' in html
+    assert client.get(reverse("dashboard:methodology"), {"relationship": "nope"}).status_code == 404
