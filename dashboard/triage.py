@@ -32,7 +32,14 @@ def triage(request: HtmxHttpRequest) -> HttpResponse:
     signals = (
         Signal.objects.filter(state=state)
         .select_related("source", "decided_by", "observation")
-        .prefetch_related(Prefetch("suggested", queryset=Indicator.objects.order_by("name")))
+        .prefetch_related(
+            Prefetch(
+                "suggested",
+                queryset=Indicator.objects.select_related("relationship").order_by(
+                    "relationship__title", "name"
+                ),
+            )
+        )
         .order_by("-published_at", "-pk")
     )
     if source := request.GET.get("source", ""):

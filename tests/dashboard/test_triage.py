@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import IndicatorFactory, SourceFactory
+from tests.factories import IndicatorFactory, RelationshipFactory, SourceFactory
 from tracker.models import Observation, Signal
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,18 @@ def signal():
 def test_queue_lists_new_signals_with_suggestions(analyst_client, signal):
     page = analyst_client.get(reverse("dashboard:triage")).content.decode()
     assert signal.title in page and "Iranian drones for Russia" in page
+
+
+def test_with_several_relationships_a_suggestion_names_its_relationship(analyst_client, signal):
+    other = IndicatorFactory(
+        relationship=RelationshipFactory(slug="china-russia", title="China–Russia"),
+        name="Joint exercises",
+    )
+    signal.suggested.add(other)
+    page = analyst_client.get(reverse("dashboard:triage")).content.decode()
+    assert '<span class="muted">China–Russia:</span> Joint exercises' in page
+    mine = signal.suggested.get(slug="drone-transfers").relationship.title
+    assert f'<span class="muted">{mine}:</span> Iranian drones for Russia' in page
 
 
 def test_accept_form_is_prefilled_and_records_the_decision(analyst_client, analyst, signal):
