@@ -12,19 +12,94 @@ CATALOGUE = tomllib.loads(
     (ROOT / "fixtures" / "russia-iran" / "catalogue.toml").read_text(encoding="utf-8")
 )
 SLUGS = {indicator["slug"] for indicator in CATALOGUE["indicators"]}
+# Every relationship's indicators, by relationship (the folder's name).
+BY_RELATIONSHIP = {
+    path.parent.name: {
+        i["slug"] for i in tomllib.loads(path.read_text(encoding="utf-8"))["indicators"]
+    }
+    for path in sorted((ROOT / "fixtures").glob("*/catalogue.toml"))
+}
+EVERY_SLUG = set().union(*BY_RELATIONSHIP.values())
 
 
 def test_every_rule_names_a_catalogue_indicator():
     named = {rule.indicator for rule in rules.KEYWORD_RULES} | set(rules.CAMEO_RULES.values())
-    assert named - SLUGS == set()
+    assert named - EVERY_SLUG == set()
+    # GDELT's CAMEO codes are read for the Russia–Iran dyad only.
+    assert set(rules.CAMEO_RULES.values()) <= SLUGS
 
 
 # Fed only by a structured dataset (GDELT's daily tone), never suggested from news text.
 DATASET_ONLY = {"gdelt-dyadic-tone"}
 
 
-def test_every_catalogue_indicator_has_a_keyword_rule():
-    assert SLUGS - DATASET_ONLY - {rule.indicator for rule in rules.KEYWORD_RULES} == set()
+@pytest.mark.parametrize("relationship", sorted(BY_RELATIONSHIP))
+def test_every_catalogue_indicator_has_a_keyword_rule(relationship):
+    named = {rule.indicator for rule in rules.KEYWORD_RULES}
+    assert BY_RELATIONSHIP[relationship] - DATASET_ONLY - named == set()
+
+
+# A headline about one pair suggests that pair's indicators, none of another pair's (a story
+# naming three countries may rightly reach two relationships).
+@pytest.mark.parametrize(
+    ("text", "relationship", "expected"),
+    [
+        (
+            "North Korea sends artillery shells to Russia by rail",
+            "russia-dprk",
+            "dprk-shells-and-rockets",
+        ),
+        (
+            "Russia fires North Korean KN-23 missiles at Kharkiv",
+            "russia-dprk",
+            "dprk-ballistic-missiles",
+        ),
+        ("North Korean troops fight in Kursk, Seoul says", "russia-dprk", "dprk-troops-in-combat"),
+        (
+            "Russia vetoes renewal of UN panel monitoring North Korea",
+            "russia-dprk",
+            "dprk-un-cover",
+        ),
+        (
+            "Tankers carry Russian oil to North Korea above the UN cap",
+            "russia-dprk",
+            "dprk-oil-supplies",
+        ),
+        (
+            "China and Russia fly joint bomber patrol near Japan",
+            "china-russia",
+            "china-joint-patrols",
+        ),
+        (
+            "Xi and Putin declare a no limits partnership",
+            "china-russia",
+            "china-declared-alignment",
+        ),
+        (
+            "Kupol builds Garpiya drones with Chinese engines",
+            "china-russia",
+            "garpiya-drone-coproduction",
+        ),
+        (
+            "Power of Siberia 2 talks stall over price",
+            "china-russia",
+            "power-of-siberia-2-bargaining",
+        ),
+        ("Chinese banks refuse Russian payments", "china-russia", "chinese-bank-caution"),
+        ("Iran sends more Shahed drones to Russia", "russia-iran", "drone-transfers"),
+        ("Russia and Iran sign strategic partnership treaty", "russia-iran", "treaty-ladder"),
+        ("Iran and Russia hold Caspian naval drill", "russia-iran", "caspian-drills"),
+    ],
+)
+def test_a_headline_reaches_its_own_relationship_only(text, relationship, expected):
+    found = set(rules.suggest(text))
+    assert expected in found
+    assert found <= BY_RELATIONSHIP[relationship], found - BY_RELATIONSHIP[relationship]
+
+
+def test_a_story_naming_three_countries_reaches_both_relationships():
+    found = set(rules.suggest("Iran, Russia and China begin Maritime Security Belt drill"))
+    assert {"trilateral-naval-drills", "china-joint-exercises"} <= found
 
 
 def test_stage_indicators_are_exactly_the_catalogues_stages():
