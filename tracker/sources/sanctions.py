@@ -13,8 +13,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from tracker.sources import matching
 from tracker.sources.base import ObservationProposal, SignalData, magnitude_for_count
-from tracker.sources.matching import RULES_FILE
 
 NAMES_IN_SUMMARY = 10
 # The official lists: a completely reliable source, and each designation itself confirmed.
@@ -73,7 +73,7 @@ class Pair:
 def _pairs() -> tuple[Pair, ...]:
     known = {regime.country for regime in REGIMES}
     pairs = []
-    for entry in RULES_FILE.get("sanctions", []):
+    for entry in matching.RULES_FILE.get("sanctions", []):
         first, second = entry["countries"]
         if not {first, second} <= known:
             raise ValueError(f"matching.toml: no sanctions regime for {entry['countries']}")
@@ -114,8 +114,9 @@ def pair_for(indicator: str) -> Pair | None:
 def designations_proposal(
     new_signals: list[SignalData], on: datetime.date, *, list_name: str, pair: Pair
 ) -> ObservationProposal | None:
-    """One observation for new designations on one list tied to one pair, or None."""
-    if not new_signals or not pair.indicator:
+    """One observation for new designations on one list tied to one pair, or None (also when
+    the pair's indicator is a stage: an analyst chooses the rung from the signals)."""
+    if not new_signals or not pair.indicator or pair.indicator in matching.STAGE_INDICATORS:
         return None
     names = [listed_name(signal) for signal in new_signals]
     count = len(names)

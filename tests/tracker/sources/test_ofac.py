@@ -39,13 +39,22 @@ def test_keeps_only_entries_tied_to_both(signals):
     assert sorted(signals) == KEPT
 
 
-def test_an_entry_of_a_watched_pair_without_an_indicator_suggests_none(signals):
+def test_an_entry_of_a_pair_whose_indicator_is_a_stage_suggests_it_and_proposes_none(signals):
     kim = signals["50012"]
     assert kim.excerpt.startswith(
         "Individual on the OFAC SDN list; programs: DPRK3, RUSSIA-EO14024; tied to Russia "
         "and North Korea."
     )
-    assert kim.suggested == ()
+    assert kim.suggested == ("dprk-sanctions-in-force",)
+    assert kim.proposal is None
+    # Nor do a refresh's new designations of that pair become one observation: an analyst
+    # chooses the rung.
+    pair = pair_for("dprk-sanctions-in-force")
+    assert pair is not None and pair.countries == ("Russia", "North Korea")
+    assert (
+        designations_proposal([kim], datetime.date(2026, 1, 5), list_name="OFAC SDN", pair=pair)
+        is None
+    )
 
 
 def test_signal_fields(signals):

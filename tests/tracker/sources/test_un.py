@@ -80,8 +80,9 @@ def test_entries_tied_to_a_watched_pair_and_regime_entries_are_kept():
         "2025-09-28; tied to Russia and Iran. Moved drones to the Russian Federation."
     )
     koryo = signals["KPe.901"]
-    # Tied to Russia and North Korea, a watched pair whose catalogue has no indicator yet.
-    assert koryo.suggested == ()
+    # Tied to Russia and North Korea: suggests that pair's sanctions stage, proposes nothing.
+    assert koryo.suggested == ("dprk-sanctions-in-force",)
+    assert koryo.proposal is None
     assert "tied to Russia and North Korea" in koryo.excerpt
     assert signals["KPi.901"].suggested == ()
     assert "tied to" not in signals["KPi.901"].excerpt
