@@ -97,7 +97,7 @@ def compare_context(filters: Filters) -> dict:
             ),
             "families": charts.figure_json(
                 charts.families_figure(
-                    [(c.relationship.title, c.verdict.families) for c in drawn if c.verdict],
+                    [(c.relationship.pair, c.verdict.families) for c in drawn if c.verdict],
                     families,
                 )
             ),

@@ -60,6 +60,11 @@ class Relationship(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def pair(self) -> str:
+        """The two actors, the short name a crowded chart or table uses ("Russia–Iran")."""
+        return f"{self.actor_a}–{self.actor_b}"
+
 
 class Category(models.Model):
     """A theme that groups indicators (military transfers, divergence and trust, ...)."""
