@@ -1,13 +1,14 @@
-"""GDELT event exports: Russia–Iran events, machine-coded from the world's news.
+"""GDELT event exports: the watched relationships' events, machine-coded from the world's news.
 
 GDELT publishes its event table as tab-separated UTF-8 text without a header, one event a
 row, in two layouts: 2.0 (`YYYYMMDDHHMMSS.export.CSV`, every 15 minutes, 61 columns) and
 1.0 (`YYYYMMDD.export.CSV`, daily, 58 columns; 57 in the backfiles before April 2013, which
 lack SOURCEURL). Either comes zipped (one member) or plain. The kind is read from the
 bytes, never the file name: a zip by its signature, the layout by the first row's column
-count. Rows whose two actors are Russia and Iran (either way round) become signals, each
-with a proposal for the indicator its CAMEO code maps to; each day's rows also give one
-reading of the dyadic tone.
+count. Rows whose two actors are a watched relationship's dyad (its `[gdelt]` table in
+fixtures/<slug>/matching.toml; either way round) become signals, each with a proposal for the
+dyad's indicator its CAMEO code maps to; each day's rows of a dyad with a tone indicator also
+give one reading of its tone.
 
 Checks are all-or-nothing: the column count on every row, the values of the fields used on
 every row kept. Zip bombs are refused by the declared size and again while unpacking.
@@ -89,9 +90,7 @@ OTHER_TABLES = {
     11: "a GDELT 1.0 GKG file",
 }
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; an empty archive
-DYAD = frozenset({"RUS", "IRN"})
-ACTOR_NAMES = {"RUS": "Russia", "IRN": "Iran"}
-TONE_INDICATOR = "gdelt-dyadic-tone"  # level: mean Goldstein scale, -10..+10
+TONE_INDICATOR = "gdelt-dyadic-tone"  # Russia–Iran's: a level, mean Goldstein scale, -10..+10
 # Machine-coded from news: usually reliable outlets, coding not confirmed by a person.
 RELIABILITY, CREDIBILITY = "D", 3
 # A 15-minute export unpacks to a few MB; this leaves room for the busiest news days.
@@ -110,6 +109,7 @@ class Event:
 
     event_id: str
     day: datetime.date
+    dyad: matching.Dyad
     actor1: str
     actor2: str
     actor1_name: str
@@ -123,7 +123,7 @@ class Event:
 
 
 class GdeltAdapter:
-    """GDELT event exports: Russia–Iran events with proposals, and each day's tone."""
+    """GDELT event exports: the watched dyads' events with proposals, and each day's tone."""
 
     name = "gdelt"
 
@@ -131,7 +131,8 @@ class GdeltAdapter:
         self.max_member_bytes = max_member_bytes
 
     def parse(self, body: bytes, *, url: str = "", charset: str = "") -> Parsed:
-        """Every Russia–Iran event in the export in `body`, then one tone signal a day.
+        """Every watched dyad's event in the export in `body`, then one tone signal a day and
+        dyad (of the dyads with a tone indicator).
 
         GDELT's files are UTF-8 whatever a server says, so `charset` is not used.
         """
@@ -140,7 +141,7 @@ class GdeltAdapter:
 
 
 def dyad_events(body: bytes, *, max_member_bytes: int = MAX_MEMBER_BYTES) -> Iterator[Event]:
-    """The checked Russia–Iran events of a GDELT export; ParseError on any fault."""
+    """The checked events of the watched dyads in a GDELT export; ParseError on any fault."""
     seen: set[str] = set()
     for number, fields, layout in _rows(body, max_member_bytes=max_member_bytes):
         pair = _countries(fields, layout.index)
@@ -156,10 +157,10 @@ def dyad_events(body: bytes, *, max_member_bytes: int = MAX_MEMBER_BYTES) -> Ite
 def event_signal(event: Event) -> SignalData:
     """One event as a signal, with a proposal when its code maps to an event indicator."""
     what = matching.cameo_name(event.code)
-    indicator = matching.cameo_indicator(event.code)
+    indicator = matching.cameo_indicator(event.code, event.dyad)
     magnitude = magnitude_for_count(event.sources)
     summary = (
-        f"GDELT: {ACTOR_NAMES[event.actor1]} → {ACTOR_NAMES[event.actor2]}: {what} "
+        f"GDELT: {event.dyad.name(event.actor1)} → {event.dyad.name(event.actor2)}: {what} "
         f"(CAMEO {event.code}, Goldstein {event.goldstein:+g}; {_count(event.sources, 'source')}, "
         f"{_count(event.mentions, 'mention')})"
     )
@@ -190,37 +191,44 @@ def event_signal(event: Event) -> SignalData:
 
 
 def tone_signals(events: list[Event]) -> list[SignalData]:
-    """One signal per day of events: the mean Goldstein scale, weighted by mentions.
+    """One signal per day and dyad with a tone indicator: the mean Goldstein scale of the
+    day's events, weighted by mentions.
 
-    A 15-minute export holds part of a day, so a later export can carry the same
-    `tone-YYYYMMDD` id with a different value; the summary names the evidence behind it.
+    A 15-minute export holds part of a day, so a later export can carry the same id
+    (`tone-YYYYMMDD` for Russia–Iran's, `tone-<indicator>-YYYYMMDD` for another's) with a
+    different value; the summary names the evidence behind it.
     """
-    by_day: dict[datetime.date, list[Event]] = defaultdict(list)
+    by_day: dict[tuple[matching.Dyad, datetime.date], list[Event]] = defaultdict(list)
     for event in events:
-        by_day[event.day].append(event)
+        if event.dyad.tone:
+            by_day[event.dyad, event.day].append(event)
     signals = []
-    for day in sorted(by_day):
-        today = by_day[day]
+    for dyad, day in sorted(by_day, key=lambda key: (key[0].relationship, key[1])):
+        today = by_day[dyad, day]
         mentions = sum(event.mentions for event in today)
         if mentions:
             mean = sum(event.goldstein * event.mentions for event in today) / mentions
         else:
             mean = sum(event.goldstein for event in today) / len(today)
         mean = round(mean, 3)
+        pair = "–".join(dyad.names)
         summary = (
-            f"GDELT dyadic tone, Russia–Iran, {day.isoformat()}: mean Goldstein scale "
+            f"GDELT dyadic tone, {pair}, {day.isoformat()}: mean Goldstein scale "
             f"{mean:+.2f} over {_count(len(today), 'event')} ({_count(mentions, 'mention')})"
         )
+        # Russia–Iran's tone kept its first id, so that a day read before and after several
+        # dyads were watched is one signal.
+        tag = "" if dyad.tone == TONE_INDICATOR else f"{dyad.tone}-"
         signals.append(
             SignalData(
-                external_id=f"tone-{day:%Y%m%d}",
-                title=f"RUS ↔ IRN tone on {day.isoformat()}: {mean:+.2f}",
+                external_id=f"tone-{tag}{day:%Y%m%d}",
+                title=f"{' ↔ '.join(dyad.actors)} tone on {day.isoformat()}: {mean:+.2f}",
                 url="",
                 excerpt=summary,
                 published_at=max(event.added for event in today),
-                suggested=(TONE_INDICATOR,),
+                suggested=(dyad.tone,),
                 proposal=ObservationProposal(
-                    indicator=TONE_INDICATOR,
+                    indicator=dyad.tone,
                     occurred_on=day,
                     summary=summary,
                     value=mean,
@@ -362,15 +370,19 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def _countries(fields: list[str], index: dict[str, int]) -> tuple[str, str] | None:
-    """(actor 1, actor 2) country codes if the row is Russia–Iran either way round."""
+def _countries(fields: list[str], index: dict[str, int]) -> tuple[str, str, matching.Dyad] | None:
+    """(actor 1, actor 2) country codes and their dyad if the row is a watched dyad's, either
+    way round."""
     # The actor code begins with the country when GDELT left the country column empty.
     first = fields[index["Actor1CountryCode"]] or fields[index["Actor1Code"]][:3]
     second = fields[index["Actor2CountryCode"]] or fields[index["Actor2Code"]][:3]
-    return (first, second) if {first, second} == DYAD else None
+    dyad = matching.dyad_of(first, second)
+    return (first, second, dyad) if dyad else None
 
 
-def _event(fields: list[str], layout: Layout, pair: tuple[str, str], number: int) -> Event:
+def _event(
+    fields: list[str], layout: Layout, pair: tuple[str, str, matching.Dyad], number: int
+) -> Event:
     index = layout.index
 
     def field(name: str) -> str:
@@ -399,6 +411,7 @@ def _event(fields: list[str], layout: Layout, pair: tuple[str, str], number: int
     return Event(
         event_id=event_id,
         day=_day(field("SQLDATE"), fail),
+        dyad=pair[2],
         actor1=pair[0],
         actor2=pair[1],
         actor1_name=field("Actor1Name"),

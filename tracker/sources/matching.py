@@ -8,7 +8,7 @@ indicator names the relationship too. Suggestions only steer triage; an analyst 
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +24,22 @@ class Rule:
     context: tuple[tuple[str, ...], ...] = ()
 
 
+@dataclass(frozen=True)
+class Dyad:
+    """The GDELT events of one relationship: its two CAMEO country codes (either way round),
+    their names, CAMEO event codes mapped to its indicators, and the indicator its daily tone
+    feeds ("" for none)."""
+
+    relationship: str
+    actors: tuple[str, str]
+    names: tuple[str, str]
+    cameo: dict[str, str] = field(hash=False, compare=False)
+    tone: str = ""
+
+    def name(self, code: str) -> str:
+        return self.names[self.actors.index(code)]
+
+
 # The rules file, read once; tracker.sources.sanctions reads its [[sanctions]] pairs here too.
 RULES_FILE = tomllib.loads((FIXTURES / "matching.toml").read_text(encoding="utf-8"))
 # Each relationship's own keyword rules (and any groups of its own), by folder name.
@@ -35,7 +51,7 @@ RELATIONSHIP_RULES = {
 
 def _load(
     data: dict = RULES_FILE, more: tuple[dict, ...] = tuple(RELATIONSHIP_RULES.values())
-) -> tuple[tuple[Rule, ...], dict, dict]:
+) -> tuple[tuple[Rule, ...], dict]:
     groups = dict(data["groups"])
     for extra in more:
         for name, terms in extra.get("groups", {}).items():
@@ -54,10 +70,28 @@ def _load(
         )
         for rule in [*data.get("keyword", []), *(r for extra in more for r in extra["keyword"])]
     )
-    return rules, data["cameo"], data["cameo-names"]
+    return rules, data["cameo-names"]
 
 
-KEYWORD_RULES, CAMEO_RULES, CAMEO_NAMES = _load()
+def _dyads(by_relationship: dict[str, dict] = RELATIONSHIP_RULES) -> tuple[Dyad, ...]:
+    dyads: list[Dyad] = []
+    for relationship, data in by_relationship.items():
+        if spec := data.get("gdelt"):
+            dyad = Dyad(
+                relationship=relationship,
+                actors=tuple(spec["actors"]),
+                names=tuple(spec["names"]),
+                cameo=dict(spec.get("cameo", {})),
+                tone=spec.get("tone", ""),
+            )
+            if any(set(dyad.actors) == set(other.actors) for other in dyads):
+                raise ValueError(f"matching: two relationships read the GDELT dyad {dyad.actors}")
+            dyads.append(dyad)
+    return tuple(dyads)
+
+
+KEYWORD_RULES, CAMEO_NAMES = _load()
+DYADS = _dyads()
 
 # Stage indicators need an analyst to choose the rung, so rules may suggest them but a
 # structured adapter never proposes an observation for them (a proposal has no stage).
@@ -90,13 +124,19 @@ def suggest(text: str) -> tuple[str, ...]:
     )
 
 
-def cameo_indicator(event_code: str) -> str | None:
-    """The indicator a CAMEO event code points at, or None (see CAMEO_RULES)."""
+def dyad_of(first: str, second: str) -> Dyad | None:
+    """The watched dyad of two CAMEO country codes, either way round, or None."""
+    return next((d for d in DYADS if {first, second} == set(d.actors)), None)
+
+
+def cameo_indicator(event_code: str, dyad: Dyad) -> str | None:
+    """The dyad's indicator a CAMEO event code points at (its most specific mapped prefix),
+    or None."""
     if not _CAMEO_CODE.fullmatch(event_code):
         return None
     for length in (4, 3, 2):
-        if len(event_code) >= length and event_code[:length] in CAMEO_RULES:
-            return CAMEO_RULES[event_code[:length]]
+        if len(event_code) >= length and event_code[:length] in dyad.cameo:
+            return dyad.cameo[event_code[:length]]
     return None
 
 

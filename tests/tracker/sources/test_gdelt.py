@@ -1,4 +1,4 @@
-"""GDELT exports: Russia–Iran events with proposals, the daily tone, and refusals."""
+"""GDELT exports: the watched dyads' events with proposals, the daily tone, and refusals."""
 
 import datetime
 import io
@@ -342,3 +342,29 @@ def test_a_1_0_row_with_a_2_0_timestamp_is_refused():
 def test_a_plain_export_over_the_cap_is_refused():
     with pytest.raises(TooLarge, match="over the cap of 100"):
         parse(samples.export_text(ROWS).encode("utf-8"), max_member_bytes=100)
+
+
+def test_every_watched_dyad_is_kept_and_mapped_to_its_own_relationship():
+    """A Russia–North Korea visit suggests and proposes Russia–DPRK's contacts indicator, named
+    with that dyad's countries; a China–Russia disapproval its trust indicator. Neither dyad
+    has a tone indicator, so only Russia–Iran's day gets a tone signal."""
+    kept = parse(
+        samples.export_zip(
+            [
+                row(21, Actor1CountryCode="RUS", Actor2CountryCode="PRK", EventCode="042"),
+                row(22, Actor1CountryCode="CHN", Actor2CountryCode="RUS", EventCode="111"),
+                row(23),  # Russia → Iran
+            ]
+        )
+    )
+    found = by_id(kept)
+    visit, rebuke = found["21"], found["22"]
+    assert visit.title == "RUS → PRK: Make a visit"
+    assert visit.suggested == ("dprk-high-level-contacts",)
+    assert visit.proposal.indicator == "dprk-high-level-contacts"
+    assert "Russia → North Korea: Make a visit" in visit.proposal.summary
+    assert rebuke.suggested == ("china-limited-trust",)
+    assert "China → Russia" in rebuke.proposal.summary
+    tones = [s for s in kept if s.external_id.startswith("tone-")]
+    assert [t.suggested for t in tones] == [(TONE_INDICATOR,)]
+    assert "Russia–Iran" in tones[0].excerpt

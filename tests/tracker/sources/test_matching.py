@@ -22,11 +22,36 @@ BY_RELATIONSHIP = {
 EVERY_SLUG = set().union(*BY_RELATIONSHIP.values())
 
 
+KINDS = {
+    i["slug"]: i["kind"]
+    for path in (ROOT / "fixtures").glob("*/catalogue.toml")
+    for i in tomllib.loads(path.read_text(encoding="utf-8"))["indicators"]
+}
+RUSSIA_IRAN = next(d for d in rules.DYADS if d.relationship == "russia-iran")
+
+
 def test_every_rule_names_a_catalogue_indicator():
-    named = {rule.indicator for rule in rules.KEYWORD_RULES} | set(rules.CAMEO_RULES.values())
-    assert named - EVERY_SLUG == set()
-    # GDELT's CAMEO codes are read for the Russia–Iran dyad only.
-    assert set(rules.CAMEO_RULES.values()) <= SLUGS
+    assert {rule.indicator for rule in rules.KEYWORD_RULES} - EVERY_SLUG == set()
+
+
+@pytest.mark.parametrize("dyad", rules.DYADS, ids=lambda d: d.relationship)
+def test_each_dyad_maps_codes_to_its_own_relationships_event_or_stage_indicators(dyad):
+    """A CAMEO code proposes an event (or suggests a stage) of the dyad's relationship only;
+    a level needs a value, which an event code does not give; the tone feeds a level."""
+    mine = BY_RELATIONSHIP[dyad.relationship]
+    assert dyad.cameo and set(dyad.cameo.values()) <= mine
+    assert {KINDS[slug] for slug in dyad.cameo.values()} <= {"event", "stage"}
+    assert not dyad.tone or KINDS[dyad.tone] == "level"
+    assert all(code in rules.CAMEO_NAMES for code in dyad.cameo), "every mapped code is named"
+
+
+def test_the_dyads_are_the_watched_pairs():
+    assert {d.relationship: set(d.actors) for d in rules.DYADS} == {
+        "russia-iran": {"RUS", "IRN"},
+        "russia-dprk": {"RUS", "PRK"},
+        "china-russia": {"RUS", "CHN"},
+    }
+    assert rules.dyad_of("IRN", "RUS") is RUSSIA_IRAN and rules.dyad_of("RUS", "USA") is None
 
 
 # Fed only by a structured dataset (GDELT's daily tone), never suggested from news text.
@@ -238,7 +263,7 @@ def test_suggest_is_case_insensitive():
     ],
 )
 def test_cameo_indicator(code, expected):
-    assert rules.cameo_indicator(code) == expected
+    assert rules.cameo_indicator(code, RUSSIA_IRAN) == expected
 
 
 def test_cameo_name_uses_the_most_specific_known_prefix():

@@ -29,8 +29,9 @@ def catalogue():
 
 # (file, adapter, signals the first time, observations recorded the first time)
 FILES = [
-    # 5 Russia–Iran events and their day's tone, recorded as a reading.
-    ("20191024143000.export.CSV", "gdelt", 6, 1),
+    # 5 Russia–Iran events and their day's tone, recorded as a reading; 2 China–Russia
+    # statements (CAMEO 01, mapped to no indicator: triage only, and no tone indicator yet).
+    ("20191024143000.export.CSV", "gdelt", 8, 1),
     # GDELT 1.0, 58 columns: 4 Russia–Iran events and the day's tone.
     ("20130401.export.CSV", "gdelt", 5, 1),
     ("cons_prim.csv", "ofac_cons", 1, 1),  # Rosoboronexport: Iran and Russia programs
