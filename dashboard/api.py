@@ -320,7 +320,7 @@ def indicators(request, relationship: str = "", format: Format = "json"):
             "relationship": i.relationship.slug,
             "name": i.name,
             "category": i.category.slug,
-            "family": i.family.slug if i.family_id else None,
+            "family": i.family.slug if i.family else None,
             "kind": i.kind,
             "polarity": i.polarity,
             "weight": i.weight,

@@ -28,7 +28,7 @@ def attach_shared(observations: list[Observation]) -> None:
     accepted observations of that event (with their indicator and relationship), in one
     query for the lot."""
     events = {o.shared_event_id for o in observations} - {None}
-    others: dict[int, list[Observation]] = {}
+    others: dict[int | None, list[Observation]] = {}
     if events:
         linked = (
             Observation.objects.accepted()
@@ -39,7 +39,7 @@ def attach_shared(observations: list[Observation]) -> None:
         for other in linked:
             others.setdefault(other.shared_event_id, []).append(other)
     for observation in observations:
-        observation.shared_with = [
+        observation.shared_with = [  # type: ignore[attr-defined]
             other
             for other in others.get(observation.shared_event_id, [])
             if other.indicator.relationship_id != observation.indicator.relationship_id
