@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from tests.clock import NOW
@@ -74,9 +75,7 @@ def test_shared_events_load_creates_then_updates_with_history(tmp_path):
     assert "title 'A drill' -> 'A naval drill'" in str(report)
 
 
-def test_the_demo_links_one_event_in_two_relationships(settings):
-    from django.core.management import call_command
-
+def test_the_demo_links_one_event_in_two_relationships():
     call_command("loaddemo", stdout=io.StringIO())
     for event in SharedEvent.objects.all():
         sides = set(event.observations.values_list("indicator__relationship__slug", flat=True))

@@ -218,3 +218,12 @@ def test_every_demo_indicator_has_its_family_and_its_familys_category(demo):
     odd.family = indicators.get(slug="limited-trust").family  # Divergence and trust
     with pytest.raises(ValidationError, match="are in its category"):
         odd.full_clean()
+
+
+def test_the_readme_states_what_the_demo_loads(demo):
+    """README's `make run` paragraph gives the demo's counts; they are the loaded ones."""
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    said = re.search(r"(\d+) sources, (\d+) originators and (\d+) observations", text)
+    assert said, "README no longer states the demo's counts"
+    loaded = (Source.objects.count(), Originator.objects.count(), Observation.objects.count())
+    assert tuple(int(n) for n in said.groups()) == loaded

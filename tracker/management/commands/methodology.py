@@ -159,6 +159,7 @@ class Command(BaseCommand):
         if not Relationship.objects.filter(slug="russia-iran").exists():
             call_command("loaddemo", stdout=io.StringIO())
         calibration, versions = demo_calibration()
+        relationships = demo_relationships()
         forecasts, forecast_questions = demo_forecasts()
         fixtures = settings.BASE_DIR / "fixtures"
         catalogue = methodology.catalogue_tables(
@@ -170,14 +171,14 @@ class Command(BaseCommand):
                 "catalogue": catalogue,
                 "calibration": calibration,
                 "versions": versions,
-                "relationships": demo_relationships(),
+                "relationships": relationships,
                 "sensitivity": demo_sensitivity(),
                 "forecasts": forecasts,
                 "forecast-questions": forecast_questions,
             },
             "README.md": {
                 "calibration": calibration,
-                "relationships": demo_relationships(),
+                "relationships": relationships,
                 "forecasts": forecasts,
             },
         }
