@@ -10,13 +10,15 @@ import datetime as dt
 import io
 from typing import Annotated, Literal
 
-from django.http import HttpResponse, JsonResponse
+import orjson
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from dashboard import fragments
 from dashboard.access import can_read, readable
 from dashboard.filters import ISO_DATE
 from tracker.clock import today_utc
@@ -26,7 +28,7 @@ from tracker.models import Indicator, Observation, Question, Relationship
 from tracker.scoring import method
 from tracker.scoring.inputs import parse_min_grade
 from tracker.selectors.indicators import latest_readings
-from tracker.selectors.series import ViewPending, ViewUnavailable, index_series
+from tracker.selectors.series import ViewPending, ViewUnavailable, index_series, series_version
 from tracker.selectors.staleness import stale_indicators
 from tracker.spreadsheets import spreadsheet_safe
 
@@ -158,6 +160,27 @@ class IndexOut(Schema):
     series: list[AssessmentOut]
 
 
+class ColumnsOut(Schema):
+    """The series as columns: element n of each list is day n (a tenth of the rows' size)."""
+
+    date: list[dt.date]
+    index: list[float]
+    low: list[float]
+    high: list[float]
+    band: list[str]
+    momentum: list[float]
+    momentum_label: list[str]
+    odds: dict[str, list[float]]
+    coverage: list[float]
+
+
+class IndexColumnsOut(Schema):
+    relationship: str
+    method_version: str
+    latest: AssessmentOut | None
+    columns: ColumnsOut
+
+
 class IndicatorOut(Schema):
     slug: str
     relationship: str
@@ -230,7 +253,7 @@ def check_dates(dates: dict[str, dt.date | None]) -> None:
 
 @api.get(
     "/relationships/{slug}/index",
-    response={200: IndexOut, **PENDING, **REFUSALS, **NOT_FOUND},
+    response={200: IndexOut | IndexColumnsOut, **PENDING, **REFUSALS, **NOT_FOUND},
     summary="The alignment index series",
     openapi_extra={
         "responses": {
@@ -257,9 +280,11 @@ def index(
     as_of: Day | None = None,
     min_grade: str = "",
     format: Format = "json",
+    shape: Literal["rows", "columns"] = "rows",
 ):
     """The daily series from `from` to `to`, optionally as known on `as_of` and from
-    observations of at least `min_grade` (e.g. B2) only."""
+    observations of at least `min_grade` (e.g. B2) only: a list of days (`shape=rows`), or
+    one list per field (`shape=columns`, the compact form; JSON only)."""
     relationship = get_object_or_404(Relationship, slug=slug)
     check_dates({"from": date_from, "to": date_to, "as_of": as_of})
     if date_from and date_to and date_from > date_to:
@@ -270,28 +295,53 @@ def index(
         grade = parse_min_grade(min_grade)
     except ValueError as error:
         raise bad("min_grade", str(error)) from None
+    if format == "csv" and shape == "columns":
+        raise bad("shape", "a CSV is rows; ask for columns as JSON")
+    # The answer depends only on the data version and the parameters: made once per version.
+    view = (slug, date_from, date_to, as_of, min_grade, format, shape)
+    key = fragments.key("api-index", series_version(relationship), *view)
     try:
-        points = index_series(
-            relationship, start=date_from, end=date_to, as_of=as_of, min_grade=grade
+        found = fragments.cached(
+            key, lambda: _index_body(relationship, date_from, date_to, as_of, grade, format, shape)
         )
     except ViewPending:
         return _ask_again(request, 202, "This view is being computed", RETRY_AFTER_SECONDS)
     except ViewUnavailable as error:
         detail = f"This view cannot be computed just now: {error}"
         return _ask_again(request, 503, detail, UNAVAILABLE_RETRY_AFTER_SECONDS)
+    response = HttpResponse(found["body"], content_type=found["type"])
+    if format == "csv":
+        response["Content-Disposition"] = f'attachment; filename="{slug}-index.csv"'
+    return response
+
+
+def _index_body(relationship, date_from, date_to, as_of, grade, format, shape) -> dict:
+    points = index_series(relationship, start=date_from, end=date_to, as_of=as_of, min_grade=grade)
     series = [_point(p) for p in points]
     if format == "csv":
-        return as_csv(series, f"{slug}-index")
-    # Thousands of points: serialise directly rather than validate each one against the
+        return {"body": as_csv(series, "").content, "type": "text/csv; charset=utf-8"}
+    head = {
+        "relationship": relationship.slug,
+        "method_version": method.METHOD_VERSION,
+        "latest": series[-1] if series else None,
+    }
+    if shape == "columns":
+        scenarios = relationship.scenarios.order_by("lower").values_list("slug", flat=True)
+        head["columns"] = _columns(series, list(scenarios))
+    else:
+        head["series"] = series
+    # Thousands of points: serialised directly rather than validated one by one against the
     # schema (which documents the shape; the tests check the two agree).
-    return JsonResponse(
-        {
-            "relationship": relationship.slug,
-            "method_version": method.METHOD_VERSION,
-            "latest": series[-1] if series else None,
-            "series": series,
-        }
-    )
+    return {"body": orjson.dumps(head), "type": "application/json"}
+
+
+def _columns(series: list[dict], scenarios: list[str]) -> dict:
+    fields = ("date", "index", "low", "high", "band", "momentum", "momentum_label", "coverage")
+    columns: dict = {field: [point[field] for point in series] for field in fields}
+    columns["odds"] = {
+        slug: [point["odds"].get(slug, 0.0) for point in series] for slug in scenarios
+    }
+    return columns
 
 
 @api.get(

@@ -9,7 +9,6 @@ import time
 
 import markdown
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Min, Q
@@ -19,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url
 
-from dashboard import charts
+from dashboard import charts, fragments
 from dashboard.access import CORRECT, RECORD, allowed, readable
 from dashboard.context_processors import several_relationships
 from dashboard.filters import PERIODS, FilterError, Filters
@@ -62,8 +61,6 @@ from tracker.selectors.series import (
 )
 from tracker.selectors.staleness import stale_indicators
 
-CACHE_SECONDS = 3600
-
 
 def render_page(
     request: HtmxHttpRequest,
@@ -102,23 +99,30 @@ def _relationship(slug: str | None) -> Relationship:
 @readable
 def overview(request: HtmxHttpRequest, slug: str | None = None) -> HttpResponse:
     """Where the relationship stands, which way it moves, how sure, and on what evidence."""
-    if slug is None and not Relationship.objects.exists():
+    relationship = Relationship.objects.order_by("pk").first() if slug is None else None
+    if slug is None and relationship is None:
         return render(request, "dashboard/empty.html")
-    relationship = _relationship(slug)
+    relationship = relationship or _relationship(slug)
     try:
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
         return bad_request(request, error)
-    context = overview_context(relationship, filters)
+    context = overview_context(relationship, filters, request.path)
     return render_page(request, "dashboard/overview.html", context, filters=filters)
 
 
-def overview_context(relationship: Relationship, filters: Filters) -> dict:
+ASSESSMENT_PARTS = ("assessment", "stale")
+
+
+def overview_context(relationship: Relationship, filters: Filters, path: str) -> dict:
+    """The page's frame, its assessment (rendered once per data version and view, see
+    dashboard.fragments) and what changes without the data (alerts, forecasts, sources)."""
     scenarios = list(relationship.scenarios.order_by("lower"))
     context = {
         "relationship": relationship,
         "relationships": Relationship.objects.order_by("title"),
         "filters": filters,
+        "path": path,
         "scenarios": scenarios,
         "categories": list(
             Category.objects.filter(indicators__relationship=relationship)
@@ -129,13 +133,33 @@ def overview_context(relationship: Relationship, filters: Filters) -> dict:
         "grades": ["", "A1", "B2", "C3", "D4"],
         "coverage_min": method.COVERAGE_MIN,
     }
+    key = fragments.key(
+        "overview", series_version(relationship), relationship.pk, path, filters.query()
+    )
+    context |= fragments.cached(key, lambda: _assessment(relationship, filters, context))
+    if context.get("parts"):
+        context |= {
+            "alerts": latest_alerts(relationship, known_on=filters.as_of),
+            # Today's forecasts: an "as known on" view does not replay them (the questions
+            # page shows each question's forecasts day by day).
+            "questions": open_questions(relationship) if filters.as_of is None else [],
+            **_source_health(),
+        }
+    return context
+
+
+def _assessment(relationship: Relationship, filters: Filters, frame: dict) -> dict:
+    """The assessment's parts rendered, or the state that stands in for them."""
     series = {"as_of": filters.as_of, "min_grade": filters.grade}
     try:
-        return _assessed_context(relationship, filters, series, scenarios, context)
+        context = _assessed_context(relationship, filters, series, frame["scenarios"], dict(frame))
     except ViewPending:  # a job is scoring this view; the page asks again until it is there
-        return context | {"pending": True}
+        return {"pending": True, "uncached": True}
     except ViewUnavailable as error:
-        return context | {"unavailable": str(error)}
+        return {"unavailable": str(error), "uncached": True}
+    if not context.get("verdict"):
+        return {"empty_window": context.get("empty_window")}
+    return {"parts": fragments.render("dashboard/overview.html", ASSESSMENT_PARTS, context)}
 
 
 def _assessed_context(relationship, filters, series, scenarios, context) -> dict:
@@ -168,11 +192,6 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
             if filters.category is None or s.indicator.category_id == filters.category.pk
         ],
         "movement": _movement(relationship, filters, moved_from, moved_to),
-        "alerts": latest_alerts(relationship, known_on=filters.as_of),
-        # Today's forecasts: an "as known on" view does not replay them (the questions page
-        # shows each question's forecasts day by day).
-        "questions": open_questions(relationship) if filters.as_of is None else [],
-        **_source_health(),
         "moved": (moved_from, moved_to),
         "indicator_total": relationship.indicators.count(),
     }
@@ -189,39 +208,32 @@ def _robustness(relationship, verdict, grounds, series, band_names, context):
 
 
 def _overview_figures(relationship, filters, window, scenarios, context):
-    """The three figures as JSON, cached until the series or the evidence changes."""
-    key = f"entente:figures:{relationship.pk}:{series_version(relationship)}:{filters.query()}"
-    figures = cache.get(key)
-    if figures is None:
-        start, end = window
-        shown = index_series(
-            relationship, start=start, end=end, as_of=filters.as_of, min_grade=filters.grade
-        )
-        events = [
-            {
-                "date": e.observation.occurred_on.isoformat(),
-                "y": _value_on(shown, e.observation.occurred_on, filters.category),
-                "text": f"{e.observation.occurred_label} · "
-                f"{charts.plain(e.observation.indicator.name)}<br>"
-                f"{charts.plain(e.observation.summary[:140])}<br>"
-                f"{charts.plain(said_by(e.observation.originator.name, e.observation.source.name))}"
-                f" · {e.observation.grade}",
-            }
-            for e in key_events(
-                relationship, start, end, category=filters.category, known_on=filters.as_of
-            )
-        ]
-        figures = {
-            "index": charts.figure_json(
-                charts.index_figure(shown, scenarios, events, category=filters.category)
-            ),
-            "odds": charts.figure_json(charts.odds_figure(shown, scenarios)),
-            "categories": charts.figure_json(
-                charts.categories_figure(shown, context["categories"])
-            ),
+    """The three figures as JSON."""
+    start, end = window
+    shown = index_series(
+        relationship, start=start, end=end, as_of=filters.as_of, min_grade=filters.grade
+    )
+    events = [
+        {
+            "date": e.observation.occurred_on.isoformat(),
+            "y": _value_on(shown, e.observation.occurred_on, filters.category),
+            "text": f"{e.observation.occurred_label} · "
+            f"{charts.plain(e.observation.indicator.name)}<br>"
+            f"{charts.plain(e.observation.summary[:140])}<br>"
+            f"{charts.plain(said_by(e.observation.originator.name, e.observation.source.name))}"
+            f" · {e.observation.grade}",
         }
-        cache.set(key, figures, CACHE_SECONDS)
-    return figures
+        for e in key_events(
+            relationship, start, end, category=filters.category, known_on=filters.as_of
+        )
+    ]
+    return {
+        "index": charts.figure_json(
+            charts.index_figure(shown, scenarios, events, category=filters.category)
+        ),
+        "odds": charts.figure_json(charts.odds_figure(shown, scenarios)),
+        "categories": charts.figure_json(charts.categories_figure(shown, context["categories"])),
+    }
 
 
 def _value_on(points, day, category):

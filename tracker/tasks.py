@@ -35,6 +35,7 @@ from tracker.series.schedule import (
     snapshots_rebuild,
     snapshots_refresh_pending,
 )
+from tracker.signals import series_refreshed
 from tracker.sources.base import FetchError
 from tracker.sources.refresh import source_failed, source_refresh
 
@@ -124,7 +125,22 @@ def recompute_pending(relationship_id: int) -> str:
     evaluate_alerts.delay(relationship_id, before)
     forecast_questions.delay(relationship_id)
     logger.info("%s", report)
+    refreshed(relationship)
     return str(report)
+
+
+def refreshed(relationship: Relationship) -> None:
+    """Tell the read side that the series is new (it warms its pages). A receiver's fault is
+    logged, never raised: the recompute it follows has already been stored."""
+    for receiver, outcome in series_refreshed.send_robust(Relationship, relationship=relationship):
+        if isinstance(outcome, Exception):
+            logger.error(
+                "after the recompute of %s, %s failed: %r",
+                relationship.slug,
+                getattr(receiver, "__qualname__", receiver),
+                outcome,
+                exc_info=outcome,
+            )
 
 
 @shared_task(
@@ -190,6 +206,7 @@ def recompute_snapshots(
     evaluate_alerts.delay(relationship_id, before)
     forecast_questions.delay(relationship_id)
     logger.info("%s", report)
+    refreshed(relationship)
     return str(report)
 
 

@@ -56,6 +56,53 @@ def test_index_response_matches_its_schema(client, small):
     IndexOut.model_validate(data)  # raises if the shape drifts from the documented schema
 
 
+def test_index_as_columns_is_the_same_series_one_list_per_field(client, small):
+    from dashboard.api import IndexColumnsOut
+
+    relationship, _ = small
+    url = f"/api/relationships/{relationship.slug}/index"
+    rows = client.get(url, {"from": "2026-10-01"}).json()
+    compact = client.get(url, {"from": "2026-10-01", "shape": "columns"}).json()
+    IndexColumnsOut.model_validate(compact)
+    columns = compact["columns"]
+    assert compact["latest"] == rows["latest"]
+    odds = columns.pop("odds")
+    as_rows = [
+        {field: values[n] for field, values in columns.items()}
+        | {"odds": {slug: values[n] for slug, values in odds.items()}}
+        for n in range(len(columns["date"]))
+    ]
+    assert as_rows == rows["series"]
+    assert len(client.get(url, {"shape": "columns"}).content) < len(client.get(url).content) / 2
+
+
+def test_index_columns_are_json_only(client, small):
+    relationship, _ = small
+    url = f"/api/relationships/{relationship.slug}/index"
+    response = client.get(url, {"shape": "columns", "format": "csv"})
+    assert response.status_code == 400 and "shape" in response.json()["detail"]
+
+
+def test_the_schema_documents_both_shapes_of_the_index(client):
+    schema = client.get("/api/openapi.json").json()
+    answer = schema["paths"]["/api/relationships/{slug}/index"]["get"]["responses"]["200"]
+    shapes = answer["content"]["application/json"]["schema"]
+    named = {ref["$ref"].rsplit("/", 1)[1] for ref in shapes.get("anyOf", shapes.get("oneOf"))}
+    assert named == {"IndexOut", "IndexColumnsOut"}
+
+
+def test_the_index_is_answered_once_per_data_version(client, small, django_assert_max_num_queries):
+    relationship, indicators = small
+    url = f"/api/relationships/{relationship.slug}/index"
+    first = client.get(url).content
+    # Again: the relationship, the data version, and nothing of the series.
+    with django_assert_max_num_queries(2):
+        assert client.get(url).content == first
+    ObservationFactory(indicator=indicators[0], occurred_on=TODAY)
+    snapshots_refresh(relationship, end=TODAY)
+    assert client.get(url).content != first
+
+
 def test_index_as_known_on_and_by_grade(client, small):
     relationship, _ = small
     url = f"/api/relationships/{relationship.slug}/index"

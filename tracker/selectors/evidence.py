@@ -155,8 +155,9 @@ def key_events(
     mean_weight = sum(s.weight for s in specs.values()) / len(specs)
     if category is not None:
         specs = {k: spec for k, spec in specs.items() if spec.category == category.slug}
-    # Scores exist only for accepted observations; filtering on the score's own columns lets
-    # the database walk the diagnosticity index and stop early.
+    # Scores exist only for accepted observations. The database walks the diagnosticity
+    # index (ties in observation order, so that the same data always gives the same events)
+    # and stops at the first `limit * 5` in the window.
     scores = ObservationScore.objects.filter(
         indicator_id__in=list(specs), observation__occurred_on__range=(start, end)
     )
@@ -172,7 +173,7 @@ def key_events(
         )
         for score in scores.select_related(
             "observation__indicator", "observation__source", "observation__originator"
-        ).order_by("-diagnosticity")[: limit * 5]
+        ).order_by("-diagnosticity", "observation_id")[: limit * 5]
     ]
     ranked.sort(key=lambda e: (-e.weight, e.observation.pk))
     return sorted(ranked[:limit], key=lambda e: e.observation.occurred_on)

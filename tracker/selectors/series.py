@@ -19,7 +19,18 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from tracker.clock import today_utc
 from tracker.jobs import enqueue_now
-from tracker.models import Family, Indicator, Observation, Relationship, Scenario, Stage
+from tracker.models import (
+    Category,
+    Family,
+    Indicator,
+    Observation,
+    Originator,
+    Relationship,
+    Scenario,
+    Snapshot,
+    Source,
+    Stage,
+)
 from tracker.scoring import method
 from tracker.scoring.compute import compute_series, day_fields
 from tracker.scoring.inputs import (
@@ -139,17 +150,29 @@ def assessment_on(relationship, day: dt.date, *, as_of=None, min_grade=None) -> 
     return found[-1] if found else None
 
 
+# Whose history stamps the data version: what is scored, and every name a page shows of it.
+VERSIONED = (Observation, Indicator, Stage, Scenario, Family, Category, Source, Originator)
+
+
 def data_version() -> str:
-    """Changes whenever an observation or the catalogue changes (history is append-only)."""
+    """Changes whenever an observation, the catalogue or a name a page shows of them (a
+    source's, an originator's, a category's) changes: history is append-only. A source's
+    refresh health is not part of it (not in its history), so that feeds polled every few
+    minutes do not make every cached page new."""
+    return "-".join(str(stamp or 0) for stamp in _stamps())
+
+
+def _stamps(*first: tuple[str, list]) -> tuple:
+    """The latest history id of each VERSIONED model, after the `first` subqueries (SQL and
+    parameters): one round trip for all."""
     quote = connection.ops.quote_name
-    latest = ", ".join(
+    selects = [sql for sql, _ in first] + [
         f"(SELECT MAX({quote('history_id')}) FROM {quote(model.history.model._meta.db_table)})"
-        for model in (Observation, Indicator, Stage, Scenario, Family)
-    )
-    with connection.cursor() as cursor:  # one round trip instead of five
-        cursor.execute(f"SELECT {latest}")
-        stamps = cursor.fetchone()
-    return "-".join(str(stamp or 0) for stamp in stamps)
+        for model in VERSIONED
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selects)}", [p for _, params in first for p in params])
+        return cursor.fetchone()
 
 
 def _computed_assessments(relationship, as_of, min_grade) -> list[Assessment]:
@@ -270,4 +293,11 @@ def snapshot_version(relationship: Relationship) -> int:
 def series_version(relationship: Relationship) -> str:
     """Changes whenever the stored series or any observation or catalogue entry changes:
     a cache key part that needs no invalidation messages between processes."""
-    return f"{snapshot_version(relationship)}-{data_version()}"
+    quote = connection.ops.quote_name
+    latest_snapshot = (
+        f"(SELECT MAX({quote('id')}) FROM {quote(Snapshot._meta.db_table)}"
+        f" WHERE {quote('relationship_id')} = %s)",
+        [relationship.pk],
+    )
+    snapshot, *stamps = _stamps(latest_snapshot)
+    return f"{snapshot or 0}-{'-'.join(str(stamp or 0) for stamp in stamps)}"

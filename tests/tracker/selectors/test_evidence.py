@@ -52,6 +52,17 @@ def test_key_events_are_the_most_diagnostic_in_the_window_in_date_order():
     assert {e.observation.pk for e in events} == {s.observation_id for s in ranked[:3]}
 
 
+def test_key_events_among_equals_are_the_first_recorded_whatever_the_order_read():
+    """Twelve reports that score alike, two places: the same two every time (the database's
+    cut of the ranking breaks ties by observation, as the final sort does)."""
+    relationship, indicators = catalogue()
+    made = [observe(indicators[0], 10 + day, 3) for day in range(12)]
+    snapshots_refresh(relationship, end=END)
+    ObservationScore.objects.update(diagnosticity=1.5)  # alike, whatever decay made of them
+    events = key_events(relationship, START, END, limit=2)
+    assert [e.observation.pk for e in events] == [made[0].pk, made[1].pk]
+
+
 def test_chart_reports_are_the_latest_in_the_window_oldest_first_as_plain_values():
     relationship, indicators = catalogue()
     level = indicators[2]

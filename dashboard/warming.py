@@ -1,0 +1,25 @@
+"""After a recompute, the default views of the relationship's pages are rendered for the new
+data version (dashboard.fragments), so that the first reader does not wait for them."""
+
+import logging
+
+from django.urls import reverse
+
+from dashboard.filters import Filters
+from tracker.models import Relationship
+
+logger = logging.getLogger(__name__)
+
+
+def warm_pages(sender, *, relationship: Relationship, **kwargs) -> list[str]:
+    """Render the overview's assessment at each address that shows it by default: its own,
+    and the home page when it is the one relationship watched. Returns those addresses."""
+    from dashboard.views import overview_context
+
+    paths = [reverse("dashboard:relationship", args=[relationship.slug])]
+    if not Relationship.objects.exclude(pk=relationship.pk).exists():
+        paths.append(reverse("dashboard:home"))
+    for path in paths:
+        overview_context(relationship, Filters(), path)
+    logger.info("warmed %s", ", ".join(paths))
+    return paths

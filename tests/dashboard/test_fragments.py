@@ -1,0 +1,125 @@
+"""The overview's assessment is rendered once per data version and view (dashboard.fragments):
+what a warm page costs, and that no change to what it shows is ever served stale."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from dashboard.warming import warm_pages
+from tests.clock import NOW, TODAY
+from tests.factories import ObservationFactory, SourceFactory, UserFactory
+from tracker import tasks
+from tracker.models import Indicator, Source
+from tracker.series.refresh import snapshots_refresh
+
+HOME = reverse("dashboard:home")
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def public(settings):
+    settings.DASHBOARD_PUBLIC = True
+
+
+def test_a_warm_overview_asks_the_database_only_what_changes_without_the_data(
+    client, small, django_assert_max_num_queries, django_assert_num_queries
+):
+    with django_assert_max_num_queries(38):  # cold: the budget of test_views
+        cold = client.get(HOME, **HTMX).content
+    # Warm: whether several relationships are watched and which is shown (2), its scenarios
+    # and categories for the frame (2), the data version for the key (1), then what is live:
+    # alerts, open questions, the sources' health (3), the relationships for the switcher (1).
+    with django_assert_num_queries(9):
+        warm = client.get(HOME, **HTMX).content
+    assert warm == cold
+
+
+def test_a_new_report_shows_at_once_without_clearing_the_cache(client, small):
+    relationship, indicators = small
+    assert "A report from this morning" not in client.get(HOME).content.decode()
+    ObservationFactory(
+        indicator=indicators[0],
+        occurred_on=TODAY - dt.timedelta(days=1),
+        summary="A report from this morning",
+    )
+    snapshots_refresh(relationship, end=TODAY)
+    assert "A report from this morning" in client.get(HOME).content.decode()
+
+
+def test_a_renamed_source_shows_its_new_name_at_once(client, small):
+    relationship, indicators = small
+    source = indicators[0].observations.latest("occurred_on").source
+    assert source.name in client.get(HOME).content.decode()
+    source.name = "Renamed Wire"
+    source.save()  # a correction through the model: it leaves a history row
+    assert "Renamed Wire" in client.get(HOME).content.decode()
+
+
+def test_an_indicator_goes_stale_at_midnight_with_no_change_to_the_data(client, small):
+    relationship, indicators = small
+    last = indicators[0].observations.latest("occurred_on").occurred_on
+    # Due today, stale tomorrow. A queryset update leaves no history: the data version holds.
+    Indicator.objects.filter(pk=indicators[0].pk).update(cadence_days=(TODAY - last).days)
+
+    def stale_names():
+        page = client.get(HOME).content.decode()
+        return page.split("<h2>Stale indicators</h2>")[1].split("</ul>")[0]
+
+    assert indicators[0].name not in stale_names()
+    with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
+        assert indicators[0].name in stale_names()
+
+
+def test_what_is_per_user_never_enters_the_cache(client, small):
+    relationship, indicators = small
+    failing = SourceFactory(
+        name="Broken Feed", adapter="rss", feed_url="https://example.org/feed", enabled=True
+    )
+    Source.objects.filter(pk=failing.pk).update(failures=3, last_error="HTTP 500 from host")
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True))
+    assert "HTTP 500 from host" in staff.get(HOME).content.decode()
+    page = client.get(HOME).content.decode()  # the same view, now warm, for anyone
+    assert "Broken Feed" in page and "HTTP 500 from host" not in page
+    # Nor the CSRF token: the cached parts are rendered without the request.
+    entries = _cached_entries()
+    assert entries and all(entry["parts"] for entry in entries)
+    for entry in entries:
+        assert "csrf" not in str(entry).lower() and "HTTP 500" not in str(entry)
+
+
+def _cached_entries() -> list[dict]:
+    """The pages' cached parts (the tests' cache is in memory; its keys carry a version)."""
+    keys = [key.split(":", 2)[2] for key in cache._cache]  # noqa: SLF001
+    return [cache.get(key) for key in keys if key.startswith("entente:page:")]
+
+
+def test_a_recompute_leaves_the_default_overview_rendered(small, django_assert_num_queries):
+    relationship, indicators = small
+    ObservationFactory(indicator=indicators[0], occurred_on=TODAY - dt.timedelta(days=2))
+    tasks.recompute_snapshots(relationship.pk)  # the job, as a worker runs it
+    assert [bool(entry.get("parts")) for entry in _cached_entries()] == [True, True]
+    with django_assert_num_queries(9):  # as warm as the test above: nothing left to score
+        assert Client().get(HOME).status_code == 200
+
+
+def test_a_fault_while_warming_never_fails_the_recompute(small, monkeypatch, caplog):
+    relationship, _ = small
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template went missing")
+
+    monkeypatch.setattr("dashboard.views.overview_context", broken)
+    report = tasks.recompute_snapshots(relationship.pk)
+    assert relationship.slug in report
+    assert "template went missing" in caplog.text
+
+
+def test_warming_renders_the_home_page_only_for_the_one_relationship_watched(small):
+    relationship, _ = small
+    paths = warm_pages(None, relationship=relationship)
+    assert paths == [reverse("dashboard:relationship", args=[relationship.slug]), HOME]
