@@ -13,19 +13,41 @@ The data version comes from the stored series and the append-only history tables
 (`series_version`): every process computes the same key without messages between them.
 """
 
+import gzip
+import hashlib
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from tracker.clock import today_utc
 
 CACHE_SECONDS = 3600
 
 
+def _release() -> str:
+    """A stamp of the code and templates that render the parts: a new release renders anew
+    instead of serving what the last one cached (the shared cache outlives deployments)."""
+    digest = hashlib.sha256()
+    for package in ("dashboard", "tracker"):
+        root = Path(__file__).resolve().parent.parent / package
+        for path in sorted(root.rglob("*")):
+            if path.suffix in {".py", ".html", ".toml"} and "migrations" not in path.parts:
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+RELEASE = _release()
+
+
 def key(page: str, version: str, *parts: object) -> str:
     """The cache key of one view of a page at one data version, on today's date."""
-    return ":".join(["entente:page", page, version, today_utc().isoformat(), *map(str, parts)])
+    day = today_utc().isoformat()
+    return ":".join(["entente:page", RELEASE, page, version, day, *map(str, parts)])
 
 
 def cached(cache_key: str, build: Callable[[], dict]) -> dict:
@@ -44,3 +66,31 @@ def render(template: str, names: tuple[str, ...], context: dict) -> dict[str, st
     """`template`'s partials `names`, rendered from `context` alone (no request: nothing
     per-user can enter them)."""
     return {name: render_to_string(f"{template}#{name}", context) for name in names}
+
+
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+def encoded(text: str) -> dict[str, bytes]:
+    """A JSON answer that holds nothing per-user (no secret for BREACH to find), stored both
+    as it is and gzipped once (at the highest level: it is compressed once per version)."""
+    raw = text.encode()
+    return {"json": raw, "gzip": gzip.compress(raw, compresslevel=9, mtime=0)}
+
+
+def json_response(request, body: dict[str, bytes], *, immutable: bool) -> HttpResponse:
+    """`body` (from `encoded`), gzipped for a client that takes it. An `immutable` answer is
+    one whose URL names the data version: the browser may keep it as long as it likes."""
+    zipped = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+    response = HttpResponse(
+        body["gzip"] if zipped else body["json"], content_type="application/json"
+    )
+    if zipped:
+        response["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ("Accept-Encoding",))
+    # Private: with DASHBOARD_PUBLIC off, the answer is for readers only.
+    if immutable:
+        patch_cache_control(response, private=True, max_age=365 * 24 * 3600, immutable=True)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
+    return response

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", compare.home, name="home"),
     path("compare/", compare.compare, name="compare"),
     path("r/<slug:slug>/", views.overview, name="relationship"),
+    path("r/<slug:slug>/figures.json", views.overview_figures, name="overview-figures"),
     path("indicators/<slug:slug>/", views.indicator, name="indicator"),
     path("indicators/<slug:slug>/observations/", views.observation_add, name="observation-add"),
     path(

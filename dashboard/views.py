@@ -5,6 +5,7 @@ it, so each URL works, bookmarks and tests without JavaScript. Pages read stored
 (or, for "as known on" and the grade filter, cached on-demand series): they never rescore.
 """
 
+import datetime as dt
 import time
 
 import markdown
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Min, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -162,11 +163,17 @@ def _assessment(relationship: Relationship, filters: Filters, frame: dict) -> di
     return {"parts": fragments.render("dashboard/overview.html", ASSESSMENT_PARTS, context)}
 
 
-def _assessed_context(relationship, filters, series, scenarios, context) -> dict:
+def _window(relationship, filters, series) -> tuple[dt.date, dt.date] | None:
+    """The dates the view shows (may be empty: start after end), or None with no series."""
     bounds = series_bounds(relationship, **series)
-    if bounds is None:
+    return None if bounds is None else filters.window(*bounds)
+
+
+def _assessed_context(relationship, filters, series, scenarios, context) -> dict:
+    window = _window(relationship, filters, series)
+    if window is None:
         return context
-    start, end = filters.window(*bounds)
+    start, end = window
     if start > end:
         return context | {"empty_window": (start, end)}
     moved_from, moved_to = filters.moved(end)
@@ -181,7 +188,7 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
         "stale_count": len(stale),
         "band_names": band_names,
         "window": (start, end),
-        "figures": _overview_figures(relationship, filters, (start, end), scenarios, context),
+        "figures_url": _figures_url(relationship, filters),
         # As known on the as-of date, when there is one: nothing recorded later shows.
         "evidence": latest_evidence(
             relationship, category=filters.category, until=end, limit=10, known_on=filters.as_of
@@ -207,8 +214,60 @@ def _robustness(relationship, verdict, grounds, series, band_names, context):
     return (found.headline(), found.detail(band_names)) if found else None
 
 
-def _overview_figures(relationship, filters, window, scenarios, context):
-    """The three figures as JSON."""
+def _figures_url(relationship: Relationship, filters: Filters) -> str:
+    """Where the page's charts come from: their view, and the data version that makes the
+    answer immutable (a page rendered for another version asks for it, and gets today's)."""
+    query = _figures_view(filters)
+    version = series_version(relationship)
+    path = reverse("dashboard:overview-figures", args=[relationship.slug])
+    return f"{path}?{query}&v={version}" if query else f"{path}?v={version}"
+
+
+def _figures_view(filters: Filters) -> str:
+    return filters.query(moved_from=None, moved_to=None)  # "what moved" draws no chart
+
+
+@require_GET
+@readable
+def overview_figures(request: HttpRequest, slug: str) -> HttpResponse:
+    """The overview's three figures as one JSON object (the page's charts fetch it): built
+    and gzipped once per data version and view, and kept by the browser for as long as the
+    URL names the current version."""
+    relationship = _relationship(slug)
+    try:
+        filters = Filters.from_query(request.GET, today=today_utc())
+    except FilterError as error:
+        return JsonResponse({"detail": str(error)}, status=400)
+    version = series_version(relationship)
+    found = figures_cached(relationship, filters, version)
+    if found.get("uncached"):
+        return JsonResponse({"detail": found["detail"]}, status=503, headers={"Retry-After": "10"})
+    return fragments.json_response(request, found, immutable=request.GET.get("v") == version)
+
+
+def figures_cached(relationship: Relationship, filters: Filters, version: str) -> dict:
+    key = fragments.key("overview-figures", version, relationship.pk, _figures_view(filters))
+    return fragments.cached(key, lambda: _figures_body(relationship, filters))
+
+
+def _figures_body(relationship: Relationship, filters: Filters) -> dict:
+    series = {"as_of": filters.as_of, "min_grade": filters.grade}
+    scenarios = list(relationship.scenarios.order_by("lower"))
+    categories = list(
+        Category.objects.filter(indicators__relationship=relationship).distinct().order_by("order")
+    )
+    try:
+        window = _window(relationship, filters, series)
+        if window is None or window[0] > window[1]:
+            return fragments.encoded("{}")
+        drawn = _overview_figures(relationship, filters, window, scenarios, categories)
+    except (ViewPending, ViewUnavailable) as error:
+        return {"uncached": True, "detail": str(error) or "this view is being computed"}
+    return fragments.encoded("{" + ",".join(f'"{k}":{v}' for k, v in drawn.items()) + "}")
+
+
+def _overview_figures(relationship, filters, window, scenarios, categories) -> dict[str, str]:
+    """The three figures as JSON, by the name of the element that draws each."""
     start, end = window
     shown = index_series(
         relationship, start=start, end=end, as_of=filters.as_of, min_grade=filters.grade
@@ -228,11 +287,11 @@ def _overview_figures(relationship, filters, window, scenarios, context):
         )
     ]
     return {
-        "index": charts.figure_json(
+        "figure-index": charts.figure_json(
             charts.index_figure(shown, scenarios, events, category=filters.category)
         ),
-        "odds": charts.figure_json(charts.odds_figure(shown, scenarios)),
-        "categories": charts.figure_json(charts.categories_figure(shown, context["categories"])),
+        "figure-odds": charts.figure_json(charts.odds_figure(shown, scenarios)),
+        "figure-categories": charts.figure_json(charts.categories_figure(shown, categories)),
     }
 
 

@@ -2,6 +2,10 @@
 what a warm page costs, and that no change to what it shows is ever served stale."""
 
 import datetime as dt
+import gzip
+import json
+import re
+from html import unescape
 
 import pytest
 import time_machine
@@ -86,8 +90,8 @@ def test_what_is_per_user_never_enters_the_cache(client, small):
     page = client.get(HOME).content.decode()  # the same view, now warm, for anyone
     assert "Broken Feed" in page and "HTTP 500 from host" not in page
     # Nor the CSRF token: the cached parts are rendered without the request.
-    entries = _cached_entries()
-    assert entries and all(entry["parts"] for entry in entries)
+    entries = [entry for entry in _cached_entries() if "parts" in entry]
+    assert entries
     for entry in entries:
         assert "csrf" not in str(entry).lower() and "HTTP 500" not in str(entry)
 
@@ -102,7 +106,9 @@ def test_a_recompute_leaves_the_default_overview_rendered(small, django_assert_n
     relationship, indicators = small
     ObservationFactory(indicator=indicators[0], occurred_on=TODAY - dt.timedelta(days=2))
     tasks.recompute_snapshots(relationship.pk)  # the job, as a worker runs it
-    assert [bool(entry.get("parts")) for entry in _cached_entries()] == [True, True]
+    entries = _cached_entries()
+    assert sum(bool(entry.get("parts")) for entry in entries) == 2  # the two addresses
+    assert sum("gzip" in entry for entry in entries) == 1  # and the figures they draw
     with django_assert_num_queries(9):  # as warm as the test above: nothing left to score
         assert Client().get(HOME).status_code == 200
 
@@ -123,3 +129,65 @@ def test_warming_renders_the_home_page_only_for_the_one_relationship_watched(sma
     relationship, _ = small
     paths = warm_pages(None, relationship=relationship)
     assert paths == [reverse("dashboard:relationship", args=[relationship.slug]), HOME]
+
+
+def _figures_url(client, path=HOME, **query):
+    page = client.get(path, query).content.decode()
+    return unescape(re.search(r'data-figure-url="([^"]+)"', page)[1])
+
+
+def test_the_figures_come_once_per_version_gzipped_and_kept_by_the_browser(
+    client, small, django_assert_max_num_queries
+):
+    relationship, indicators = small
+    url = _figures_url(client)
+    first = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+    figures = json.loads(gzip.decompress(first.content))  # gzipped once, not twice
+    assert set(figures) == {"figure-index", "figure-odds", "figure-categories"}
+    assert "immutable" in first["Cache-Control"] and "private" in first["Cache-Control"]
+    with django_assert_max_num_queries(2):  # the relationship and the data version
+        assert client.get(url, HTTP_ACCEPT_ENCODING="gzip").content == first.content
+    assert json.loads(client.get(url).content) == figures  # plain for a client without gzip
+    # A new report: the page names a new version, and the old URL is no longer immutable.
+    ObservationFactory(indicator=indicators[0], occurred_on=TODAY - dt.timedelta(days=1))
+    snapshots_refresh(relationship, end=TODAY)
+    assert _figures_url(client) != url
+    assert "no-cache" in client.get(url)["Cache-Control"]
+
+
+def test_the_figures_follow_the_view_and_refuse_a_bad_one(client, small):
+    url = _figures_url(client, category="cat-1")
+    index = client.get(url).json()["figure-index"]
+    assert [t["name"] for t in index["data"] if t.get("mode") != "markers"][-1] == "Category 1"
+    assert "moved_from" not in _figures_url(client, moved_from="2026-10-01")  # draws nothing
+    relationship, _ = small
+    path = reverse("dashboard:overview-figures", args=[relationship.slug])
+    bad = client.get(path, {"as_of": "2026-13-01"})
+    assert bad.status_code == 400 and "as_of" in bad.json()["detail"]
+
+
+def test_the_figures_are_for_readers_when_the_dashboard_is_private(settings, small):
+    relationship, _ = small
+    settings.DASHBOARD_PUBLIC = False
+    path = reverse("dashboard:overview-figures", args=[relationship.slug])
+    refused = Client().get(path)
+    assert refused.status_code == 302 and reverse("login") in refused["Location"]
+    reader = Client()
+    reader.force_login(UserFactory())
+    assert reader.get(path).status_code == 200
+
+
+def test_a_new_release_renders_anew_what_the_last_one_cached(client, small, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboard import fragments
+
+    client.get(HOME)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(HOME)
+    monkeypatch.setattr(fragments, "RELEASE", "a-later-release")
+    with CaptureQueriesContext(connection) as after:
+        client.get(HOME)
+    assert len(after) > len(warm) + 5  # scored and rendered again, not served from the cache
