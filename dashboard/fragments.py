@@ -71,10 +71,10 @@ def render(template: str, names: tuple[str, ...], context: dict) -> dict[str, st
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
-def encoded(text: str) -> dict[str, bytes]:
+def encoded(text: str | bytes) -> dict[str, bytes]:
     """A JSON answer that holds nothing per-user (no secret for BREACH to find), stored both
     as it is and gzipped once (at the highest level: it is compressed once per version)."""
-    raw = text.encode()
+    raw = text.encode() if isinstance(text, str) else text
     return {"json": raw, "gzip": gzip.compress(raw, compresslevel=9, mtime=0)}
 
 

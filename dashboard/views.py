@@ -356,30 +356,20 @@ def indicator_context(
     editing: Observation | None = None,
 ) -> dict:
     relationship = indicator.relationship
-    bounds = indicator.readings.aggregate(first=Min("date"), last=Max("date"))
-    readings = []
-    if bounds["first"] and bounds["last"]:
-        start, end = filters.window(bounds["first"], bounds["last"])
-        readings = indicator_readings(indicator, start=start, end=end)
     observations = indicator_observations(indicator)
     page = Paginator(observations, 25).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     attach_shared(page.object_list)
-    reports = []
-    if readings:
-        reports = chart_reports(
-            indicator, readings[0].date, readings[-1].date, charts.MAX_POINTS // 2
-        )
+    # The chart and the reading now depend only on the data and the view: once per version.
+    key = fragments.key("indicator", series_version(relationship), indicator.pk, filters.query())
+    drawn = fragments.cached(key, lambda: _indicator_drawing(indicator, filters))
     return {
         "relationship": relationship,
         "indicator": indicator,
         "filters": filters,
         "periods": list(PERIODS),
         "verdict": verdict_latest(relationship),
-        "figure": charts.figure_json(charts.indicator_figure(indicator, readings, reports))
-        if readings
-        else None,
-        "latest_reading": readings[-1] if readings else None,
+        **drawn,
         "page": page,
         "history": indicator_history(indicator),
         "questions": open_questions(relationship, indicator=indicator),
@@ -388,6 +378,21 @@ def indicator_context(
         "can_record": request.user.has_perm(RECORD),
         "can_correct": request.user.has_perm(CORRECT),
     }
+
+
+def _indicator_drawing(indicator: Indicator, filters: Filters) -> dict:
+    """The indicator's chart for the view (None with no reading in it), and its latest
+    reading there."""
+    bounds = indicator.readings.aggregate(first=Min("date"), last=Max("date"))
+    if not (bounds["first"] and bounds["last"]):
+        return {"figure": None, "latest_reading": None}
+    start, end = filters.window(bounds["first"], bounds["last"])
+    readings = indicator_readings(indicator, start=start, end=end)
+    if not readings:
+        return {"figure": None, "latest_reading": None}
+    reports = chart_reports(indicator, readings[0].date, readings[-1].date, charts.MAX_POINTS // 2)
+    figure = charts.figure_json(charts.indicator_figure(indicator, readings, reports))
+    return {"figure": figure, "latest_reading": readings[-1].reading}
 
 
 def _blank_form(request: HtmxHttpRequest, indicator: Indicator) -> InlineObservationForm | None:

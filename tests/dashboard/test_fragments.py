@@ -191,3 +191,23 @@ def test_a_new_release_renders_anew_what_the_last_one_cached(client, small, monk
     with CaptureQueriesContext(connection) as after:
         client.get(HOME)
     assert len(after) > len(warm) + 5  # scored and rendered again, not served from the cache
+
+
+def test_an_indicator_page_draws_its_chart_once_per_version(client, small):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    relationship, indicators = small
+    url = reverse("dashboard:indicator", args=[indicators[0].slug])
+    with CaptureQueriesContext(connection) as cold:
+        first = client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url).content.decode().count("figure-indicator") == 2
+    readings = [q["sql"] for q in warm if "tracker_indicatorreading" in q["sql"]]
+    assert readings == [] and len(warm) < len(cold)
+    ObservationFactory(
+        indicator=indicators[0], occurred_on=TODAY - dt.timedelta(days=3), source__name="Fresh"
+    )
+    snapshots_refresh(relationship, end=TODAY)
+    chart = client.get(url).content.decode().split('id="figure-indicator">')[1]
+    assert "Fresh" in chart.split("</script>")[0] and "Fresh" not in first
