@@ -4,12 +4,13 @@ rebuild again with nothing changed (the nightly job), and a refresh after one ne
 import datetime as dt
 import random
 
+import numpy as np
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
 from bench import pages_bench
-from bench.measure import measured
+from bench.measure import Measurement, measured
 from tracker.clock import today_utc
 from tracker.db import bulk_insert
 from tracker.models import (
@@ -23,6 +24,8 @@ from tracker.models import (
     Stage,
 )
 from tracker.observations import services
+from tracker.scoring import method
+from tracker.scoring.inputs import NO_POINTS, arrays_by_indicator, current_rows, scoring_inputs
 from tracker.series.refresh import snapshots_refresh
 
 INDICATORS = 200
@@ -30,6 +33,7 @@ YEARS = 10
 ORIGINATORS = 12
 CAVEATS = ("",) * 8 + ("interested", "denial")  # about one report in five flagged
 SEED = 20261125
+REBUILD_TARGET = 1.5  # issue 14: a full rebuild within this many times its floor
 
 
 def build_catalogue(rng: random.Random) -> Relationship:
@@ -122,6 +126,23 @@ def add_observations(relationship, count: int, rng: random.Random) -> None:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def floor(relationship) -> Measurement:
+    """What a full rebuild cannot do without: read the scoring columns of every observation
+    (the rebuild's own read) and run the method over them in memory, writing nothing."""
+    with measured() as result:
+        inputs = scoring_inputs(relationship)
+        rows = current_rows(relationship, set(inputs.keys))
+        first = min(dt.date.fromisoformat(str(row[2])) for row in rows)
+        days = np.arange((today_utc() - first).days + 1)
+        points = arrays_by_indicator(rows, first)
+        series = [
+            method.series_from_arrays(spec, points.get(key, NO_POINTS), days, inputs.centres)
+            for key, spec in zip(inputs.keys, inputs.specs, strict=True)
+        ]
+        method.aggregate(inputs.specs, series, inputs.scenarios, method.METHOD_VERSION)
+    return result
+
+
 def run(sizes: list[int]) -> None:
     rng = random.Random(SEED)
     call_command("migrate", verbosity=0)
@@ -130,14 +151,21 @@ def run(sizes: list[int]) -> None:
     have = 0
     pages = {}
     print(f"\nRecompute: {INDICATORS} indicators over {YEARS} years ({365 * YEARS} days);")
-    print("time, peak resident memory (growth during the step)")
-    print(f"{'observations':>13}  {'full rebuild':<26}{'again (nightly)':<26}incremental")
+    print("time, peak resident memory (growth during the step); the floor reads and scores")
+    print(
+        f"every observation in memory, writing nothing; target: a rebuild within {REBUILD_TARGET}x"
+    )
+    print(
+        f"{'observations':>13}  {'full rebuild':<26}{'floor':<26}{'ratio':<9}"
+        f"{'again (nightly)':<26}incremental"
+    )
     for size in sizes:
         add_observations(relationship, size - have, rng)
         have = size
         connection.close()  # start each size with a cold connection
         with measured() as full:  # the new observations' scores are all new
             snapshots_refresh(relationship)
+        least = floor(relationship)
         with measured() as again:  # what the nightly job does: nothing changed since
             snapshots_refresh(relationship)
         indicator = relationship.indicators.filter(kind="event").order_by("?").first()
@@ -154,8 +182,11 @@ def run(sizes: list[int]) -> None:
             snapshots_refresh(
                 relationship, since=observation.occurred_on, indicator_ids=[indicator.pk]
             )
-        print(f"{size:>13,}  {full!s:<26}{again!s:<26}{incremental}")
+        ratio = f"{full.seconds / least.seconds:.1f}x"
+        print(f"{size:>13,}  {full!s:<26}{least!s:<26}{ratio:<9}{again!s:<26}{incremental}")
         pages[size] = pages_bench.measure(relationship)
-    for size, lines in pages.items():
-        print(f"\nPages at {size:,} observations (in-process; cold = empty cache)")
-        print("\n".join(lines))
+    for size, timings in pages.items():
+        print(f"\nPages at {size:,} observations (in-process; cold = empty cache; gzip asked)")
+        print("\n".join(pages_bench.lines(timings)))
+    print("\nWith size (in-process)")
+    print("\n".join(pages_bench.side_by_side(pages)))
