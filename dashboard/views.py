@@ -12,7 +12,7 @@ import markdown
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -46,6 +46,7 @@ from tracker.selectors.indicators import (
     indicator_observations,
     indicator_readings,
     latest_readings,
+    reading_bounds,
 )
 from tracker.selectors.movement import contributions_between
 from tracker.selectors.sensitivity import verdict_sensitivity
@@ -383,10 +384,10 @@ def indicator_context(
 def _indicator_drawing(indicator: Indicator, filters: Filters) -> dict:
     """The indicator's chart for the view (None with no reading in it), and its latest
     reading there."""
-    bounds = indicator.readings.aggregate(first=Min("date"), last=Max("date"))
-    if not (bounds["first"] and bounds["last"]):
+    bounds = reading_bounds(indicator)
+    if bounds is None:
         return {"figure": None, "latest_reading": None}
-    start, end = filters.window(bounds["first"], bounds["last"])
+    start, end = filters.window(*bounds)
     readings = indicator_readings(indicator, start=start, end=end)
     if not readings:
         return {"figure": None, "latest_reading": None}

@@ -19,7 +19,6 @@ from django.utils import timezone
 from tracker.dates import EARLIEST
 from tracker.models import (
     Alert,
-    IndicatorReading,
     Observation,
     ObservationScore,
     Relationship,
@@ -28,6 +27,7 @@ from tracker.models import (
 from tracker.scoring import method
 from tracker.selectors.series import verdict_latest
 from tracker.selectors.staleness import stale_indicators
+from tracker.series import store
 
 DIAGNOSTIC_ALERT = 3.0  # nats: a report that alone shifts the odds twentyfold
 WEBHOOK_TIMEOUT = 10
@@ -39,11 +39,11 @@ def verdict_state(relationship: Relationship) -> dict | None:
     if verdict is None:
         return None
     wires = Tripwire.objects.filter(indicator__relationship=relationship, enabled=True)
-    readings = dict(
-        IndicatorReading.objects.filter(
-            indicator__in=wires.values("indicator"), date=verdict.date
-        ).values_list("indicator_id", "reading")
-    )
+    column = store.COLUMN["reading"]
+    wired = wires.values_list("indicator_id", flat=True)
+    readings = {
+        key: float(row[column]) for (key, _), row in store.on_days(wired, [verdict.date]).items()
+    }
     # The newest observation scored so far: evidence above it is new. (Not a time: the job
     # takes this state after the new observations have committed, before rescoring them.)
     scored_up_to = ObservationScore.objects.filter(indicator__relationship=relationship).aggregate(

@@ -981,46 +981,48 @@ class Snapshot(models.Model):
 # each derived link is `on_delete=models.CASCADE, db_constraint=False`.
 
 
-class IndicatorReading(models.Model):
-    """One indicator's computed reading on one day: what the index is made of."""
+class ReadingSeries(models.Model):
+    """One indicator's computed readings, a day at a time from `first`: what the index is
+    made of, stored as one array (a row per day, a column per field of READING_FIELDS,
+    little-endian float64) instead of a database row per day.
 
-    # The (indicator, date) unique index serves every lookup; a second index on indicator
-    # alone would only slow down the rebuild, which writes hundreds of thousands of rows.
-    # Derived rows carry no database foreign key: see above.
-    indicator = models.ForeignKey(
+    No query filters or sorts on a day's reading: pages read one indicator's window, one day
+    of a few indicators, or each one's latest reading. Kept as rows, a ten-year catalogue of
+    200 indicators was 730,000 of them, rewritten on every nightly rebuild; as arrays it is
+    200, and a window is read by byte offset (SUBSTR) without loading the rest.
+    """
+
+    # Derived rows carry no database foreign key: see Snapshot.
+    indicator = models.OneToOneField(
         Indicator,
-        related_name="readings",
-        db_index=False,
+        primary_key=True,
+        related_name="reading_series",
         on_delete=models.CASCADE,
         db_constraint=False,
     )
-    date = models.DateField()
-    reading = models.FloatField(help_text="The indicator's reading s, 0 to 1.")
-    alliance = models.FloatField()
-    grade = models.FloatField(
-        help_text="Mean grade of the evidence that counts (2.0: the claims' mean credibility)."
-    )
-    strength = models.FloatField(help_text="Event: graded decayed sum; else the reading.")
-    observed = models.BooleanField(help_text="Has evidence by this day.")
-    freshness = models.FloatField(
-        default=0.0, help_text="2^(-age / half-life) of its latest evidence; 0 with none."
-    )
-    evidenced = models.FloatField(
-        default=0.0, help_text="Alliance-ness as its latest evidence left it (undecayed)."
-    )
-    source_doubt = models.FloatField(
-        default=0.0,
-        help_text="Method 2.0: the originators' shared error, one line of evidence each.",
-    )
+    first = models.DateField(help_text="The day of the first row.")
+    days = models.PositiveIntegerField(help_text="How many days the array holds.")
+    values = models.BinaryField(help_text="days x fields, float64, little-endian.")
+    last_reading = models.FloatField(help_text="The reading on the last day (s, 0 to 1).")
 
-    class Meta:
-        ordering = ["indicator", "date"]
-        constraints = [
-            models.UniqueConstraint(fields=["indicator", "date"], name="reading_one_per_day"),
-        ]
+    # The fields of each day, in their column order ("observed" is 0 or 1).
+    FIELDS = (
+        "reading",  # the indicator's reading s, 0 to 1
+        "alliance",
+        "grade",  # mean grade of the evidence that counts (2.0: the claims' mean credibility)
+        "strength",  # event: graded decayed sum; else the reading
+        "observed",  # has evidence by this day
+        "freshness",  # 2^(-age / half-life) of its latest evidence; 0 with none
+        "evidenced",  # alliance-ness as its latest evidence left it (undecayed)
+        "source_doubt",  # method 2.0: the originators' shared error, one line each
+    )
 
     def __str__(self):
-        return f"{self.indicator} on {self.date}: {self.reading:.3f}"
+        return f"{self.indicator}: {self.days} days from {self.first}"
+
+    @property
+    def last(self) -> dt.date:
+        return self.first + dt.timedelta(days=self.days - 1)
 
 
 class ObservationScore(models.Model):

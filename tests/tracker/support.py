@@ -9,7 +9,7 @@ from tests.factories import (
     RelationshipFactory,
     ScenarioFactory,
 )
-from tracker.models import IndicatorReading, ObservationScore, Snapshot
+from tracker.models import ObservationScore, ReadingSeries, Snapshot
 
 START = dt.date(2024, 1, 1)
 END = dt.date(2024, 6, 30)
@@ -51,11 +51,14 @@ def stored_rows(relationship):
         .order_by("date")
         .values_list("date", "index", "low", "high", "band", "momentum", "odds", "categories")
     )
-    readings = list(
-        IndicatorReading.objects.filter(indicator__relationship=relationship)
-        .order_by("indicator", "date")
-        .values_list("indicator", "date", "reading", "alliance", "grade", "strength", "observed")
-    )
+    readings = [
+        (key, first, days, bytes(values))
+        for key, first, days, values in ReadingSeries.objects.filter(
+            indicator__relationship=relationship
+        )
+        .order_by("indicator")
+        .values_list("indicator", "first", "days", "values")
+    ]
     scores = list(
         ObservationScore.objects.order_by("observation").values_list(
             "observation", "alliance", "diagnosticity", "favours"

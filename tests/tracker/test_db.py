@@ -1,30 +1,27 @@
 """Database plumbing for derived rows: plain tuples in and out, numpy columns."""
 
-import datetime as dt
-
 import numpy as np
 import pytest
 
 from tests.factories import IndicatorFactory, ObservationFactory
 from tracker import db
-from tracker.models import IndicatorReading, ObservationScore
-from tracker.series.refresh import READING_FIELDS
+from tracker.models import ObservationScore
+from tracker.series.refresh import SCORE_FIELDS
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = READING_FIELDS  # what a rebuild writes
+FIELDS = SCORE_FIELDS  # what a rebuild writes
 
 
 def test_bulk_insert_writes_plain_tuples_in_batches():
     indicator = IndicatorFactory()
-    start = dt.date(2024, 1, 1)
     rows = [
-        (indicator.pk, start + dt.timedelta(days=n), n / 10_000, 0.5, 0.9, 0.0, True, 1.0, 0.5, 0.1)
+        (n + 1, indicator.pk, n / 10_000, 0.5, "a")
         for n in range(db.BATCH * 2 + 7)  # more than two batches
     ]
-    db.bulk_insert(IndicatorReading, FIELDS, iter(rows))
-    stored = IndicatorReading.objects.order_by("date").values_list(*FIELDS)
-    assert [(i, d, r) for i, d, r, *_ in stored] == [(i, d, r) for i, d, r, *_ in rows]
+    db.bulk_insert(ObservationScore, FIELDS, iter(rows))
+    stored = ObservationScore.objects.order_by("observation").values_list(*FIELDS)
+    assert list(stored) == rows
 
 
 def test_an_upsert_updates_rows_whose_key_exists_and_inserts_the_rest():
@@ -46,12 +43,8 @@ def test_an_upsert_updates_rows_whose_key_exists_and_inserts_the_rest():
 
 def test_plain_rows_give_the_queryset_rows_as_tuples():
     indicator = IndicatorFactory()
-    db.bulk_insert(
-        IndicatorReading,
-        FIELDS,
-        [(indicator.pk, dt.date(2024, 1, 2), 0.25, 0.25, 1, 0, True, 1, 0.25, 0.0)],
-    )
-    rows = list(db.plain_rows(IndicatorReading.objects.values_list("indicator_id", "reading")))
+    db.bulk_insert(ObservationScore, FIELDS, [(7, indicator.pk, 0.25, 1.5, "a")])
+    rows = list(db.plain_rows(ObservationScore.objects.values_list("indicator_id", "alliance")))
     assert rows == [(indicator.pk, 0.25)]
 
 

@@ -3,6 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import F
+
 from tracker.models import Indicator, Observation, ObservationScore, Relationship, Source, Stage
 from tracker.scoring.inputs import scoring_inputs
 
@@ -155,15 +157,13 @@ def key_events(
     mean_weight = sum(s.weight for s in specs.values()) / len(specs)
     if category is not None:
         specs = {k: spec for k, spec in specs.items() if spec.category == category.slug}
-    # Scores exist only for accepted observations. The database walks the diagnosticity
-    # index (ties in observation order, so that the same data always gives the same events)
-    # and stops at the first `limit * 5` in the window.
-    scores = ObservationScore.objects.filter(
-        indicator_id__in=list(specs), observation__occurred_on__range=(start, end)
-    )
-    if known_on is not None:
+    moment = None
+    if known_on is not None:  # only those recorded by the end of that day
         moment = dt.datetime.combine(known_on, dt.time.max, tzinfo=dt.UTC)
-        scores = scores.filter(observation__recorded_at__lte=moment)
+    picked = _most_diagnostic(list(specs), start, end, moment, limit * 5)
+    scores = ObservationScore.objects.filter(observation_id__in=picked).select_related(
+        "observation__indicator", "observation__source", "observation__originator"
+    )
     ranked = [
         Evidence(
             score.observation,
@@ -171,9 +171,34 @@ def key_events(
             score.diagnosticity * specs[score.observation.indicator_id].weight / mean_weight,
             score.favours,
         )
-        for score in scores.select_related(
-            "observation__indicator", "observation__source", "observation__originator"
-        ).order_by("-diagnosticity", "observation_id")[: limit * 5]
+        for score in scores
     ]
     ranked.sort(key=lambda e: (-e.weight, e.observation.pk))
     return sorted(ranked[:limit], key=lambda e: e.observation.occurred_on)
+
+
+def _most_diagnostic(keys, start, end, moment, count: int, batch: int = 500) -> list[int]:
+    """The `count` most diagnostic scored observations of these indicators dated in [start,
+    end] (recorded by `moment`, when given), ties in observation order. Read down the
+    diagnosticity index in batches, the window checked here: filtering in the query let the
+    database pick the date or indicator index instead, then gather and sort every score."""
+    # "+ 0": the indicator filter must not be answered by the per-indicator index.
+    ordered = (
+        ObservationScore.objects.alias(key=F("indicator_id") + 0)
+        .filter(key__in=keys)
+        .order_by("-diagnosticity", "observation_id")
+        .values_list("observation_id", "observation__occurred_on", "observation__recorded_at")
+    )
+    picked: list[int] = []
+    offset = 0
+    while len(picked) < count:
+        rows = list(ordered[offset : offset + batch])
+        if not rows:
+            break
+        offset += batch
+        picked += [
+            pk
+            for pk, day, recorded in rows
+            if start <= day <= end and (moment is None or recorded <= moment)
+        ]
+    return picked[:count]

@@ -1,19 +1,41 @@
 """An indicator's page: its daily readings, its observations and their history."""
 
-from django.db.models import Max
+import datetime as dt
+from dataclasses import dataclass
 
-from tracker.models import Indicator, IndicatorReading, Observation
+from tracker.models import Indicator, Observation
+from tracker.series import store
 
 
-def indicator_readings(indicator: Indicator, *, start=None, end=None) -> list[IndicatorReading]:
-    # "indicator" too: the related manager sets it on every row, and a deferred FK would
-    # cost one query per row.
-    readings = indicator.readings.order_by("date").only("indicator", "date", "reading", "alliance")
-    if start:
-        readings = readings.filter(date__gte=start)
-    if end:
-        readings = readings.filter(date__lte=end)
-    return list(readings)
+@dataclass(frozen=True)
+class Reading:
+    """An indicator's computed reading on one day (what its chart draws)."""
+
+    date: dt.date
+    reading: float
+    alliance: float
+
+
+def reading_bounds(indicator: Indicator) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of the indicator's stored readings, or None."""
+    return store.bounds(indicator.pk)
+
+
+def indicator_readings(indicator: Indicator, *, start=None, end=None) -> list[Reading]:
+    """The indicator's daily readings from `start` to `end` (None: from the first, to the
+    last stored day)."""
+    held = store.bounds(indicator.pk)
+    if held is None:
+        return []
+    start, end = max(start or held[0], held[0]), min(end or held[1], held[1])
+    rows = store.window([indicator.pk], start, end).get(indicator.pk)
+    if rows is None:
+        return []
+    r, a = store.COLUMN["reading"], store.COLUMN["alliance"]
+    return [
+        Reading(start + dt.timedelta(days=n), reading, alliance)
+        for n, (reading, alliance) in enumerate(rows[:, [r, a]].tolist())
+    ]
 
 
 def indicator_observations(indicator: Indicator):
@@ -56,7 +78,5 @@ def indicator_history(indicator: Indicator, limit: int = 30):
 
 
 def latest_readings(indicators) -> dict[int, float]:
-    """Each of these indicators' reading on the latest day stored for any of them."""
-    stored = IndicatorReading.objects.filter(indicator__in=indicators)
-    last = stored.aggregate(last=Max("date"))["last"]
-    return dict(stored.filter(date=last).values_list("indicator_id", "reading"))
+    """Each of these indicators' reading on the last day stored for it."""
+    return store.latest(indicators.values_list("pk", flat=True))

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field, fields
 
 from django.db.models import Max, Min
 
-from tracker.models import Indicator, IndicatorReading, Observation, Relationship
+from tracker.models import Indicator, Observation, Relationship
 from tracker.scoring import method
 from tracker.scoring.compute import compute_series
 from tracker.scoring.inputs import scoring_inputs, states_as_known_on
+from tracker.series import store
 
 
 @dataclass
@@ -198,10 +199,12 @@ def _load_shown(moves):
 
 
 def _readings_on(keys, dates):
-    rows = IndicatorReading.objects.filter(indicator_id__in=keys, date__in=dates).values_list(
-        "indicator_id", "date", "alliance", "strength", "observed"
-    )
-    return {(key, date): values for key, date, *values in rows}
+    """(alliance, strength, observed) of each indicator on each day, by (indicator, day)."""
+    a, st, ob = (store.COLUMN[f] for f in ("alliance", "strength", "observed"))
+    return {
+        at: (float(row[a]), float(row[st]), bool(row[ob]))
+        for at, row in store.on_days(keys, dates).items()
+    }
 
 
 @dataclass(frozen=True)

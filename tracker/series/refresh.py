@@ -9,26 +9,25 @@ property test checks it).
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
 
 from tracker.clock import today_utc
 from tracker.db import BATCH, as_columns, bulk_insert, joined, plain_rows
 from tracker.models import (
-    IndicatorReading,
     Observation,
     ObservationScore,
+    ReadingSeries,
     Relationship,
     Snapshot,
 )
 from tracker.scoring import method
 from tracker.scoring.compute import day_fields
 from tracker.scoring.inputs import NO_POINTS, arrays_by_indicator, current_rows, scoring_inputs
+from tracker.series import store
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +93,9 @@ def snapshots_refresh(
         if stored_last[0] < end:  # a new day: every indicator's decay moves on
             rescore = set(inputs.keys)
             since = min(since, stored_last[0] + dt.timedelta(days=1))
+        kept = set(inputs.keys) - rescore
+        if store.covering(kept, since, end) != kept:  # readings lost or cut short: all anew
+            since, rescore, full = first, set(inputs.keys), True
     report.since, report.rescored, report.full = since, len(rescore), full
 
     days = np.arange((end - first).days + 1)
@@ -104,7 +106,7 @@ def snapshots_refresh(
         for key, spec in zip(inputs.keys, inputs.specs, strict=True)
         if key in rescore
     }
-    _write_readings(fresh, first, since, end, offset)
+    store.write(fresh, first)
     _write_scores(fresh, inputs)
 
     kept = _read_readings(set(inputs.keys) - rescore, since, end)
@@ -118,7 +120,7 @@ def snapshots_refresh(
 
 def _delete_derived(relationship, keys):
     Snapshot.objects.filter(relationship=relationship).delete()
-    IndicatorReading.objects.filter(indicator_id__in=keys).delete()
+    ReadingSeries.objects.filter(indicator_id__in=keys).delete()
     ObservationScore.objects.filter(observation__indicator_id__in=keys).delete()
 
 
@@ -133,48 +135,6 @@ def _slice(series: method.IndicatorSeries, offset: int) -> method.IndicatorSerie
         evidenced=series.evidenced[offset:],
         source_doubt=series.source_doubt[offset:],
     )
-
-
-READING_FIELDS = (
-    "indicator",
-    "date",
-    "reading",
-    "alliance",
-    "grade",
-    "strength",
-    "observed",
-    "freshness",
-    "evidenced",
-    "source_doubt",
-)
-
-
-def _write_readings(fresh, first, since, end, offset):
-    IndicatorReading.objects.filter(indicator_id__in=fresh).filter(
-        Q(date__lt=first) | Q(date__gte=since)
-    ).delete()
-    # Adapted for the database once, not once per indicator (SQLite stores ISO text).
-    dates = [
-        connection.ops.adapt_datefield_value(first + dt.timedelta(days=day))
-        for day in range(offset, (end - first).days + 1)
-    ]
-    rows = (
-        (key, *values)
-        for key, series in fresh.items()
-        for values in zip(
-            dates,
-            series.reading[offset:].tolist(),
-            series.alliance[offset:].tolist(),
-            series.grade[offset:].tolist(),
-            series.strength[offset:].tolist(),
-            series.observed[offset:].tolist(),
-            series.freshness[offset:].tolist(),
-            series.evidenced[offset:].tolist(),
-            series.source_doubt[offset:].tolist(),
-            strict=True,
-        )
-    )
-    bulk_insert(IndicatorReading, READING_FIELDS, rows)
 
 
 SCORE_FIELDS = ("observation", "indicator", "alliance", "diagnosticity", "favours")
@@ -230,38 +190,9 @@ def _write_scores(fresh, inputs):
 
 
 def _read_readings(keys, since, end):
-    """Stored daily readings of the indicators that did not change, as series from `since`."""
-    length = (end - since).days + 1
-    found = {}
-    rows = (
-        IndicatorReading.objects.filter(indicator_id__in=keys, date__gte=since, date__lte=end)
-        .order_by("indicator_id", "date")
-        .values_list("indicator_id", *READING_FIELDS[2:])
-    )
-    columns = defaultdict(list)
-    for key, *values in rows.iterator(chunk_size=BATCH * 5):
-        columns[key].append(values)
-    for key in keys:
-        days = columns.get(key, [])
-        if len(days) != length:
-            raise RuntimeError(
-                f"indicator {key} has {len(days)} stored readings from {since} to {end}, "
-                f"expected {length}: run a full recompute"
-            )
-        reading, alliance, grade, strength, observed, freshness, evidenced, doubt = zip(
-            *days, strict=True
-        )
-        found[key] = method.IndicatorSeries(
-            reading=np.array(reading),
-            alliance=np.array(alliance),
-            grade=np.array(grade),
-            strength=np.array(strength),
-            observed=np.array(observed, dtype=bool),
-            freshness=np.array(freshness),
-            evidenced=np.array(evidenced),
-            source_doubt=np.array(doubt),
-        )
-    return found
+    """Stored daily readings of the indicators that did not change, as series from `since`
+    (the caller has checked that they hold every day to `end`)."""
+    return {key: store.as_series(rows) for key, rows in store.window(keys, since, end).items()}
 
 
 def _index_before(relationship, inputs, first, since, aggregate):

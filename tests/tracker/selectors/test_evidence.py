@@ -63,6 +63,26 @@ def test_key_events_among_equals_are_the_first_recorded_whatever_the_order_read(
     assert [e.observation.pk for e in events] == [made[0].pk, made[1].pk]
 
 
+def test_the_walk_down_the_ranking_finds_the_same_reports_in_any_batch_size():
+    """The window is checked batch by batch: the strongest reports outside it are passed
+    over, and a small batch reads on until it has enough."""
+    from tracker.selectors.evidence import _most_diagnostic
+
+    relationship, indicators = catalogue()
+    for day in range(0, 200, 10):
+        observe(indicators[day % 2], day, 1 + day % 7)
+    snapshots_refresh(relationship, end=END)
+    keys = [i.pk for i in indicators]
+    start, end = START + dt.timedelta(days=60), START + dt.timedelta(days=130)
+    inside = ObservationScore.objects.filter(observation__occurred_on__range=(start, end))
+    expected = [
+        s.observation_id
+        for s in sorted(inside, key=lambda s: (-s.diagnosticity, s.observation_id))[:4]
+    ]
+    assert _most_diagnostic(keys, start, end, None, 4) == expected
+    assert _most_diagnostic(keys, start, end, None, 4, batch=1) == expected
+
+
 def test_chart_reports_are_the_latest_in_the_window_oldest_first_as_plain_values():
     relationship, indicators = catalogue()
     level = indicators[2]

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from tests.tracker.support import END, START, catalogue, observe
-from tracker.models import IndicatorReading, Observation
+from tracker.models import Observation
 from tracker.observations import services
 from tracker.selectors.indicators import (
     indicator_history,
@@ -33,9 +33,7 @@ def test_latest_readings_are_those_of_the_last_stored_day():
     observe(indicators[2], 10, 5)
     observe(indicators[3], 20, 1)  # the second rung of the ladder
     snapshots_refresh(relationship, end=END)
-    expected = dict(
-        IndicatorReading.objects.filter(date=END).values_list("indicator_id", "reading")
-    )
+    expected = {i.pk: indicator_readings(i, start=END, end=END)[0].reading for i in indicators}
     readings = latest_readings(relationship.indicators.all())
     assert readings == expected
     assert (readings[indicators[2].pk], readings[indicators[3].pk]) == (0.5, 0.6)

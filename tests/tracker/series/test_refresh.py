@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.tracker.support import END, START, catalogue, observe, stored_rows
 from tracker.alerts import alerts_unscorable
-from tracker.models import IndicatorReading, Observation, ObservationScore, Snapshot
+from tracker.models import Observation, ObservationScore, ReadingSeries, Snapshot
 from tracker.series.refresh import snapshots_refresh
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,9 @@ def test_full_rebuild_writes_one_snapshot_a_day():
     report = snapshots_refresh(relationship, end=END)
     assert report.full
     assert Snapshot.objects.count() == (END - (START + dt.timedelta(days=10))).days + 1
-    assert IndicatorReading.objects.count() == 4 * Snapshot.objects.count()
+    # One array per indicator, a row for each day of the series.
+    assert ReadingSeries.objects.count() == 4
+    assert set(ReadingSeries.objects.values_list("days", flat=True)) == {Snapshot.objects.count()}
     assert ObservationScore.objects.count() == 2
     first = Snapshot.objects.earliest("date")
     assert first.covered == 1
@@ -54,10 +56,10 @@ def test_derived_rows_go_with_their_indicator_or_observation():
     observation = observe(indicators[0], 10)
     snapshots_refresh(relationship, end=END)
     unobserved = indicators[3]
-    assert IndicatorReading.objects.filter(indicator=unobserved).exists()
+    assert ReadingSeries.objects.filter(indicator=unobserved).exists()
     unobserved.delete()  # no database foreign key: Django's cascade must do it
     observation.delete()
-    assert not IndicatorReading.objects.filter(indicator_id=unobserved.pk).exists()
+    assert not ReadingSeries.objects.filter(indicator_id=unobserved.pk).exists()
     assert not ObservationScore.objects.filter(observation_id=observation.pk).exists()
 
 
@@ -88,7 +90,7 @@ def test_incremental_refresh_equals_full_rebuild(initial, later, extra_days):
         incremental = stored_rows(relationship)
         snapshots_refresh(relationship, end=end)  # over the stored rows: rewrites what differs
         assert stored_rows(relationship) == incremental
-        for model in (Snapshot, IndicatorReading, ObservationScore):
+        for model in (Snapshot, ReadingSeries, ObservationScore):
             model.objects.all().delete()
         snapshots_refresh(relationship, end=end)  # from nothing
         assert stored_rows(relationship) == incremental
