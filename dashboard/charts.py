@@ -4,9 +4,13 @@ Inputs are selector outputs (plain values). Long series are downsampled (LTTB) s
 figure ships more than about MAX_POINTS points; numbers are rounded to what a chart can show.
 """
 
+import base64
+import functools
 import html
+from dataclasses import dataclass
 
 import numpy as np
+import orjson
 import plotly.graph_objects as go
 import plotly.io as pio
 from django.utils.safestring import mark_safe
@@ -56,10 +60,32 @@ def plain(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
-def figure_json(figure: go.Figure) -> str:
-    """The figure as JSON that is safe inside a <script> element."""
-    text = pio.to_json(figure, validate=False, remove_uids=True)
+def figure_json(figure: go.Figure | dict) -> str:
+    """The figure as JSON that is safe inside a <script> element. A plain dict (the busy
+    figures: see `typed`) is serialised as it is, with orjson; a go.Figure by plotly."""
+    if isinstance(figure, dict):
+        text = orjson.dumps(figure).decode()
+    else:
+        text = pio.to_json(figure, validate=False, remove_uids=True)
     return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def typed(values) -> dict:
+    """Numbers as plotly.js's typed array (base64 float64), as plotly.py writes numpy arrays."""
+    array = np.ascontiguousarray(values, dtype="<f8")
+    return {"dtype": "f8", "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
+
+
+def _scatter(**properties) -> dict:
+    """A scatter trace as plotly.py writes it (its keys sorted, the type last)."""
+    return dict(sorted(properties.items())) | {"type": "scatter"}
+
+
+@functools.lru_cache(maxsize=256)
+def _frame(build, *key) -> dict:
+    """A figure's layout, which depends on its bands and names but not on its data: built by
+    plotly once per shape (the figure objects cost most of a cold page), then reused."""
+    return build(*key).to_plotly_json()["layout"]
 
 
 def _layout(figure: go.Figure, *, height: int, y_title: str = "", **extra) -> go.Figure:
@@ -83,7 +109,26 @@ def _dates(points, index):
     return [points[n].date.isoformat() for n in index]
 
 
-def index_figure(points, scenarios, events=(), *, category=None) -> go.Figure:
+def _bands(scenarios) -> tuple:
+    return tuple((s.slug, s.name, s.lower, s.upper) for s in scenarios)
+
+
+def _index_frame(bands):
+    figure = go.Figure()
+    _shade_bands(figure, [_Band(*band) for band in bands], axis="y")
+    return _layout(figure, height=340, y_title="0 = unravelling · 100 = alliance",
+                   yaxis_range=[0, 100])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Band:
+    slug: str
+    name: str
+    lower: float
+    upper: float
+
+
+def index_figure(points, scenarios, events=(), *, category=None) -> dict:
     """The index (or one category's sub-index) over time, bands shaded, ribbon, key events."""
     if category is not None:
         values = np.array([p.categories.get(category.slug, np.nan) for p in points])
@@ -91,77 +136,71 @@ def index_figure(points, scenarios, events=(), *, category=None) -> go.Figure:
         values = np.array([p.index for p in points])
     keep = sample(len(points), values, MAX_POINTS // 3)
     x = _dates(points, keep)
-    figure = go.Figure()
-    _shade_bands(figure, scenarios, axis="y")
+    data = []
     if category is None:
-        figure.add_scatter(
-            x=x, y=np.round([points[n].high for n in keep], 2), line={"width": 0},
-            hoverinfo="skip", showlegend=False, name="high",
-        )  # fmt: skip
-        figure.add_scatter(
-            x=x, y=np.round([points[n].low for n in keep], 2), line={"width": 0},
-            fill="tonexty", fillcolor="rgba(31, 41, 51, 0.12)", name="uncertainty",
-            hoverinfo="skip",
-        )  # fmt: skip
+        data += [
+            _scatter(x=x, y=typed(np.round([points[n].high for n in keep], 2)),
+                     line={"width": 0}, hoverinfo="skip", showlegend=False, name="high"),
+            _scatter(x=x, y=typed(np.round([points[n].low for n in keep], 2)),
+                     line={"width": 0}, fill="tonexty", fillcolor="rgba(31, 41, 51, 0.12)",
+                     name="uncertainty", hoverinfo="skip"),
+        ]  # fmt: skip
     name = plain(category.name) if category is not None else "alignment index"
-    figure.add_scatter(
-        x=x, y=np.round(values[keep], 2), name=name, line={"color": INK, "width": 2},
-        hovertemplate="%{y:.1f}<extra>%{fullData.name}</extra>",
+    data.append(
+        _scatter(x=x, y=typed(np.round(values[keep], 2)), name=name,
+                 line={"color": INK, "width": 2},
+                 hovertemplate="%{y:.1f}<extra>%{fullData.name}</extra>")
     )  # fmt: skip
     if events:
-        figure.add_scatter(
-            x=[e["date"] for e in events],
-            y=[e["y"] for e in events],
-            mode="markers",
-            marker={"size": 9, "color": "#ffffff", "line": {"color": INK, "width": 2}},
-            name="key evidence",
-            text=[e["text"] for e in events],
-            hovertemplate="%{text}<extra></extra>",
+        data.append(
+            _scatter(
+                x=[e["date"] for e in events],
+                y=[e["y"] for e in events],
+                mode="markers",
+                marker={"color": "#ffffff", "line": {"color": INK, "width": 2}, "size": 9},
+                name="key evidence",
+                text=[e["text"] for e in events],
+                hovertemplate="%{text}<extra></extra>",
+            )
         )
-    return _layout(figure, height=340, y_title="0 = unravelling · 100 = alliance",
-                   yaxis_range=[0, 100])  # fmt: skip
+    return {"data": data, "layout": _frame(_index_frame, _bands(scenarios))}
 
 
-def odds_figure(points, scenarios) -> go.Figure:
+def _odds_frame():
+    return _layout(go.Figure(), height=240, y_title="%", yaxis_range=[0, 100])
+
+
+def odds_figure(points, scenarios) -> dict:
     """Scenario odds over time as stacked areas (they sum to 100%)."""
     budget = MAX_POINTS // max(len(scenarios), 1)
     leading = np.array([max(p.odds.values()) for p in points])
     keep = sample(len(points), leading, budget)
     x = _dates(points, keep)
-    figure = go.Figure()
-    for colour, scenario in zip(SCENARIO_COLOURS, scenarios, strict=False):
-        figure.add_scatter(
+    data = [
+        _scatter(
             x=x,
-            y=np.round([100 * points[n].odds.get(scenario.slug, 0) for n in keep], 1),
+            y=typed(np.round([100 * points[n].odds.get(scenario.slug, 0) for n in keep], 1)),
             name=plain(scenario.name),
             stackgroup="odds",
-            line={"width": 0.5, "color": colour},
+            line={"color": colour, "width": 0.5},
             hovertemplate="%{y:.0f}%<extra>%{fullData.name}</extra>",
         )
-    return _layout(figure, height=240, y_title="%", yaxis_range=[0, 100])
+        for colour, scenario in zip(SCENARIO_COLOURS, scenarios, strict=False)
+    ]
+    return {"data": data, "layout": _frame(_odds_frame)}
 
 
-def categories_figure(points, categories) -> go.Figure:
-    """Category sub-indices as small multiples, one panel each on the same 0–100 scale."""
+CATEGORY_COLUMNS = 4
+
+
+def _categories_frame(names):
     from plotly.subplots import make_subplots
 
-    columns = 4
-    rows = -(-len(categories) // columns)
+    rows = -(-len(names) // CATEGORY_COLUMNS)
     figure = make_subplots(
-        rows=rows, cols=columns, shared_xaxes=True, shared_yaxes=True,
-        subplot_titles=[plain(c.name) for c in categories], vertical_spacing=0.16,
-        horizontal_spacing=0.03,
+        rows=rows, cols=CATEGORY_COLUMNS, shared_xaxes=True, shared_yaxes=True,
+        subplot_titles=list(names), vertical_spacing=0.16, horizontal_spacing=0.03,
     )  # fmt: skip
-    budget = MAX_POINTS // max(len(categories), 1)
-    for n, category in enumerate(categories):
-        values = np.array([p.categories.get(category.slug, np.nan) for p in points])
-        keep = sample(len(points), values, budget)
-        figure.add_scatter(
-            x=_dates(points, keep), y=np.round(values[keep], 1), name=plain(category.name),
-            line={"color": INK, "width": 1.5}, showlegend=False,
-            hovertemplate="%{y:.0f}<extra>%{fullData.name}</extra>",
-            row=n // columns + 1, col=n % columns + 1,
-        )  # fmt: skip
     figure.update_yaxes(range=[0, 100], gridcolor="#e4e7eb", dtick=50)
     figure.update_annotations(font={"size": 11})
     _layout(figure, height=190 * rows)
@@ -169,55 +208,87 @@ def categories_figure(points, categories) -> go.Figure:
     return figure
 
 
-def indicator_figure(indicator, readings, reports) -> go.Figure:
-    """One indicator drawn for its kind: event impulses with the decayed signal, a level's
-    line, or a stage ladder's steps (set-backs included)."""
+def categories_figure(points, categories) -> dict:
+    """Category sub-indices as small multiples, one panel each on the same 0–100 scale."""
+    budget = MAX_POINTS // max(len(categories), 1)
+    data = []
+    for n, category in enumerate(categories):
+        values = np.array([p.categories.get(category.slug, np.nan) for p in points])
+        keep = sample(len(points), values, budget)
+        axis = "" if n == 0 else str(n + 1)
+        data.append(
+            _scatter(
+                x=_dates(points, keep), y=typed(np.round(values[keep], 1)),
+                name=plain(category.name), line={"color": INK, "width": 1.5}, showlegend=False,
+                hovertemplate="%{y:.0f}<extra>%{fullData.name}</extra>",
+            ) | {"xaxis": f"x{axis}", "yaxis": f"y{axis}"}
+        )  # fmt: skip
+    names = tuple(plain(c.name) for c in categories)
+    return {"data": data, "layout": _frame(_categories_frame, names)}
+
+
+def _indicator_frame(kind, stages, with_bars):
     figure = go.Figure()
-    x = [s.date.isoformat() for s in readings]
-    values = np.array([s.reading for s in readings])
-    keep = sample(len(readings), values, MAX_POINTS // 2)
-    shape = "hv" if indicator.kind != "event" else "linear"
-    figure.add_scatter(
-        x=[x[n] for n in keep], y=np.round(values[keep], 3), name="reading (0–1)",
-        line={"color": INK, "width": 2, "shape": shape},
-        hovertemplate="%{y:.2f}<extra>reading</extra>",
-    )  # fmt: skip
-    dated = reports[-MAX_POINTS // 2 :]
-    if indicator.kind == "event" and dated:
-        figure.add_bar(
-            x=[o.occurred_on.isoformat() for o in dated],
-            y=[o.magnitude for o in dated],
-            name="event magnitude",
-            yaxis="y2",
-            marker={"color": "rgba(70, 130, 180, 0.6)"},
-            width=86400000 * 4,
-            text=[f"{o.grade} · {plain(o.said_by)}" for o in dated],
-            hovertemplate="magnitude %{y}<br>%{text}<extra></extra>",
-        )
+    if with_bars:
         figure.update_layout(
             yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "magnitude"}
         )
-    elif dated:
-        figure.add_scatter(
-            x=[o.occurred_on.isoformat() for o in dated],
-            y=[_reading(indicator, o) for o in dated],
-            mode="markers",
-            name="reports",
-            marker={"size": 8, "color": "#4682b4"},
-            text=[_label(o) for o in dated],
-            hovertemplate="%{text}<extra></extra>",
-        )
     _layout(figure, height=300, y_title="reading", yaxis_range=[-0.02, 1.02])
-    if indicator.kind == "stage":
+    if kind == "stage":
         # Name the rungs: a ladder reads better as words than as scores.
-        stages = list(indicator.stages.order_by("score"))
         figure.update_yaxes(
-            tickvals=[s.score for s in stages],
-            ticktext=[plain(s.name) for s in stages],
+            tickvals=[score for score, _ in stages],
+            ticktext=[name for _, name in stages],
             title_text="",
         )
         figure.update_layout(margin={"l": 190})
     return figure
+
+
+def indicator_figure(indicator, readings, reports) -> dict:
+    """One indicator drawn for its kind: event impulses with the decayed signal, a level's
+    line, or a stage ladder's steps (set-backs included)."""
+    x = [s.date.isoformat() for s in readings]
+    values = np.array([s.reading for s in readings])
+    keep = sample(len(readings), values, MAX_POINTS // 2)
+    shape = "hv" if indicator.kind != "event" else "linear"
+    data = [
+        _scatter(x=[x[n] for n in keep], y=typed(np.round(values[keep], 3)),
+                 name="reading (0–1)", line={"color": INK, "shape": shape, "width": 2},
+                 hovertemplate="%{y:.2f}<extra>reading</extra>")
+    ]  # fmt: skip
+    dated = reports[-MAX_POINTS // 2 :]
+    bars = indicator.kind == "event" and bool(dated)
+    if bars:
+        data.append(
+            {
+                "hovertemplate": "magnitude %{y}<br>%{text}<extra></extra>",
+                "marker": {"color": "rgba(70, 130, 180, 0.6)"},
+                "name": "event magnitude",
+                "text": [f"{o.grade} · {plain(o.said_by)}" for o in dated],
+                "width": 86400000 * 4,
+                "x": [o.occurred_on.isoformat() for o in dated],
+                "y": [o.magnitude for o in dated],
+                "yaxis": "y2",
+                "type": "bar",
+            }
+        )
+    elif dated:
+        data.append(
+            _scatter(
+                x=[o.occurred_on.isoformat() for o in dated],
+                y=[_reading(indicator, o) for o in dated],
+                mode="markers",
+                name="reports",
+                marker={"color": "#4682b4", "size": 8},
+                text=[_label(o) for o in dated],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    stages: tuple[tuple[float, str], ...] = ()
+    if indicator.kind == "stage":
+        stages = tuple((s.score, plain(s.name)) for s in indicator.stages.order_by("score"))
+    return {"data": data, "layout": _frame(_indicator_frame, indicator.kind, stages, bars)}
 
 
 def _reading(indicator, report) -> float:
