@@ -10,9 +10,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
+from django.db import connection
 from django.db.models import BinaryField, Value
 from django.db.models.functions import Substr
 
+from tracker.db import bulk_insert
 from tracker.models import ReadingSeries
 from tracker.scoring import method
 
@@ -38,18 +40,18 @@ def as_series(rows: np.ndarray) -> method.IndicatorSeries:
 
 
 def write(fresh: dict[int, method.IndicatorSeries], first: dt.date) -> None:
-    """Replace the stored arrays of these indicators with theirs, from `first`."""
+    """Replace the stored arrays of these indicators with theirs, from `first`: one at a time
+    into the writer (binary COPY on PostgreSQL), never all of them as one statement."""
     ReadingSeries.objects.filter(indicator_id__in=list(fresh)).delete()
-    ReadingSeries.objects.bulk_create(
-        ReadingSeries(
-            indicator_id=key,
-            first=first,
-            days=len(series.reading),
-            values=pack(series),
-            last_reading=float(series.reading[-1]),
-        )
-        for key, series in fresh.items()
-        if len(series.reading)
+    day = connection.ops.adapt_datefield_value(first)  # SQLite stores ISO text
+    bulk_insert(
+        ReadingSeries,
+        ("indicator", "first", "days", "values", "last_reading"),
+        (
+            (key, day, len(series.reading), pack(series), float(series.reading[-1]))
+            for key, series in fresh.items()
+            if len(series.reading)
+        ),
     )
 
 
