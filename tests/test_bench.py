@@ -5,6 +5,7 @@ benchmark runs and reports what issue 14 asks of it.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,9 @@ def test_the_benchmark_runs_and_prints_each_figure_beside_its_floor(tmp_path):
     assert "full rebuild" in out and "floor" in out and "ratio" in out
     for size in ("400", "800"):
         assert f"Pages at {size} observations" in out
-    rows = [line for line in out.splitlines() if line.strip().startswith("overview ")]
-    assert rows and all("x " in row for row in rows)  # each with its ratio to the bare view
+    # Each page's row in the pages' tables: its times, its ratio to the bare view, its sizes.
+    rows = [line for line in out.splitlines() if re.search(r"ms .*\dKB", line)]
+    assert len(rows) == 2 * 7
+    assert all(re.search(r"ms +\d+\.\dx +\d+KB +\d+KB", row) for row in rows), rows
     assert "overview on the wire, page and figures" in out
     assert "With size" in out and "API index series (columns)" in out
