@@ -2,7 +2,7 @@
 
 Requests go through Django's test client: the whole middleware and view stack, without a
 network hop (which is the same for every page and not Entente's to optimise). Every request
-asks for gzip, as browsers do, so the sizes are those on the wire.
+asks for compression as browsers do (gzip, deflate, br), so the sizes are those on the wire.
 """
 
 import html

@@ -186,7 +186,9 @@ def run(sizes: list[int]) -> None:
         print(f"{size:>13,}  {full!s:<26}{least!s:<26}{ratio:<9}{again!s:<26}{incremental}")
         pages[size] = pages_bench.measure(relationship)
     for size, timings in pages.items():
-        print(f"\nPages at {size:,} observations (in-process; cold = empty cache; gzip asked)")
+        print(
+            f"\nPages at {size:,} observations (in-process; cold = empty cache; compression asked)"
+        )
         print("\n".join(pages_bench.lines(timings)))
     print("\nWith size (in-process)")
     print("\n".join(pages_bench.side_by_side(pages)))

@@ -196,8 +196,10 @@ def _computed_assessments(relationship, as_of, min_grade) -> list[Assessment]:
 
 def scorable_inline(relationship: Relationship) -> bool:
     """Few enough observations to score inside a request (INLINE_OBSERVATIONS)."""
-    count = Observation.objects.filter(indicator__relationship=relationship).count()
-    return count <= INLINE_OBSERVATIONS
+    # Counted no further than the limit: every "as known on" request asks, and counting a
+    # million observations took a tenth of a second on PostgreSQL.
+    observations = Observation.objects.filter(indicator__relationship=relationship)
+    return observations.values("pk")[: INLINE_OBSERVATIONS + 1].count() <= INLINE_OBSERVATIONS
 
 
 def _ask(relationship, as_of, min_grade, key) -> None:
