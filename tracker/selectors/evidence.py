@@ -51,6 +51,14 @@ def latest_evidence(
     )
 
 
+def in_batches(rows, size: int):
+    """A query's rows `size` at a time, in its order, until there are no more."""
+    offset = 0
+    while batch := list(rows[offset : offset + size]):
+        yield batch
+        offset += size
+
+
 def known_then(ordered, day: dt.date, *, limit: int, batch: int = 50) -> list[Observation]:
     """The first `limit` of the `ordered` observations that counted at the end of `day`:
     recorded by then and, in their history, accepted then. Each is shown as its history
@@ -59,12 +67,7 @@ def known_then(ordered, day: dt.date, *, limit: int, batch: int = 50) -> list[Ob
     moment = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
     candidates = ordered.filter(recorded_at__lte=moment).values_list("pk", flat=True)
     found: list[Observation] = []
-    offset = 0
-    while len(found) < limit:
-        ids = list(candidates[offset : offset + batch])
-        if not ids:
-            break
-        offset += batch
+    for ids in in_batches(candidates, batch):
         then = {}
         versions = Observation.history.filter(id__in=ids, history_date__lte=moment)
         for version in versions.order_by("id", "history_date", "history_id"):
@@ -73,6 +76,8 @@ def known_then(ordered, day: dt.date, *, limit: int, batch: int = 50) -> list[Ob
             version = then.get(pk)
             if version is not None and version.status == Observation.Status.ACCEPTED:
                 found.append(version.instance)
+        if len(found) >= limit:  # before the next batch is read
+            break
     found = found[:limit]
     _attach_related(found)
     return found
@@ -190,15 +195,12 @@ def _most_diagnostic(keys, start, end, moment, count: int, batch: int = 500) -> 
         .values_list("observation_id", "observation__occurred_on", "observation__recorded_at")
     )
     picked: list[int] = []
-    offset = 0
-    while len(picked) < count:
-        rows = list(ordered[offset : offset + batch])
-        if not rows:
-            break
-        offset += batch
+    for rows in in_batches(ordered, batch):
         picked += [
             pk
             for pk, day, recorded in rows
             if start <= day <= end and (moment is None or recorded <= moment)
         ]
+        if len(picked) >= count:  # before the next batch is read
+            break
     return picked[:count]
