@@ -113,13 +113,21 @@ def _ask_again(request, status: int, detail: str, seconds: int) -> HttpResponse:
 
 def as_csv(rows: list[dict], filename: str) -> HttpResponse:
     """Rows as a CSV download (nested values flattened as key.subkey columns)."""
+    return csv_download(csv_text(rows), filename)
+
+
+def csv_text(rows: list[dict]) -> str:
     flat = [{k: spreadsheet_safe(v) for k, v in _flatten(row).items()} for row in rows]
     columns = list(dict.fromkeys(key for row in flat for key in row))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     writer.writerows(flat)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    return buffer.getvalue()
+
+
+def csv_download(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 
@@ -311,16 +319,14 @@ def index(
         return _ask_again(request, 503, detail, UNAVAILABLE_RETRY_AFTER_SECONDS)
     if format == "json":  # gzipped once per version, not on every answer
         return fragments.json_response(request, found, immutable=False)
-    response = HttpResponse(found["body"], content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{slug}-index.csv"'
-    return response
+    return csv_download(found["body"], f"{slug}-index")
 
 
 def _index_body(relationship, date_from, date_to, as_of, grade, format, shape) -> dict:
     points = index_series(relationship, start=date_from, end=date_to, as_of=as_of, min_grade=grade)
     series = [_point(p) for p in points]
     if format == "csv":
-        return {"body": as_csv(series, "").content}
+        return {"body": csv_text(series)}
     head = {
         "relationship": relationship.slug,
         "method_version": method.METHOD_VERSION,

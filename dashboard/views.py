@@ -46,7 +46,6 @@ from tracker.selectors.indicators import (
     indicator_observations,
     indicator_readings,
     latest_readings,
-    reading_bounds,
 )
 from tracker.selectors.movement import contributions_between
 from tracker.selectors.sensitivity import verdict_sensitivity
@@ -119,26 +118,7 @@ ASSESSMENT_PARTS = ("assessment", "stale")
 def overview_context(relationship: Relationship, filters: Filters, path: str) -> dict:
     """The page's frame, its assessment (rendered once per data version and view, see
     dashboard.fragments) and what changes without the data (alerts, forecasts, sources)."""
-    scenarios = list(relationship.scenarios.order_by("lower"))
-    context = {
-        "relationship": relationship,
-        "relationships": Relationship.objects.order_by("title"),
-        "filters": filters,
-        "path": path,
-        "scenarios": scenarios,
-        "categories": list(
-            Category.objects.filter(indicators__relationship=relationship)
-            .distinct()
-            .order_by("order")
-        ),
-        "periods": list(PERIODS),
-        "grades": ["", "A1", "B2", "C3", "D4"],
-        "coverage_min": method.COVERAGE_MIN,
-    }
-    key = fragments.key(
-        "overview", series_version(relationship), relationship.pk, path, filters.query()
-    )
-    context |= fragments.cached(key, lambda: _assessment(relationship, filters, context))
+    context = overview_assessed(relationship, filters, path)
     if context.get("parts"):
         context |= {
             "alerts": latest_alerts(relationship, known_on=filters.as_of),
@@ -148,6 +128,33 @@ def overview_context(relationship: Relationship, filters: Filters, path: str) ->
             **_source_health(),
         }
     return context
+
+
+def overview_assessed(relationship: Relationship, filters: Filters, path: str) -> dict:
+    """The page's frame and its assessment, from the cache when this view of this data
+    version was rendered before (the recompute job warms the default view with this)."""
+    version = series_version(relationship)
+    context = {
+        "relationship": relationship,
+        "relationships": Relationship.objects.order_by("title"),
+        "filters": filters,
+        "path": path,
+        "version": version,
+        "scenarios": list(relationship.scenarios.order_by("lower")),
+        "categories": _categories(relationship),
+        "periods": list(PERIODS),
+        "grades": ["", "A1", "B2", "C3", "D4"],
+        "coverage_min": method.COVERAGE_MIN,
+    }
+    key = fragments.key("overview", version, relationship.pk, path, filters.query())
+    return context | fragments.cached(key, lambda: _assessment(relationship, filters, context))
+
+
+def _categories(relationship: Relationship) -> list[Category]:
+    """The categories of the relationship's indicators, in their order."""
+    return list(
+        Category.objects.filter(indicators__relationship=relationship).distinct().order_by("order")
+    )
 
 
 def _assessment(relationship: Relationship, filters: Filters, frame: dict) -> dict:
@@ -189,7 +196,7 @@ def _assessed_context(relationship, filters, series, scenarios, context) -> dict
         "stale_count": len(stale),
         "band_names": band_names,
         "window": (start, end),
-        "figures_url": _figures_url(relationship, filters),
+        "figures_url": _figures_url(relationship, filters, context["version"]),
         # As known on the as-of date, when there is one: nothing recorded later shows.
         "evidence": latest_evidence(
             relationship, category=filters.category, until=end, limit=10, known_on=filters.as_of
@@ -215,11 +222,10 @@ def _robustness(relationship, verdict, grounds, series, band_names, context):
     return (found.headline(), found.detail(band_names)) if found else None
 
 
-def _figures_url(relationship: Relationship, filters: Filters) -> str:
+def _figures_url(relationship: Relationship, filters: Filters, version: str) -> str:
     """Where the page's charts come from: their view, and the data version that makes the
     answer immutable (a page rendered for another version asks for it, and gets today's)."""
     query = _figures_view(filters)
-    version = series_version(relationship)
     path = reverse("dashboard:overview-figures", args=[relationship.slug])
     return f"{path}?{query}&v={version}" if query else f"{path}?v={version}"
 
@@ -254,9 +260,7 @@ def figures_cached(relationship: Relationship, filters: Filters, version: str) -
 def _figures_body(relationship: Relationship, filters: Filters) -> dict:
     series = {"as_of": filters.as_of, "min_grade": filters.grade}
     scenarios = list(relationship.scenarios.order_by("lower"))
-    categories = list(
-        Category.objects.filter(indicators__relationship=relationship).distinct().order_by("order")
-    )
+    categories = _categories(relationship)
     try:
         window = _window(relationship, filters, series)
         if window is None or window[0] > window[1]:
@@ -384,11 +388,7 @@ def indicator_context(
 def _indicator_drawing(indicator: Indicator, filters: Filters) -> dict:
     """The indicator's chart for the view (None with no reading in it), and its latest
     reading there."""
-    bounds = reading_bounds(indicator)
-    if bounds is None:
-        return {"figure": None, "latest_reading": None}
-    start, end = filters.window(*bounds)
-    readings = indicator_readings(indicator, start=start, end=end)
+    readings = indicator_readings(indicator, window=filters.window)
     if not readings:
         return {"figure": None, "latest_reading": None}
     reports = chart_reports(indicator, readings[0].date, readings[-1].date, charts.MAX_POINTS // 2)

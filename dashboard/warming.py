@@ -15,14 +15,12 @@ def warm_pages(sender, *, relationship: Relationship, **kwargs) -> list[str]:
     """Render the overview's assessment at each address that shows it by default (its own,
     and the home page when it is the one relationship watched), and its figures. Returns
     those addresses."""
-    from dashboard.views import figures_cached, overview_context
-    from tracker.selectors.series import series_version
+    from dashboard.views import figures_cached, overview_assessed
 
     paths = [reverse("dashboard:relationship", args=[relationship.slug])]
     if not Relationship.objects.exclude(pk=relationship.pk).exists():
         paths.append(reverse("dashboard:home"))
-    for path in paths:
-        overview_context(relationship, Filters(), path)
-    figures_cached(relationship, Filters(), series_version(relationship))
+    shown = [overview_assessed(relationship, Filters(), path) for path in paths]
+    figures_cached(relationship, Filters(), shown[0]["version"])
     logger.info("warmed %s", ", ".join(paths))
     return paths

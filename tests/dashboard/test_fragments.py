@@ -119,7 +119,7 @@ def test_a_fault_while_warming_never_fails_the_recompute(small, monkeypatch, cap
     def broken(*args, **kwargs):
         raise RuntimeError("template went missing")
 
-    monkeypatch.setattr("dashboard.views.overview_context", broken)
+    monkeypatch.setattr("dashboard.views.overview_assessed", broken)
     report = tasks.recompute_snapshots(relationship.pk)
     assert relationship.slug in report
     assert "template went missing" in caplog.text

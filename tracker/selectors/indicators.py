@@ -16,25 +16,23 @@ class Reading:
     alliance: float
 
 
-def reading_bounds(indicator: Indicator) -> tuple[dt.date, dt.date] | None:
-    """The first and last day of the indicator's stored readings, or None."""
-    return store.bounds(indicator.pk)
-
-
-def indicator_readings(indicator: Indicator, *, start=None, end=None) -> list[Reading]:
+def indicator_readings(indicator: Indicator, *, start=None, end=None, window=None) -> list[Reading]:
     """The indicator's daily readings from `start` to `end` (None: from the first, to the
-    last stored day)."""
+    last stored day); or over the dates `window(first, last)` chooses within what is stored
+    (a view's period)."""
     held = store.bounds(indicator.pk)
     if held is None:
         return []
+    if window is not None:
+        start, end = window(*held)
     start, end = max(start or held[0], held[0]), min(end or held[1], held[1])
-    rows = store.window([indicator.pk], start, end).get(indicator.pk)
-    if rows is None:
+    rows = store.window([indicator.pk], start, end, firsts={indicator.pk: held[0]})
+    if indicator.pk not in rows:
         return []
     r, a = store.COLUMN["reading"], store.COLUMN["alliance"]
     return [
         Reading(start + dt.timedelta(days=n), reading, alliance)
-        for n, (reading, alliance) in enumerate(rows[:, [r, a]].tolist())
+        for n, (reading, alliance) in enumerate(rows[indicator.pk][:, [r, a]].tolist())
     ]
 
 

@@ -65,13 +65,24 @@ def covering(keys: Iterable[int], start: dt.date, end: dt.date) -> set[int]:
     }
 
 
-def window(keys: Iterable[int], start: dt.date, end: dt.date) -> dict[int, np.ndarray]:
-    """Each indicator's days from `start` to `end` (days x FIELDS), cut to what it holds."""
-    found: dict[int, np.ndarray] = {}
+def first_days(keys: Iterable[int]) -> dict[int, dt.date]:
+    """The first day of each of these indicators' stored arrays (those that have one)."""
     stored = ReadingSeries.objects.filter(indicator_id__in=list(keys))
+    return dict(stored.values_list("indicator_id", "first"))
+
+
+def window(
+    keys: Iterable[int], start: dt.date, end: dt.date, *, firsts: dict[int, dt.date] | None = None
+) -> dict[int, np.ndarray]:
+    """Each indicator's days from `start` to `end` (days x FIELDS), cut to what it holds;
+    `firsts` (from `first_days`) when the caller has them, saving a query."""
+    if firsts is None:
+        firsts = first_days(keys)
     by_first: dict[dt.date, list[int]] = defaultdict(list)
-    for key, first in stored.values_list("indicator_id", "first"):
-        by_first[first].append(key)
+    for key in keys:
+        if key in firsts:
+            by_first[firsts[key]].append(key)
+    found: dict[int, np.ndarray] = {}
     for first, group in by_first.items():  # one query for a relationship: one first day
         offset = max((start - first).days, 0)
         length = (end - first).days + 1 - offset
@@ -80,7 +91,7 @@ def window(keys: Iterable[int], start: dt.date, end: dt.date) -> dict[int, np.nd
         cut = Substr(
             "values", Value(offset * WIDTH + 1), Value(length * WIDTH), output_field=BinaryField()
         )
-        rows = stored.filter(indicator_id__in=group).annotate(cut=cut)
+        rows = ReadingSeries.objects.filter(indicator_id__in=group).annotate(cut=cut)
         for key, data in rows.values_list("indicator_id", "cut"):
             found[key] = unpack(data or b"")
     return found
@@ -88,9 +99,11 @@ def window(keys: Iterable[int], start: dt.date, end: dt.date) -> dict[int, np.nd
 
 def on_days(keys: Iterable[int], days: Iterable[dt.date]) -> dict[tuple[int, dt.date], np.ndarray]:
     """Each indicator's row (FIELDS) on each of `days` it holds, by (indicator, day)."""
+    keys = list(keys)
+    firsts = first_days(keys)
     found = {}
     for day in sorted(set(days)):
-        for key, rows in window(keys, day, day).items():
+        for key, rows in window(keys, day, day, firsts=firsts).items():
             if len(rows):
                 found[key, day] = rows[0]
     return found
