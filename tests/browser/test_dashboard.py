@@ -1,147 +1,27 @@
 """The dashboard in real headless Chromium (Playwright), against a live server with the demo.
 
-Skipped with the reason when Chromium is missing; under CI=true a skip fails.
 UPDATE_SCREENSHOT=1 also saves the overview to docs/screenshot.png for the README.
 """
 
-import io
 import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
+from tests.browser.support import (
+    OVERVIEW,
+    ROOT,
+    chart_title,
+    charts_drawn,
+    log_in,
+    settled,
+    wait_for_title,
+    wait_for_url,
+    wait_until,
+)
 from tracker.models import Relationship
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ROOT = Path(__file__).resolve().parents[2]
-OVERVIEW = "/r/russia-iran/"  # the home page compares the relationships; this is one's own
-
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server sees committed data
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)")
-    # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls
-    # (fixtures, assertions) are not async code, so Django may allow them here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DASHBOARD_PUBLIC = True
-    call_command("loaddemo", users=False, stdout=io.StringIO())
-    return Relationship.objects.get(slug="russia-iran")
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(WAIT_MS)  # Playwright's own waits (clicks, selectors) too
-    page = context.new_page()
-    page.errors = []
-    page.foreign = []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on(
-        "response",
-        lambda r: page.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-    )
-    page.on(
-        "request",
-        lambda r: page.foreign.append(r.url) if not r.url.startswith(live_server.url) else None,
-    )
-    yield page
-    context.close()
-
-
-WAIT_MS = 60_000  # the bound on any one wait; a busy machine takes time, a broken page forever
-
-
-def wait_until(page, script, message, arg=None):
-    """Wait until `script` (a JS function of `arg`) is true in the page, or fail saying what
-    did not happen."""
-    try:
-        page.wait_for_function(script, arg=arg, timeout=WAIT_MS)
-    except PlaywrightTimeout:
-        raise AssertionError(
-            f"timed out after {WAIT_MS / 1000:g} s waiting until {message} (at {page.url})"
-        ) from None
-
-
-def wait_for_url(page, url, message):
-    try:
-        page.wait_for_url(url, timeout=WAIT_MS)
-    except PlaywrightTimeout:
-        raise AssertionError(
-            f"timed out after {WAIT_MS / 1000:g} s waiting until {message}; at {page.url}"
-        ) from None
-
-
-def charts_drawn(page, count):
-    wait_until(
-        page,
-        "n => document.querySelectorAll('[data-figure] .main-svg').length >= n",
-        f"{count} chart(s) are drawn",
-        arg=count,
-    )
-
-
-def chart_title(page):
-    return page.locator("#content .panel h2").first.inner_text()
-
-
-def wait_for_title(page, *, containing="", not_containing=""):
-    wait_until(
-        page,
-        """([yes, no]) => {
-            const title = document.querySelector('#content .panel h2');
-            return title && title.innerText.includes(yes) && !(no && title.innerText.includes(no));
-        }""",
-        f"the first chart's title contains {containing!r}"
-        + (f" and not {not_containing!r}" if not_containing else ""),
-        arg=[containing, not_containing],
-    )
-
-
-def log_in(page, live_server, user):
-    """Log in through the form and wait for the redirect home: a goto before it lands
-    would cancel the login."""
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("button[type=submit]")
-    wait_for_url(page, live_server.url + "/", f"{user.username} is logged in and sent home")
-
-
-def settled(page):
-    """Fonts loaded and two frames painted: what a screenshot needs, awaited, not slept."""
-    page.evaluate(
-        """async () => {
-            await document.fonts.ready;
-            await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
-        }"""
-    )
 
 
 def test_overview_draws_its_charts_without_errors_or_foreign_requests(page, live_server, demo):
