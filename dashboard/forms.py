@@ -21,6 +21,30 @@ class InlineObservationForm(ObservationForm):
                 del self.fields[field]
 
 
+class CorrectionForm(InlineObservationForm):
+    """A correction says why: the reason heads its entry in the observation's history."""
+
+    reason = forms.CharField(
+        max_length=300,
+        help_text='Why the observation changes (e.g. "the source gave the wrong date").',
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["reason"])  # asked first, where the form opens
+        self.fields["reason"].widget.attrs["autofocus"] = True
+
+
+class ReasonForm(forms.Form):
+    """Why an observation is retracted or reinstated: kept in its history."""
+
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+        help_text="Kept in the observation's history, for anyone who reads it.",
+    )
+
+
 class AnalystForecastForm(forms.ModelForm):
     """An analyst's dated probability for a question, with a short rationale."""
 

@@ -1,6 +1,9 @@
-"""Requests refused before any view: parameters no database can store."""
+"""Requests refused before any view (parameters no database can store), and what htmx
+answers carry besides their part of the page (the messages written for them)."""
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.template.loader import render_to_string
 
 
 class RefuseNulCharacters:
@@ -23,3 +26,29 @@ class RefuseNulCharacters:
                         content_type="text/plain; charset=utf-8",
                     )
         return self.get_response(request)
+
+
+class HtmxMessages:
+    """An htmx answer that swaps part of a page also carries the messages written for it
+    (django.contrib.messages), swapped out of band into the page's message region: so a
+    write's "recorded" or its reason for refusing shows, and stays until dismissed, whatever
+    part of the page later polls or redraws. Full pages show them in place (base.html)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or getattr(response, "streaming", False):
+            return response
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        if b'id="messages"' in response.content:
+            return response  # a whole page (a history restore) shows them itself
+        pending = messages.get_messages(request)
+        if not len(pending):
+            return response
+        response.content += render_to_string(
+            "dashboard/base.html#messages", {"messages": pending, "oob": True}
+        ).encode()
+        return response

@@ -18,6 +18,18 @@ urlpatterns = [
         views.observation_edit,
         name="observation-edit",
     ),
+    path(
+        "indicators/<slug:slug>/observations/<int:pk>/retract/",
+        views.observation_decide,
+        {"action": "retract"},
+        name="observation-retract",
+    ),
+    path(
+        "indicators/<slug:slug>/observations/<int:pk>/reinstate/",
+        views.observation_decide,
+        {"action": "reinstate"},
+        name="observation-reinstate",
+    ),
     path("methodology/", views.methodology, name="methodology"),
     path("questions/", questions.questions, name="questions"),
     path("questions/new/", questions.question_add, name="question-add"),

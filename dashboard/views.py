@@ -10,6 +10,7 @@ import time
 
 import markdown
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Q
@@ -21,9 +22,10 @@ from django_htmx.http import push_url
 
 from dashboard import charts, fragments
 from dashboard.access import CORRECT, RECORD, allowed, readable
+from dashboard.api import MAX_OBSERVATIONS
 from dashboard.context_processors import several_relationships
 from dashboard.filters import PERIODS, FilterError, Filters
-from dashboard.forms import InlineObservationForm
+from dashboard.forms import CorrectionForm, InlineObservationForm, ReasonForm
 from dashboard.htmx import HtmxHttpRequest
 from tracker.alerts import latest_alerts
 from tracker.clock import today_utc
@@ -376,6 +378,9 @@ def indicator_context(
         "verdict": verdict_latest(relationship),
         **drawn,
         "page": page,
+        "observations_csv": reverse("api-1.0.0:observations")
+        + f"?indicator={indicator.slug}&format=csv&limit={MAX_OBSERVATIONS}",
+        "csv_limit": MAX_OBSERVATIONS,
         "history": indicator_history(indicator),
         "questions": open_questions(relationship, indicator=indicator),
         "form": form,
@@ -424,25 +429,78 @@ def observation_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @allowed(CORRECT)
 def observation_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Correct an observation from the indicator page; the previous version stays in history."""
+    """Correct an observation from the indicator page, saying why; the previous version
+    stays in its history."""
     indicator = get_object_or_404(Indicator, slug=slug)
     observation = get_object_or_404(
         Observation, pk=pk, indicator=indicator, status=Observation.Status.ACCEPTED
     )
     if request.method == "GET":
-        form = InlineObservationForm(indicator=indicator, instance=observation)
+        form = CorrectionForm(indicator=indicator, instance=observation)
         return _form_errors(request, indicator, form, editing=observation, status=200)
-    form = InlineObservationForm(request.POST, indicator=indicator, instance=observation)
+    form = CorrectionForm(request.POST, indicator=indicator, instance=observation)
     if form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = {name: form.cleaned_data[name] for name in form.changed_data if name != "reason"}
         before = snapshot_version(indicator.relationship)
         try:
-            services.observation_correct(Observation.objects.get(pk=pk), by=request.user, **changed)
+            services.observation_correct(
+                Observation.objects.get(pk=pk),
+                by=request.user,
+                reason=f"Corrected: {form.cleaned_data['reason']}",
+                **changed,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             return _after_write(request, indicator, "Observation corrected.", before)
     return _form_errors(request, indicator, form, editing=observation)
+
+
+# What the indicator page can do to an observation besides correcting it: (the status it
+# must have, the service, the heading of the form, the message once done).
+DECISIONS = {
+    "retract": (
+        Observation.Status.ACCEPTED,
+        services.observation_retract,
+        "Retract the observation of {}",
+        "Observation retracted: it no longer counts; it stays in the table and its history.",
+    ),
+    "reinstate": (
+        Observation.Status.RETRACTED,
+        services.observation_reinstate,
+        "Reinstate the observation of {}",
+        "Observation reinstated: it counts again; the retraction stays in its history.",
+    ),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@allowed(CORRECT)
+def observation_decide(request: HtmxHttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    """Retract an observation, or reinstate a retracted one, from the indicator page, with
+    a reason; nothing is deleted."""
+    status, service, heading, done = DECISIONS[action]
+    indicator = get_object_or_404(Indicator, slug=slug)
+    observation = get_object_or_404(Observation, pk=pk, indicator=indicator, status=status)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        before = snapshot_version(indicator.relationship)
+        try:
+            service(observation, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _after_write(request, indicator, done, before)
+    deciding = {
+        "observation": observation,
+        "form": form,
+        "heading": heading.format(observation.occurred_label),
+        "action": action,
+    }
+    context = indicator_context(request, indicator, Filters(), form=_blank_form(request, indicator))
+    context["deciding"] = deciding
+    code = 200 if request.method == "GET" or request.htmx else 422
+    return render_page(request, "dashboard/indicator.html", context, status=code)
 
 
 def _fields(form) -> dict:
@@ -452,11 +510,11 @@ def _fields(form) -> dict:
 def _after_write(
     request: HtmxHttpRequest, indicator: Indicator, message: str, before: int
 ) -> HttpResponse:
+    messages.success(request, message)
     if request.htmx:
         context = indicator_context(
             request, indicator, Filters(), form=_blank_form(request, indicator)
         )
-        context["message"] = message
         if snapshot_version(indicator.relationship) == before:
             # The worker recomputes after the commit: poll until the new series is stored.
             context["pending"] = before
@@ -484,7 +542,9 @@ def indicator_refreshed(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return HttpResponse(status=204)
     context = indicator_context(request, indicator, Filters(), form=_blank_form(request, indicator))
     if waited >= PATIENCE:
-        context["message"] = "The assessment has not been recomputed yet: is the worker running?"
+        messages.warning(
+            request, "The assessment has not been recomputed yet: is the worker running?"
+        )
     return render(request, "dashboard/indicator.html#content", context)
 
 

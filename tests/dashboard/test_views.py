@@ -35,7 +35,7 @@ def public(settings):
 
 def table_rows(html: str, css_class: str) -> list[list[str]]:
     """The text of each body row's cells of the table of that class."""
-    table = html[html.index(f'<table class="{css_class}">') :]
+    table = html[html.index(f'<table class="{css_class}"') :]
     body = table[table.index("<tbody>") : table.index("</tbody>")]
     return [
         [
@@ -71,7 +71,7 @@ def test_overview_answers_the_question(client, small):
     assert "Evidence on 5 of 5 indicators (100% of the catalogue" in page
     assert set(figures(page)) == {"figure-index", "figure-odds", "figure-categories"}
     # Latest evidence first: Indicator 0's report 30 days ago; nothing is stale.
-    evidence = page[page.index('<table class="evidence">') :]
+    evidence = page[page.index('<table class="evidence"') :]
     body = evidence[evidence.index("<tbody>") :]
     first_row = body[: body.index("</tr>")]
     assert (TODAY - dt.timedelta(days=30)).strftime("%-d %b %Y") in first_row
@@ -205,7 +205,7 @@ def test_a_view_too_large_to_score_in_the_request_polls_until_its_job_is_done(
         assert page.status_code == 200
     text = page.content.decode()
     assert "Computing this view" in text and "grade B2 or better" in text
-    assert 'hx-trigger="every 2s"' in text and 'hx-get="/?min_grade=B2"' in text
+    assert 'data-hx-trigger="every 2s"' in text and 'data-hx-get="/?min_grade=B2"' in text
     assert len(asked) == 1
 
     tasks.compute_view(*asked[0])
@@ -324,7 +324,12 @@ class TestInlineForm:
         assert response.status_code == 200
         html = response.content.decode()
         assert html.lstrip().startswith('<div id="content"')
-        assert "Observation recorded." in html
+        # The message rides out of band into the page's message region, which the poller
+        # that redraws #content afterwards never touches: it stays until dismissed.
+        region = html[html.index('<div id="messages"') :]
+        assert 'data-hx-swap-oob="true"' in region.split(">")[0]
+        assert "Observation recorded." in region and "data-dismiss" in region
+        assert "Observation recorded." not in html[: html.index('<div id="messages"')]
         assert Observation.objects.filter(summary="Another delivery was reported.").exists()
         after = Snapshot.objects.get(relationship=relationship, date=TODAY).index
         assert after > before
@@ -355,13 +360,8 @@ class TestInlineForm:
         assert f'id="error-{field}"' in response.content.decode()
         assert Observation.objects.count() == count
 
-    def test_correction_keeps_history(self, analyst_client, small):
-        _, indicators = small
-        observation = indicators[0].observations.first()
-        url = reverse("dashboard:observation-edit", args=[indicators[0].slug, observation.pk])
-        form = analyst_client.get(url, headers={"HX-Request": "true"})
-        assert "Save the correction" in form.content.decode()
-        data = inline_data(
+    def _correction(self, observation, **overrides):
+        return inline_data(
             source=observation.source.pk,
             occurred_on=observation.occurred_on.isoformat(),
             magnitude="4.5",
@@ -369,12 +369,91 @@ class TestInlineForm:
             url=observation.url,
             reliability=observation.reliability,
             credibility=str(observation.credibility),
+            **overrides,
         )
-        response = analyst_client.post(url, data)
+
+    def test_correction_asks_why_and_keeps_history(self, analyst_client, small):
+        _, indicators = small
+        observation = indicators[0].observations.first()
+        url = reverse("dashboard:observation-edit", args=[indicators[0].slug, observation.pk])
+        form = analyst_client.get(url, headers={"HX-Request": "true"}).content.decode()
+        assert "Save the correction" in form
+        assert (
+            'name="reason"' in form.split('id="observation-form"')[1].split('name="occurred_on"')[0]
+        )
+        # Without a reason nothing changes, and the reason field says so.
+        refused = analyst_client.post(url, self._correction(observation))
+        assert refused.status_code == 422 and 'id="error-reason"' in refused.content.decode()
+        observation.refresh_from_db()
+        assert observation.magnitude != 4.5 and observation.history.count() == 1
+        response = analyst_client.post(
+            url, self._correction(observation, reason="The source gave the wrong size.")
+        )
         assert response.status_code == 302
         observation.refresh_from_db()
         assert observation.magnitude == 4.5
         assert observation.history.count() == 2
+        reason = observation.history.order_by("history_id").last().history_change_reason
+        assert reason == "Corrected: The source gave the wrong size."
+        page = analyst_client.get(response["Location"]).content.decode()
+        assert "Observation corrected." in page  # the message survives the redirect
+        assert "Corrected: The source gave the wrong size." in page  # in the history table
+
+    def test_retract_and_reinstate_from_the_page_with_a_reason(self, analyst_client, small):
+        _, indicators = small
+        indicator = indicators[0]
+        observation = indicator.observations.first()
+        retract = reverse("dashboard:observation-retract", args=[indicator.slug, observation.pk])
+        reinstate = reverse(
+            "dashboard:observation-reinstate", args=[indicator.slug, observation.pk]
+        )
+        page = analyst_client.get(reverse("dashboard:indicator", args=[indicator.slug]))
+        assert f'href="{retract}"' in page.content.decode()
+        # Not yet retracted: nothing to reinstate.
+        assert analyst_client.get(reinstate).status_code == 404
+        form = analyst_client.get(retract, headers={"HX-Request": "true"}).content.decode()
+        assert "Retract the observation of" in form and 'name="reason"' in form
+        refused = analyst_client.post(retract, {"reason": "  "}, headers={"HX-Request": "true"})
+        assert 'id="error-reason"' in refused.content.decode()
+        observation.refresh_from_db()
+        assert not observation.is_retracted
+        done = analyst_client.post(
+            retract,
+            {"reason": "A duplicate of the Reuters report."},
+            headers={"HX-Request": "true"},
+        ).content.decode()
+        observation.refresh_from_db()
+        assert observation.is_retracted
+        assert observation.retraction_reason == "A duplicate of the Reuters report."
+        assert "Observation retracted" in done.split('<div id="messages"')[1]
+        assert f'href="{reinstate}"' in done  # the row now offers to reinstate it
+        assert analyst_client.get(retract).status_code == 404  # retracted already
+        analyst_client.post(reinstate, {"reason": "It was not a duplicate."})
+        observation.refresh_from_db()
+        assert not observation.is_retracted
+        reasons = list(
+            observation.history.order_by("history_id").values_list(
+                "history_change_reason", flat=True
+            )
+        )
+        assert reasons[-2:] == [
+            "Retracted: A duplicate of the Reuters report.",
+            "Reinstated: It was not a duplicate.",
+        ]
+        assert Observation.objects.filter(pk=observation.pk).exists()  # never deleted
+
+    def test_readers_cannot_retract_or_reinstate(self, reader_client, small):
+        _, indicators = small
+        observation = indicators[0].observations.first()
+        for name in ("dashboard:observation-retract", "dashboard:observation-reinstate"):
+            url = reverse(name, args=[indicators[0].slug, observation.pk])
+            assert reader_client.post(url, {"reason": "mine"}).status_code == 403
+            anonymous = Client().post(url, {"reason": "mine"})
+            assert anonymous.status_code == 302
+        observation.refresh_from_db()
+        assert not observation.is_retracted
+        page = reader_client.get(reverse("dashboard:indicator", args=[indicators[0].slug]))
+        assert "Retract" not in page.content.decode()
 
     def test_readers_and_anonymous_cannot_write(self, reader_client, small):
         _, indicators = small
@@ -471,8 +550,8 @@ def test_poller_waits_for_the_worker_then_swaps_in_the_new_series(client, small,
     assert fresh.status_code == 200 and 'id="content"' in fresh.content.decode()
     # A worker that never comes: after a minute the poller is told so and stops.
     Snapshot.objects.filter(pk=version + 10_000).update(id=version)
-    late = client.get(url, {"after": version, "since": now - 61})
-    assert "is the worker running?" in late.content.decode()
+    late = client.get(url, {"after": version, "since": now - 61}, headers={"HX-Request": "true"})
+    assert "is the worker running?" in late.content.decode().split('<div id="messages"')[1]
     assert client.get(url, {"after": "x", "since": now}).status_code == 400
 
 
@@ -555,7 +634,7 @@ def test_as_known_on_lists_no_evidence_recorded_later(client, small):
 
     def evidence_table(query):
         page = client.get(f"/r/{relationship.slug}/", query).content.decode()
-        return page.split('<table class="evidence">')[1].split("</table>")[0]
+        return page.split('<table class="evidence"')[1].split("</table>")[0]
 
     then = evidence_table({"as_of": as_of})
     assert "Known a month ago" in then
