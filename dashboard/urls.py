@@ -38,5 +38,6 @@ urlpatterns = [
     path("triage/", triage.triage, name="triage"),
     path("triage/<int:pk>/accept/", triage.accept, name="triage-accept"),
     path("triage/<int:pk>/dismiss/", triage.dismiss, name="triage-dismiss"),
+    path("triage/<int:pk>/undo/", triage.undo, name="triage-undo"),
     path("healthz", views.healthz, name="healthz"),
 ]

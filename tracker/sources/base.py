@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 MAX_EXTERNAL_ID = 255
 MAX_TITLE = 300
 MAX_EXCERPT = 500
+MAX_OUTLET = 120  # tracker.models.Source.name's max_length
 MAX_URL = 500  # tracker.models.Observation.url's max_length
 
 
@@ -45,6 +46,9 @@ class SignalData:
     published_at: datetime.datetime | None  # aware, UTC
     suggested: tuple[str, ...]  # indicator slugs suggested by keyword or code rules
     proposal: ObservationProposal | None = None
+    # The publisher the item credits, when a feed relays others (RSS's <source>, Atom's
+    # source title): triage proposes it as the observation's source, not the feed.
+    outlet: str = ""
 
 
 @dataclass(frozen=True)

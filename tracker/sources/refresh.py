@@ -173,16 +173,19 @@ def _create_signal(source, item: SignalData, indicators) -> Signal:
         title=item.title[:300],
         url=item.url[:500],
         excerpt=item.excerpt,
-        proposal=_proposal_json(item.proposal),
+        proposal=_proposal_json(item.proposal, outlet=item.outlet),
     )
     signal.suggested.set([indicators[s] for s in item.suggested if s in indicators])
     return signal
 
 
-def _proposal_json(proposal: ObservationProposal | None) -> dict:
+def _proposal_json(proposal: ObservationProposal | None, *, outlet: str = "") -> dict:
+    """What the item proposes to record, as stored on its signal: a dataset's observation,
+    and the publisher a relaying feed credits (`outlet`, the observation's source)."""
+    stored: dict = {"outlet": outlet} if outlet else {}
     if proposal is None:
-        return {}
-    return {**asdict(proposal), "occurred_on": proposal.occurred_on.isoformat()}
+        return stored
+    return {**stored, **asdict(proposal), "occurred_on": proposal.occurred_on.isoformat()}
 
 
 def _record_proposal(source, signal, proposal: ObservationProposal, indicators) -> int:

@@ -43,6 +43,7 @@ from tracker.dates import out_of_range
 from tracker.sources import matching
 from tracker.sources.base import (
     MAX_EXCERPT,
+    MAX_OUTLET,
     MAX_TITLE,
     Parsed,
     ParseError,
@@ -453,6 +454,7 @@ def _signal(entry, *, base: str) -> SignalData:
         excerpt=clip(summary, MAX_EXCERPT),
         published_at=_utc(published),
         suggested=matching.suggest(f"{title}\n{summary}"),
+        outlet=clip(_plain((entry.get("source") or {}).get("title", "")), MAX_OUTLET),
     )
 
 

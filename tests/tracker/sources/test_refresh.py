@@ -254,3 +254,16 @@ def test_un_designations_are_observations_on_the_day_they_were_listed(catalogue)
         ),
     ]
     assert (source_refresh(source, body=body).new, Observation.objects.count()) == (0, 2)
+
+
+def test_a_relaying_feeds_credited_outlet_is_stored_with_its_signal(catalogue):
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        b"<link>https://x.example/</link><description>D</description>"
+        b"<item><title>Putin talks to Iranian president</title><guid>a</guid>"
+        b'<link>https://www.rt.com/russia/1</link><source url="https://www.rt.com/">RT</source>'
+        b"</item><item><title>Uncredited</title><guid>b</guid></item></channel></rss>"
+    )
+    source_refresh(feed("rss"), body=body)
+    stored = dict(Signal.objects.values_list("external_id", "proposal"))
+    assert stored == {"a": {"outlet": "RT"}, "b": {}}

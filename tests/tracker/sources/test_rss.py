@@ -531,3 +531,22 @@ def test_damage_is_placed_by_characters_not_bytes():
     (warning,) = parse_feed(body).warnings
     column = body.decode().index("&bogus;")  # one line: the column is the character's index
     assert f"undefined entity: line 1, column {column}." in warning
+
+
+def test_an_entry_keeps_the_outlet_a_relaying_feed_credits():
+    rss_item = (
+        "<item><title>US confirms Russia received missiles</title>"
+        "<link>https://al-monitor.com/originals/2024/09/a</link><guid>a</guid>"
+        '<source url="https://al-monitor.com/rss">Al-Monitor &amp; Co</source></item>'
+        "<item><title>No credit</title><link>https://x.example/b</link><guid>b</guid></item>"
+    )
+    signals = by_id(read(rss(rss_item)))
+    assert signals["a"].outlet == "Al-Monitor & Co"
+    assert signals["b"].outlet == ""
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>f</id>'
+        b"<updated>2024-09-10T00:00:00Z</updated><entry><id>c</id><title>t</title>"
+        b"<updated>2024-09-10T00:00:00Z</updated>"
+        b"<source><title>Reuters</title><id>r</id></source></entry></feed>"
+    )
+    assert read(atom)[0].outlet == "Reuters"
