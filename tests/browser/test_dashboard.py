@@ -221,3 +221,98 @@ def test_the_comparison_page_draws_every_relationship_and_fits_a_phone(page, liv
     wait_for_url(page, re.compile(r"\?period=1y$"), "the period filter pushes ?period=1y")
     charts_drawn(page, 2)
     assert page.errors == [] and page.foreign == []
+
+
+def focused(page):
+    """What has the keyboard's focus: its id, else its tag and text."""
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return e.id || (e.tagName + ':' + e.textContent.trim().slice(0, 40)); }"
+    )
+
+
+def test_the_keyboard_alone_reaches_and_applies_the_filters(page, live_server, demo):
+    """A skip link first; ArrowDown on a select moves through its options without loading
+    anything, Enter applies, and focus stays on the control; a loading state shows while
+    the answer is on its way."""
+    page.goto(live_server.url + OVERVIEW)
+    charts_drawn(page, 3)
+    page.keyboard.press("Tab")
+    assert focused(page).startswith("A:Skip to content")
+    page.keyboard.press("Enter")
+    assert focused(page) == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "category=" in r.url else None)
+    page.focus("#filter-category")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert asked == [] and "category" not in page.url  # moving through options loads nothing
+    chosen = page.evaluate("document.querySelector('#filter-category').value")
+    held = []
+    page.route(re.compile(r".*category=.*"), lambda route: held.append(route))
+    page.keyboard.press("Enter")
+    wait_until(page, "() => document.querySelector('#content.htmx-request') !== null", "loading")
+    assert page.locator("#filters .loading").is_visible()
+    held[0].continue_()
+    page.unroute(re.compile(r".*category=.*"))
+    wait_for_url(page, re.compile(f"category={chosen}"), f"Enter applies category={chosen}")
+    charts_drawn(page, 3)
+    assert focused(page) == "filter-category"  # focus kept on the control across the swap
+    assert len([url for url in asked if "figures.json" not in url]) == 1
+    assert page.errors == []
+
+
+def test_a_pointer_choice_applies_at_once(page, live_server, demo):
+    page.goto(live_server.url + OVERVIEW)
+    charts_drawn(page, 3)
+    page.select_option("#filter-min-grade", "B2")  # as a pointer's pick: one change event
+    wait_for_url(page, re.compile(r"min_grade=B2"), "the pick applies min_grade=B2")
+    assert page.errors == []
+
+
+def test_retract_and_reinstate_on_the_indicator_page_with_focus_on_each_step(
+    page, live_server, demo, analyst
+):
+    log_in(page, live_server, analyst)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(live_server.url + "/indicators/drone-transfers/")
+    charts_drawn(page, 1)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    row = page.locator("table.evidence tbody tr").first
+    summary = row.locator("td").nth(2).inner_text()
+    row.get_by_role("link", name="Retract").click()
+    page.wait_for_selector("#observation-decision")
+    assert focused(page) == "id_reason"  # the form opens where the user is taken
+    page.click("#observation-decision button[type=submit]")  # no reason given
+    page.wait_for_selector("#observation-decision #error-reason")
+    assert focused(page) == "id_reason"
+    page.fill("#id_reason", "A duplicate of another report.")
+    page.click("#observation-decision button[type=submit]")
+    page.wait_for_selector("#messages .notice")
+    message = page.locator("#messages .notice")
+    assert "Observation retracted" in message.inner_text()
+    assert page.evaluate("document.activeElement.matches('#messages .notice')")
+    assert message.is_visible() and message.bounding_box()["y"] >= 0
+    retracted = page.locator("table.evidence tr.retracted", has_text=summary)
+    assert "A duplicate of another report." in retracted.inner_text()
+    # The recompute's poller redraws the page part; the message stays until dismissed.
+    wait_until(page, "() => !document.querySelector('#recomputing')", "the poller is done")
+    assert "Observation retracted" in page.locator("#messages").inner_text()
+    page.click("#messages [data-dismiss]")
+    assert page.locator("#messages .notice").count() == 0
+
+    retracted.get_by_role("link", name="Reinstate").click()
+    page.wait_for_selector("#observation-decision")
+    page.fill("#id_reason", "It was not a duplicate.")
+    page.click("#observation-decision button[type=submit]")
+    page.wait_for_selector("#messages .notice")
+    assert "Observation reinstated" in page.locator("#messages").inner_text()
+    assert page.locator("table.evidence tr.retracted", has_text=summary).count() == 0
+    history = page.locator("table.history").inner_text()
+    assert "Retracted: A duplicate of another report." in history
+    assert "Reinstated: It was not a duplicate." in history
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.errors == []
