@@ -43,12 +43,12 @@ PER_PAGE = 20
 
 def _queue_query(params: QueryDict) -> dict[str, str]:
     """The queue's view (state, source, page) from `params`, anything else left out."""
-    query = {}
+    query: dict[str, str] = {}
     if (state := params.get("state", "")) in Signal.State.values:
-        query["state"] = state
+        query["state"] = str(state)
     for name in ("source", "page"):
-        if whole_number(params.get(name, "")) is not None:
-            query[name] = params[name]
+        if whole_number(value := str(params.get(name, ""))) is not None:
+            query[name] = value
     return query
 
 
@@ -155,15 +155,14 @@ class AcceptForm(ObservationForm):
 
     def __init__(self, *args, indicator: Indicator | None, outlet: Outlet, **kwargs):
         super().__init__(*args, indicator=indicator, **kwargs)
-        self.chosen = indicator
-        measure = Indicator.MEASURE_FIELD[Indicator.Kind(indicator.kind)] if indicator else None
+        measure = Indicator.MEASURE_FIELD[Indicator.Kind(indicator.kind)] if indicator else ""
         for field in Indicator.MEASURE_FIELD.values():
             if field != measure:
                 del self.fields[field]
-        if indicator is not None and measure != "stage":
-            self.fields[measure].help_text = f"In its unit: {indicator.unit}."
         if indicator is None:
             self.fields["indicator"].help_text = "Choose one to see what it measures."
+        elif measure != "stage":
+            self.fields[measure].help_text = f"In its unit: {indicator.unit}."
         source = self.fields["source"]
         source.error_messages["required"] = "Choose the publisher where it was read."
         source.help_text = outlet.note
@@ -288,7 +287,8 @@ def _initial(signal: Signal, indicator: Indicator | None, outlet: Outlet) -> dic
 def _refreshed(data: QueryDict, signal: Signal, indicator: Indicator | None) -> dict:
     """What the analyst entered, for the form of another indicator: its measure pre-filled
     afresh, the others' dropped."""
-    kept = {name: data.get(name) for name in data if name not in Indicator.MEASURE_FIELD.values()}
+    measures = Indicator.MEASURE_FIELD.values()
+    kept: dict[str, object] = {name: data.get(name) for name in data if name not in measures}
     kept["new_source"] = bool(data.get("new_source"))
     return kept | _measure_default(indicator, signal.proposal or {})
 
