@@ -87,3 +87,17 @@ def settled(page):
             await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
         }"""
     )
+
+
+def log_in_by_session(context, live_server, user):
+    """Give the browser `user`'s session cookie, as the test client's force_login makes it:
+    no login form, so no failed-login counting and no redirect to wait for."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
