@@ -5,6 +5,7 @@ figure ships more than about MAX_POINTS points; numbers are rounded to what a ch
 """
 
 import base64
+import datetime as dt
 import functools
 import html
 from dataclasses import dataclass
@@ -13,35 +14,83 @@ import numpy as np
 import orjson
 import plotly.graph_objects as go
 import plotly.io as pio
+from django.db.models import Min
 from django.utils.safestring import mark_safe
 from tsdownsample import MinMaxLTTBDownsampler
 
+from tracker.models import Observation
+
 MAX_POINTS = 5000  # per figure, all traces together
 TRACE_POINTS = 1000  # per trace: more than a chart's width in pixels adds nothing
+
+# Okabe and Ito's palette ("Color Universal Design", 2008): its colours stay apart with every
+# common colour-vision deficiency, on a light page and on a dark one. Every chart draws from it.
+ORANGE, SKY, GREEN, BLUE, VERMILLION, PURPLE = (
+    "#e69f00", "#56b4e9", "#009e73", "#0072b2", "#d55e00", "#cc79a7",
+)  # fmt: skip
+PALETTE = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY]
 BAND_COLOURS = {
-    "unravelling": "rgba(178, 34, 34, 0.08)",
-    "strategic-convenience": "rgba(218, 165, 32, 0.10)",
-    "structured-alignment": "rgba(70, 130, 180, 0.10)",
-    "alliance": "rgba(46, 139, 87, 0.12)",
+    "unravelling": VERMILLION,
+    "strategic-convenience": ORANGE,
+    "structured-alignment": BLUE,
+    "alliance": GREEN,
 }
-SCENARIO_COLOURS = ["#b22222", "#daa520", "#4682b4", "#2e8b57", "#6a5acd", "#708090"]
-INK, MUTED = "#1f2933", "#7b8794"
+# The page's light colours (app.css: --ink, --muted, --line, --paper). charts.js swaps each for
+# the page's current value of its variable, so that a dark page draws dark charts.
+INK, MUTED, GRID, PAPER = "#1f2933", "#616e7c", "#e4e7eb", "#ffffff"
 FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, "color": INK}
+TOWARD_ALLIANCE = "sub-index: 100 = toward alliance"
+
+
+def band_colour(slug: str, n: int) -> str:
+    """A scenario's colour: the four usual bands by name, any other by its place."""
+    return BAND_COLOURS.get(slug) or PALETTE[n % len(PALETTE)]
 
 
 def _shade_bands(figure, scenarios, *, axis: str) -> None:
-    """Each scenario's band shaded and named, across the index's axis (`y` or `x`)."""
+    """Each scenario's band lightly shaded and named, across the index's axis (`y` or `x`)."""
     shade = figure.add_hrect if axis == "y" else figure.add_vrect
-    for scenario in scenarios:
+    for n, scenario in enumerate(scenarios):
         shade(
             **{f"{axis}0": scenario.lower, f"{axis}1": scenario.upper},
-            fillcolor=BAND_COLOURS.get(scenario.slug, "rgba(0,0,0,0.04)"),
+            fillcolor=_tint(band_colour(scenario.slug, n), 0.10),
             line_width=0,
             layer="below",
             annotation_text=plain(scenario.name),
             annotation_position="top left",
             annotation_font={"size": 11, "color": MUTED},
         )
+
+
+def _band_guides(figure, scenarios) -> None:
+    """The scenario bands of a 0-100 index beside the plot, not under it: each named in the
+    right margin next to a strip of its colour, the y grid drawn at their edges. The plot
+    area stays plain, so no line runs through a band's name and a ribbon keeps its colour."""
+    if not scenarios:
+        return
+    edges = sorted({s.lower for s in scenarios} | {s.upper for s in scenarios})
+    for n, scenario in enumerate(scenarios):
+        figure.add_shape(
+            type="rect", xref="paper", xsizemode="pixel", xanchor=1, x0=3, x1=9,
+            yref="y", y0=scenario.lower, y1=scenario.upper, line_width=0,
+            fillcolor=band_colour(scenario.slug, n),
+        )  # fmt: skip
+        figure.add_annotation(
+            xref="paper", x=1, xanchor="left", xshift=12, yref="y", showarrow=False,
+            y=(scenario.lower + scenario.upper) / 2, align="left",
+            text=_two_lines(plain(scenario.name)), font={"size": 11, "color": MUTED},
+        )  # fmt: skip
+    figure.update_yaxes(tickvals=edges)
+    figure.update_layout(margin={"r": 96})
+
+
+def _two_lines(text: str) -> str:
+    """A label of several words broken at the space nearest its middle, to fit a margin."""
+    spaces = [n for n, c in enumerate(text) if c == " "]
+    if not spaces or len(text) < 12:
+        return text
+    cut = min(spaces, key=lambda n: abs(n - len(text) / 2))
+    return f"{text[:cut]}<br>{text[cut + 1 :]}"
 
 
 def sample(length: int, values: np.ndarray, budget: int) -> np.ndarray:
@@ -60,9 +109,12 @@ def plain(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
-def figure_json(figure: go.Figure | dict) -> str:
+def figure_json(figure: go.Figure | dict | None) -> str:
     """The figure as JSON that is safe inside a <script> element. A plain dict (the busy
-    figures: see `typed`) is serialised as it is, with orjson; a go.Figure by plotly."""
+    figures: see `typed`) is serialised as it is, with orjson; a go.Figure by plotly. No
+    figure (nothing to draw) is the empty string, which a template reads as false."""
+    if figure is None:
+        return mark_safe("")
     if isinstance(figure, dict):
         text = orjson.dumps(figure).decode()
     else:
@@ -97,11 +149,11 @@ def _layout(figure: go.Figure, *, height: int, y_title: str = "", **extra) -> go
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         hovermode="x unified",
-        legend={"orientation": "h", "y": -0.18},
+        legend={"orientation": "h", "y": -0.14, "yanchor": "top"},
         **extra,
     )
-    figure.update_xaxes(showgrid=False, linecolor=MUTED)
-    figure.update_yaxes(title_text=y_title, gridcolor="#e4e7eb", zeroline=False)
+    figure.update_xaxes(showgrid=False, linecolor=MUTED, automargin=True)
+    figure.update_yaxes(title_text=y_title, gridcolor=GRID, zeroline=False, automargin=True)
     return figure
 
 
@@ -115,9 +167,18 @@ def _bands(scenarios) -> tuple:
 
 def _index_frame(bands):
     figure = go.Figure()
-    _shade_bands(figure, [_Band(*band) for band in bands], axis="y")
-    return _layout(figure, height=340, y_title="0 = unravelling · 100 = alliance",
-                   yaxis_range=[0, 100])  # fmt: skip
+    _layout(figure, height=340, y_title="alignment index, 0–100", yaxis_range=[0, 100])
+    _band_guides(figure, [_Band(*band) for band in bands])
+    return figure
+
+
+def _category_frame():
+    """A category's sub-index on its own scale: the relationship's bands are the index's, not
+    a category's, so none is drawn; the axis says which way is toward alliance."""
+    figure = go.Figure()
+    _layout(figure, height=340, y_title=TOWARD_ALLIANCE, yaxis_range=[0, 100])
+    figure.update_yaxes(tickvals=[0, 25, 50, 75, 100])
+    return figure
 
 
 @dataclass(frozen=True)
@@ -129,7 +190,8 @@ class _Band:
 
 
 def index_figure(points, scenarios, events=(), *, category=None) -> dict:
-    """The index (or one category's sub-index) over time, bands shaded, ribbon, key events."""
+    """The index over time with its 90% range and key events, the scenario bands beside it;
+    or one category's sub-index on its own 0-100 scale."""
     if category is not None:
         values = np.array([p.categories.get(category.slug, np.nan) for p in points])
     else:
@@ -140,10 +202,11 @@ def index_figure(points, scenarios, events=(), *, category=None) -> dict:
     if category is None:
         data += [
             _scatter(x=x, y=typed(np.round([points[n].high for n in keep], 2)),
-                     line={"width": 0}, hoverinfo="skip", showlegend=False, name="high"),
+                     line={"width": 0}, hoverinfo="skip", showlegend=False,
+                     name="90% range, high", meta={"label": "90% range, high"}),
             _scatter(x=x, y=typed(np.round([points[n].low for n in keep], 2)),
-                     line={"width": 0}, fill="tonexty", fillcolor="rgba(31, 41, 51, 0.12)",
-                     name="uncertainty", hoverinfo="skip"),
+                     line={"width": 0}, fill="tonexty", fillcolor=_tint(INK, 0.14),
+                     name="90% range", meta={"label": "90% range, low"}, hoverinfo="skip"),
         ]  # fmt: skip
     name = plain(category.name) if category is not None else "alignment index"
     data.append(
@@ -157,59 +220,84 @@ def index_figure(points, scenarios, events=(), *, category=None) -> dict:
                 x=[e["date"] for e in events],
                 y=[e["y"] for e in events],
                 mode="markers",
-                marker={"color": "#ffffff", "line": {"color": INK, "width": 2}, "size": 9},
+                marker={"color": PAPER, "line": {"color": INK, "width": 2}, "size": 9},
                 name="key evidence",
                 text=[e["text"] for e in events],
                 hovertemplate="%{text}<extra></extra>",
             )
         )
+    if category is not None:
+        return {"data": data, "layout": _frame(_category_frame)}
     return {"data": data, "layout": _frame(_index_frame, _bands(scenarios))}
 
 
 def _odds_frame():
-    return _layout(go.Figure(), height=240, y_title="%", yaxis_range=[0, 100])
+    figure = _layout(go.Figure(), height=240, y_title="odds, %", yaxis_range=[0, 100])
+    return figure.update_yaxes(tickvals=[0, 25, 50, 75, 100])
 
 
 def odds_figure(points, scenarios) -> dict:
-    """Scenario odds over time as stacked areas (they sum to 100%)."""
+    """Scenario odds over time as stacked areas (they sum to 100%), each in its band's colour."""
     budget = MAX_POINTS // max(len(scenarios), 1)
     leading = np.array([max(p.odds.values()) for p in points])
     keep = sample(len(points), leading, budget)
     x = _dates(points, keep)
-    data = [
-        _scatter(
-            x=x,
-            y=typed(np.round([100 * points[n].odds.get(scenario.slug, 0) for n in keep], 1)),
-            name=plain(scenario.name),
-            stackgroup="odds",
-            line={"color": colour, "width": 0.5},
-            hovertemplate="%{y:.0f}%<extra>%{fullData.name}</extra>",
+    data = []
+    for n, scenario in enumerate(scenarios):
+        colour = band_colour(scenario.slug, n)
+        data.append(
+            _scatter(
+                x=x,
+                y=typed(np.round([100 * points[i].odds.get(scenario.slug, 0) for i in keep], 1)),
+                name=plain(scenario.name),
+                stackgroup="odds",
+                fillcolor=_tint(colour, 0.7),
+                line={"color": colour, "width": 0.5},
+                hovertemplate="%{y:.0f}%<extra>%{fullData.name}</extra>",
+            )
         )
-        for colour, scenario in zip(SCENARIO_COLOURS, scenarios, strict=False)
-    ]
     return {"data": data, "layout": _frame(_odds_frame)}
 
 
-CATEGORY_COLUMNS = 4
+CATEGORY_COLUMNS = 4  # charts.js draws two on a phone: the grid, not the figure, says where
 
 
 def _categories_frame(names):
-    from plotly.subplots import make_subplots
-
-    rows = -(-len(names) // CATEGORY_COLUMNS)
-    figure = make_subplots(
-        rows=rows, cols=CATEGORY_COLUMNS, shared_xaxes=True, shared_yaxes=True,
-        subplot_titles=list(names), vertical_spacing=0.16, horizontal_spacing=0.03,
+    columns = min(CATEGORY_COLUMNS, max(len(names), 1))
+    rows = -(-len(names) // columns)
+    figure = go.Figure()
+    _layout(figure, height=60 + 170 * rows)
+    figure.update_layout(
+        grid={"rows": rows, "columns": columns, "pattern": "independent",
+              "xgap": 0.12, "ygap": 0.45},
+        hovermode="closest", margin={"t": 64},
     )  # fmt: skip
-    figure.update_yaxes(range=[0, 100], gridcolor="#e4e7eb", dtick=50)
-    figure.update_annotations(font={"size": 11})
-    _layout(figure, height=190 * rows)
-    figure.update_layout(hovermode="closest", margin={"t": 28})
+    figure.add_annotation(
+        text="Each on its own 0–100 scale:<br>higher reads toward alliance",
+        xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom", yshift=24,
+        align="left",
+        showarrow=False, font={"size": 11, "color": MUTED},
+    )  # fmt: skip
+    for n, name in enumerate(names):
+        axis = "" if n == 0 else str(n + 1)
+        figure.update_layout(
+            {
+                f"xaxis{axis}": {"showgrid": False, "linecolor": MUTED, "nticks": 5}
+                | ({"matches": "x"} if n else {}),
+                f"yaxis{axis}": {"range": [0, 100], "tickvals": [0, 50, 100], "fixedrange": True,
+                                 "gridcolor": GRID, "zeroline": False},
+            }
+        )  # fmt: skip
+        figure.add_annotation(
+            text=name, xref=f"x{axis} domain", yref=f"y{axis} domain", x=0, y=1,
+            xanchor="left", yanchor="bottom", showarrow=False, font={"size": 11},
+        )  # fmt: skip
     return figure
 
 
 def categories_figure(points, categories) -> dict:
-    """Category sub-indices as small multiples, one panel each on the same 0–100 scale."""
+    """Category sub-indices as small multiples, each on its own 0–100 scale toward alliance
+    (no scenario band: those are the index's)."""
     budget = MAX_POINTS // max(len(categories), 1)
     data = []
     for n, category in enumerate(categories):
@@ -229,11 +317,7 @@ def categories_figure(points, categories) -> dict:
 
 def _indicator_frame(kind, stages, with_bars):
     figure = go.Figure()
-    if with_bars:
-        figure.update_layout(
-            yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "magnitude"}
-        )
-    _layout(figure, height=300, y_title="reading", yaxis_range=[-0.02, 1.02])
+    _layout(figure, height=300, y_title="reading (0–1)", yaxis_range=[-0.02, 1.02])
     if kind == "stage":
         # Name the rungs: a ladder reads better as words than as scores.
         figure.update_yaxes(
@@ -241,16 +325,41 @@ def _indicator_frame(kind, stages, with_bars):
             ticktext=[name for _, name in stages],
             title_text="",
         )
-        figure.update_layout(margin={"l": 190})
+    if with_bars:  # after _layout, which titles every y axis
+        figure.update_layout(
+            yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "zeroline": False,
+                    "rangemode": "tozero", "automargin": True, "tickmode": "auto",
+                    "title": {"text": "event magnitude", "standoff": 8}},
+        )  # fmt: skip
     return figure
 
 
-def indicator_figure(indicator, readings, reports) -> dict:
+def first_report(indicator) -> dt.date | None:
+    """The day of an indicator's first accepted report, None if it has none: before it, its
+    stored readings are the no-evidence level, not a reading. One query, unless the
+    indicator was fetched with a `first_report` annotation."""
+    if hasattr(indicator, "first_report"):
+        return indicator.first_report
+    found = indicator.observations.filter(status=Observation.Status.ACCEPTED)
+    return found.aggregate(first=Min("occurred_on"))["first"]
+
+
+def indicator_figure(indicator, readings, reports) -> dict | None:
     """One indicator drawn for its kind: event impulses with the decayed signal, a level's
-    line, or a stage ladder's steps (set-backs included)."""
-    x = [s.date.isoformat() for s in readings]
-    values = np.array([s.reading for s in readings])
-    keep = sample(len(readings), values, MAX_POINTS // 2)
+    line, or a stage ladder's steps (set-backs included), a level or a stage from its first
+    report on. None for an indicator never reported: there is nothing to draw."""
+    first = first_report(indicator)
+    if first is None or not readings:
+        return None
+    if indicator.kind != "event" and first > readings[0].date:
+        # Before its first report an indicator is at its no-evidence level: for a stage the
+        # score of its lowest rung, which would read as "denied" for years nobody reported.
+        shown = [r for r in readings if r.date >= first]
+    else:
+        shown = readings
+    x = [s.date.isoformat() for s in shown]
+    values = np.array([s.reading for s in shown])
+    keep = sample(len(shown), values, MAX_POINTS // 2)
     shape = "hv" if indicator.kind != "event" else "linear"
     data = [
         _scatter(x=[x[n] for n in keep], y=typed(np.round(values[keep], 3)),
@@ -263,7 +372,7 @@ def indicator_figure(indicator, readings, reports) -> dict:
         data.append(
             {
                 "hovertemplate": "magnitude %{y}<br>%{text}<extra></extra>",
-                "marker": {"color": "rgba(70, 130, 180, 0.6)"},
+                "marker": {"color": _tint(SKY, 0.8)},
                 "name": "event magnitude",
                 "text": [f"{o.grade} · {plain(o.said_by)}" for o in dated],
                 "width": 86400000 * 4,
@@ -280,7 +389,7 @@ def indicator_figure(indicator, readings, reports) -> dict:
                 y=[_reading(indicator, o) for o in dated],
                 mode="markers",
                 name="reports",
-                marker={"color": "#4682b4", "size": 8},
+                marker={"color": BLUE, "size": 8},
                 text=[_label(o) for o in dated],
                 hovertemplate="%{text}<extra></extra>",
             )
@@ -288,7 +397,11 @@ def indicator_figure(indicator, readings, reports) -> dict:
     stages: tuple[tuple[float, str], ...] = ()
     if indicator.kind == "stage":
         stages = tuple((s.score, plain(s.name)) for s in indicator.stages.order_by("score"))
-    return {"data": data, "layout": _frame(_indicator_frame, indicator.kind, stages, bars)}
+    layout = _frame(_indicator_frame, indicator.kind, stages, bars)
+    if shown is not readings:  # the axis still spans the period: the years before stay empty
+        period = [readings[0].date.isoformat(), readings[-1].date.isoformat()]
+        layout = layout | {"xaxis": layout["xaxis"] | {"range": period}}
+    return {"data": data, "layout": layout}
 
 
 def _reading(indicator, report) -> float:
@@ -303,7 +416,7 @@ def _label(report) -> str:
     return f"{what} · {report.grade} · {plain(report.said_by)}"
 
 
-EFFECT_COLOURS = {"band": "#b22222", "odds": "#daa520", "": INK}
+EFFECT_COLOURS = {"band": VERMILLION, "odds": ORANGE, "": INK}
 
 
 def sensitivity_figure(result, scenarios) -> go.Figure:
@@ -325,7 +438,7 @@ def sensitivity_figure(result, scenarios) -> go.Figure:
             "symmetric": False,
             "array": [round(o.high - o.index, 2) for o in outcomes],
             "arrayminus": [round(o.index - o.low, 2) for o in outcomes],
-            "color": "rgba(31, 41, 51, 0.35)",
+            "color": _tint(INK, 0.35),
             "thickness": 1,
             "width": 0,
         },
@@ -338,7 +451,7 @@ def sensitivity_figure(result, scenarios) -> go.Figure:
     _layout(figure, height=60 + 18 * len(outcomes), xaxis_range=[0, 100])
     figure.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
     figure.update_xaxes(title_text="0 = unravelling · 100 = alliance")
-    figure.update_layout(hovermode="closest", margin={"l": 290, "t": 24})
+    figure.update_layout(hovermode="closest", margin={"l": 8, "t": 24})  # automargin: labels
     return figure
 
 
@@ -359,7 +472,7 @@ def forecast_figure(forecasts, analyst_forecasts, evidence, *, resolved_on=None)
             x=[f.made_on.isoformat() for f in analyst_forecasts],
             y=[round(f.probability * 100, 1) for f in analyst_forecasts],
             mode="markers", name="analysts",
-            marker={"size": 9, "symbol": "diamond", "color": SCENARIO_COLOURS[2]},
+            marker={"size": 9, "symbol": "diamond", "color": BLUE},
             text=[plain(f"{f.analyst.get_username()}: {f.rationale}") for f in analyst_forecasts],
             hovertemplate="%{y:.0f}% · %{text}<extra></extra>",
         )  # fmt: skip
@@ -367,7 +480,7 @@ def forecast_figure(forecasts, analyst_forecasts, evidence, *, resolved_on=None)
         figure.add_scatter(
             x=[o.occurred_on.isoformat() for o in evidence], y=[2] * len(evidence),
             mode="markers", name="reports",
-            marker={"size": 8, "symbol": "triangle-up", "color": "#ffffff",
+            marker={"size": 8, "symbol": "triangle-up", "color": PAPER,
                     "line": {"color": MUTED, "width": 1.5}},
             text=[plain(f"{o.occurred_on:%-d %b %Y} · {o.summary[:140]}") for o in evidence],
             hovertemplate="%{text}<extra></extra>",
@@ -401,15 +514,13 @@ def calibration_figure(calibration) -> go.Figure:
     return figure.update_layout(hovermode="closest")
 
 
-# Okabe and Ito's palette: told apart with every common colour-vision deficiency.
-RELATIONSHIP_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"]
+RELATIONSHIP_COLOURS = PALETTE
 
 
 def compare_figure(lines, scenarios) -> go.Figure:
     """Several relationships' indices on one 0–100 scale, each with its 90% ribbon, over the
     scenario bands they share. `lines` is a list of (name, points) in display order."""
     figure = go.Figure()
-    _shade_bands(figure, scenarios, axis="y")
     budget = MAX_POINTS // max(3 * len(lines), 1)
     for colour, (name, points) in zip(RELATIONSHIP_COLOURS, lines, strict=False):
         if not points:
@@ -432,8 +543,9 @@ def compare_figure(lines, scenarios) -> go.Figure:
             line={"color": colour, "width": 2},
             hovertemplate="%{y:.1f}<extra>%{fullData.name}</extra>",
         )  # fmt: skip
-    return _layout(figure, height=380, y_title="0 = unravelling · 100 = alliance",
-                   yaxis_range=[0, 100])  # fmt: skip
+    _layout(figure, height=380, y_title="alignment index, 0–100", yaxis_range=[0, 100])
+    _band_guides(figure, scenarios)
+    return figure
 
 
 def _tint(colour: str, alpha: float) -> str:
