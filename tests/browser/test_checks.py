@@ -82,7 +82,7 @@ def pages(role: str) -> list[Page]:
         Page("home", "/"),
         Page("compare", "/compare/"),
         Page("overview", OVERVIEW),
-        *(Page(f"{i.kind} indicator", f"/indicators/{i.slug}/") for i in indicators if i),
+        *(Page(f"{i.kind} indicator", f"/indicators/{i.slug}/") for i in indicators),
         Page("methodology", "/methodology/"),
         Page("forecasts", "/questions/"),
         Page("question", f"/questions/{question.slug}/"),
