@@ -4,10 +4,14 @@ Nothing here deletes: observations are retracted (with a reason, kept in history
 catalogue is protected by `on_delete=PROTECT` and by removing the delete permission.
 """
 
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -21,6 +25,7 @@ from import_export.formats.base_formats import CSV
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker.clock import today_utc
+from tracker.forms_dates import DayField, DayInput
 from tracker.models import (
     Alert,
     AnalystForecast,
@@ -42,6 +47,7 @@ from tracker.models import (
     Tripwire,
 )
 from tracker.observations import imports, services
+from tracker.observations import resources as observation_resources
 from tracker.observations.forms import ObservationForm
 from tracker.observations.resources import ObservationResource
 from tracker.parsing import whole_number
@@ -84,6 +90,15 @@ class ChangelistGuard(admin.ModelAdmin):
         except (OverflowError, ValueError):
             return HttpResponseRedirect(f"{request.path}?e=1")
         return response
+
+
+class DayInputs:
+    """Dates typed as everywhere else in Entente (tracker.forms_dates): YYYY-MM-DD, with the
+    format beside the box, instead of the admin's calendar widget in the locale's order."""
+
+    formfield_overrides: ClassVar[Mapping[type[models.Field], Mapping[str, Any]]] = {
+        models.DateField: {"form_class": DayField, "widget": DayInput}
+    }
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -388,12 +403,17 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
             ),
             pk=pk,
         )
+        bad_rows = [row["number"] for row in job.preview if row["outcome"] == "bad"]
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import of {job.filename}",
             "opts": self.model._meta,
             "job": job,
             "rows_read": imports.import_progress(job),
+            "bad_rows": bad_rows,
+            # Each row's problems are shown beside its cells; the list keeps the file's own.
+            "listed_errors": [e for e in job.errors if not (bad_rows and e.startswith("Row "))],
+            "preview_rows": observation_resources.PREVIEW_ROWS,
         }
         template = "admin/tracker/observation/import_job.html"
         return TemplateResponse(request, f"{template}#status" if partial else template, context)
@@ -601,7 +621,7 @@ class FamilyAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
 
 
 @admin.register(SharedEvent)
-class SharedEventAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
+class SharedEventAdmin(DayInputs, ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     """An event that bears on several relationships; each links its own observation."""
 
     list_display = ("title", "occurred_on", "slug", "linked")
@@ -652,7 +672,7 @@ class QuestionAdminForm(forms.ModelForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(ChangelistGuard, NoDeleteMixin, HistoryAdmin):
+class QuestionAdmin(DayInputs, ChangelistGuard, NoDeleteMixin, HistoryAdmin):
     """Questions: an analyst writes them and may resolve one by hand (or annul it), with a
     reason and a source; the rule resolves the rest after each recompute."""
 

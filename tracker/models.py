@@ -897,6 +897,12 @@ class ObservationImport(models.Model):
     changed = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="One line per problem.")
+    preview = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The rows as checked, good and bad: each one's cells, outcome and problems "
+        "by column (tracker.observations.resources.row_previews).",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,5 +1,7 @@
 """The analyst's workbench: add, correct, retract, see history; clear messages; no deletes."""
 
+import re
+
 import pytest
 import tablib
 from django.urls import reverse
@@ -84,10 +86,14 @@ def test_analyst_grades_the_originator_and_cites_a_further_publisher(analyst_cli
         ({"magnitude": ""}, "magnitude", "enter its magnitude"),
         ({"value": "5"}, "value", "Only level indicators take a value"),
         ({"occurred_on": "2999-01-01"}, "occurred_on", "future"),
-        ({"occurred_on": "10 Sept"}, "occurred_on", "Enter a valid date"),
+        ({"occurred_on": "10 Sept"}, "occurred_on", "write it as YYYY-MM-DD, e.g. 2026-11-29"),
+        # The locale's day-first form is no longer read: the import never read it.
+        ({"occurred_on": "10/09/2024"}, "occurred_on", "ambiguous: 10 September 2024 or"),
+        ({"occurred_on": "20/11/2024"}, "occurred_on", "here 2024-11-20"),
         ({"precision": "month"}, "occurred_on", "first day of the month (2024-09-01)"),
-        ({"credibility": "7"}, "credibility", "Select a valid choice"),
-        ({"reliability": "Z"}, "reliability", "Select a valid choice"),
+        ({"credibility": "7"}, "credibility", "Value '7' is not a valid choice; valid: 1, 2,"),
+        ({"reliability": "Z"}, "reliability", "valid: A, B, C, D, E, F."),
+        ({"caveat": "lies"}, "caveat", "valid: denial, interested, or empty."),
         ({"summary": ""}, "summary", "This field is required"),
         ({"url": "not a url"}, "url", "Enter a valid URL"),
         ({"magnitude": "-2"}, "magnitude", "above zero"),
@@ -273,3 +279,34 @@ def test_the_admins_csv_export_defuses_formula_cells():
     data = tablib.Dataset(("=cmd|calc", "-3.5", "@SUM(A1)"), headers=["a", "b", "c"])
     exported = SafeCSV().export_data(data)
     assert exported.splitlines()[1] == "'=cmd|calc,-3.5,'@SUM(A1)"
+
+
+def test_the_observation_form_shows_and_takes_dates_as_yyyy_mm_dd(analyst_client):
+    """The admin's calendar widget showed 11/09/2024 (the en-gb locale) for 2024-09-11."""
+    observation = ObservationFactory(occurred_on="2024-09-11")
+    html = analyst_client.get(change_url(observation)).content.decode()
+    box = re.search(r'<input[^>]*name="occurred_on"[^>]*>', html)[0]
+    assert 'value="2024-09-11"' in box and 'type="text"' in box
+    assert 'inputmode="numeric"' in box and 'placeholder="YYYY-MM-DD"' in box
+    assert 'id="id_occurred_on_helptext"' in html
+    assert "YYYY-MM-DD, e.g. 2026-11-29" in html  # the format, beside the box
+    assert "11/09/2024" not in html
+
+
+def test_other_admin_dates_are_read_the_same_way(admin_client):
+    """A shared event's date (and a question's): the same box and reader as an observation's."""
+    from tracker.models import SharedEvent
+
+    add = reverse("admin:tracker_sharedevent_add")
+    assert 'placeholder="YYYY-MM-DD"' in admin_client.get(add).content.decode()
+    data = {"slug": "drill", "title": "A drill", "description": ""}
+    refused = admin_client.post(add, data | {"occurred_on": "11/09/2024"})
+    assert "is ambiguous: 11 September 2024 or 9 November 2024?" in " ".join(
+        refused.context["adminform"].form.errors["occurred_on"]
+    )
+    assert admin_client.post(add, data | {"occurred_on": "29 Nov 2025"}).status_code == 302
+    assert SharedEvent.objects.get().occurred_on.isoformat() == "2025-11-29"
+    question = admin_client.get(reverse("admin:tracker_question_add")).content.decode()
+    for name in ("opens", "closes", "resolved_on"):
+        box = re.search(rf'<input[^>]*name="{name}"[^>]*>', question)[0]
+        assert 'placeholder="YYYY-MM-DD"' in box, name

@@ -1,9 +1,24 @@
 """Forms for recording observations: the admin and the dashboard's inline form share them, so
-both validate the same way and say the same things."""
+both validate the same way and say the same things; the import (resources.py) reads its
+dates with the same reader and words its choice errors with `invalid_choice`."""
 
 from django import forms
+from django.db import models
 
+from tracker.forms_dates import DayField, DayInput
 from tracker.models import Indicator, Observation, Stage
+
+CHOICE_FIELDS = ("precision", "reliability", "credibility", "caveat")
+
+
+def invalid_choice(name: str) -> str:
+    """The error for a value that is not one of the Observation field `name`'s choices, with
+    the valid ones listed (%(value)s for the value given, as Django's messages take it)."""
+    field = Observation._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a column of the model, not a relation
+    valid = [str(value) for value, _ in field.choices or () if value != ""]
+    listed = ", ".join(valid) + (", or empty" if field.blank else "")
+    return f"Value '%(value)s' is not a valid choice; valid: {listed}."
 
 
 class StageSelect(forms.Select):
@@ -26,8 +41,9 @@ class ObservationForm(forms.ModelForm):
     class Meta:
         model = Observation
         fields: tuple[str, ...] = Observation.ENTRY_FIELDS
-        field_classes = {"stage": StageChoiceField}
+        field_classes = {"stage": StageChoiceField, "occurred_on": DayField}
         widgets = {
+            "occurred_on": DayInput,
             "stage": StageSelect,
             "summary": forms.Textarea(attrs={"rows": 3}),
             "quote": forms.Textarea(attrs={"rows": 2}),
@@ -42,6 +58,9 @@ class ObservationForm(forms.ModelForm):
         indicator = indicator or self.indicator
         if "stage" not in self.fields:  # a read-only view
             return
+        for name in CHOICE_FIELDS:
+            if name in self.fields:
+                self.fields[name].error_messages["invalid_choice"] = invalid_choice(name)
         stages = Stage.objects.select_related("indicator").order_by("indicator__name", "order")
         if indicator is not None:
             stages = stages.filter(indicator=indicator)
@@ -54,7 +73,17 @@ class ObservationForm(forms.ModelForm):
             "empty: the originator's usual grade."
         )
 
+    def full_clean(self):
+        super().full_clean()
+        # A field whose input could not be read keeps that error alone: the model's checks
+        # of the empty value left in its place would only repeat them (as in the import).
+        for name, count in getattr(self, "_unread", {}).items():
+            if name in self.errors:
+                del self.errors[name][count:]
+
     def clean(self):
+        # The fields' own errors, counted before the model's checks add theirs.
+        self._unread = {n: len(errors) for n, errors in self.errors.items() if n in self.fields}
         cleaned = super().clean() or {}
         if not cleaned.get("reliability"):
             # Graded on who said it: the originator's usual grade, or, with none named, the

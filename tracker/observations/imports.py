@@ -3,10 +3,12 @@ worker, never inside the request (a large file would outlast any web worker's ti
 
 An import is checked first (a dry run: every row validated, nothing written), then waits for
 an analyst's confirmation, then is imported in one transaction: all or nothing, as in
-`observations_import`. While a job runs it reports how many rows it has read to the cache,
-which the import's page polls; what it found (counts, each bad row) is kept on the
-`ObservationImport` row. A job whose message was lost, or whose worker died, is asked for
-again by the sweep (`overdue_imports`); each step is idempotent, so a rerun changes nothing.
+`observations_import`. Each step keeps every row as it found it (`row_previews`: its cells,
+its outcome, each problem beside its column) for the import's page. While a job runs it
+reports how many rows it has read to the cache, which the import's page polls; what it
+found (counts, each bad row) is kept on the `ObservationImport` row. A job whose message was
+lost, or whose worker died, is asked for again by the sweep (`overdue_imports`); each step
+is idempotent, so a rerun changes nothing.
 """
 
 import csv
@@ -25,7 +27,7 @@ from import_export.formats.base_formats import CSV
 
 from tracker.jobs import enqueue_on_commit
 from tracker.models import ObservationImport
-from tracker.observations.resources import observations_import
+from tracker.observations.resources import observations_import, row_previews
 
 logger = logging.getLogger(__name__)
 
@@ -147,14 +149,23 @@ def _check(job: ObservationImport) -> str:
             errors=[f"File: {' '.join(error.messages)}"],
         )
         return f"{job}: refused"
+    headers = list(dataset.headers or [])  # as uploaded (the import may add "reference")
     result, errors = observations_import(
         dataset, user=job.uploaded_by, dry_run=True, progress=_reporter(job.pk)
     )
+    preview = row_previews(headers, dataset, result)
     if errors:
-        _finish(job.pk, Status.REFUSED, expected=Status.CHECKING, errors=errors, rows=len(dataset))
+        _finish(
+            job.pk,
+            Status.REFUSED,
+            expected=Status.CHECKING,
+            errors=errors,
+            rows=len(dataset),
+            preview=preview,
+        )
         return f"{job}: refused, {len(errors)} error(s)"
     ObservationImport.objects.filter(pk=job.pk, status=Status.CHECKING).update(
-        status=Status.READY, rows=len(dataset), **_counts(result)
+        status=Status.READY, rows=len(dataset), preview=preview, **_counts(result)
     )
     cache.delete(_progress_key(job.pk))
     return f"{job}: checked, {len(dataset)} row(s)"
@@ -170,9 +181,11 @@ def _apply(job: ObservationImport) -> str:
             .exists()
         ):
             return f"{job}: already done"
+        headers = list(dataset.headers or [])
         result, errors = observations_import(
             dataset, user=job.confirmed_by, progress=_reporter(job.pk)
         )
+        preview = row_previews(headers, dataset, result)
         if errors:  # rolled back whole: the data changed since the check
             _finish(
                 job.pk,
@@ -183,9 +196,17 @@ def _apply(job: ObservationImport) -> str:
                     "import; nothing was imported.",
                     *errors,
                 ],
+                preview=preview,
             )
             return f"{job}: refused on import"
-        _finish(job.pk, Status.IMPORTED, expected=Status.IMPORTING, errors=(), **_counts(result))
+        _finish(
+            job.pk,
+            Status.IMPORTED,
+            expected=Status.IMPORTING,
+            errors=(),
+            preview=preview,
+            **_counts(result),
+        )
     return f"{job}: imported {len(dataset)} row(s)"
 
 

@@ -3,8 +3,10 @@
 One format serves the admin's import (with its dry-run preview) and the demo datasets
 (`fixtures/<relationship>/observations.csv`, loaded by `loaddemo`). Every row goes through the
 model's `full_clean()`; a file with any bad row is rolled back whole and each bad row is reported
-with the field it got wrong. Rows with a `reference` are matched on it, so importing the same
-file twice changes nothing, and a changed row becomes a correction with history.
+with the field it got wrong, in the words of the observation form: dates are read by the
+forms' reader (tracker.dates.day_parse) and a bad choice lists the valid ones. Rows with a
+`reference` are matched on it, so importing the same file twice changes nothing, and a
+changed row becomes a correction with history.
 """
 
 import re
@@ -16,6 +18,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
+from tracker.dates import day_parse
 from tracker.models import (
     Citation,
     Indicator,
@@ -25,6 +28,7 @@ from tracker.models import (
     Source,
     Stage,
 )
+from tracker.observations.forms import CHOICE_FIELDS, invalid_choice
 from tracker.observations.services import observation_save
 from tracker.series.schedule import snapshots_schedule
 
@@ -85,11 +89,16 @@ class WholeNumberWidget(PlainMessage, widgets.IntegerWidget):
     expected = "a whole number"
 
 
-class IsoDateWidget(PlainMessage, widgets.DateWidget):
-    expected = "a date; write it as YYYY-MM-DD"
+class DayWidget(widgets.DateWidget):
+    """A day read as the forms read it (tracker.dates.day_parse), with the same message."""
 
     def __init__(self):
-        super().__init__(format="%Y-%m-%d")
+        super().__init__(format="%Y-%m-%d")  # how an export writes it
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return None
+        return day_parse(str(value))  # its ValueError's message is the cell's error
 
 
 ALSO = "also_published_by"
@@ -123,7 +132,7 @@ class ObservationResource(resources.ModelResource):
         widget=LookupWidget(Indicator, field="slug", label="indicator with the slug"),
     )
     occurred_on = fields.Field(
-        attribute="occurred_on", column_name="occurred_on", widget=IsoDateWidget()
+        attribute="occurred_on", column_name="occurred_on", widget=DayWidget()
     )
     magnitude = fields.Field(attribute="magnitude", column_name="magnitude", widget=NumberWidget())
     value = fields.Field(attribute="value", column_name="value", widget=NumberWidget())
@@ -283,6 +292,31 @@ class ObservationResource(resources.ModelResource):
             if "recorded_at" not in row:
                 instance.recorded_at = timezone.now()
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's checks, with a choice's error listing the valid values, in the words
+        the forms use (tracker.observations.forms.invalid_choice)."""
+        # Copied first: the model's errors are added to these very lists.
+        unread = {name: list(e) for name, e in (import_validation_errors or {}).items()}
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                raise
+            for name, errors in unread.items():
+                # A cell that could not be read is its own error; the model's checks of the
+                # empty value left in its place ("enter its magnitude") would only repeat it.
+                error.error_dict[name] = ValidationError(errors).error_list
+            for name in CHOICE_FIELDS:
+                error.error_dict[name] = [
+                    ValidationError(invalid_choice(name), code=e.code, params=e.params)
+                    if getattr(e, "code", None) == "invalid_choice"
+                    else e
+                    for e in error.error_dict.get(name, [])
+                ]
+                if not error.error_dict[name]:
+                    del error.error_dict[name]
+            raise
+
     def dehydrate_also_published_by(self, observation):
         return "; ".join(
             f"{c.source.name} <{c.url}>" if c.url else c.source.name
@@ -342,6 +376,51 @@ def import_errors(result) -> list[str]:
             where = "" if field_name == "__all__" else f" {field_name}:"
             lines.extend(f"Row {row.number}:{where} {message}" for message in messages)
     return lines
+
+
+PREVIEW_ROWS = 500  # rows shown whatever they are; after them, only the bad ones
+PREVIEW_BAD_ROWS = 1000  # bad rows shown in all (the rest are counted in the errors)
+
+
+def row_previews(headers, dataset, result) -> list[dict]:
+    """Each row as checked, for the import's page: its number (from the first row under the
+    header), outcome ("new", "update", "skip", or "bad"), its cells as
+    [column, text, [problems]] in the file's column order, and the problems of no one
+    column. The first PREVIEW_ROWS rows, then only the bad ones (up to PREVIEW_BAD_ROWS)."""
+    if result.base_errors:
+        return []  # the file cannot be read: there are no rows to show
+    by_field: dict[int, dict[str, list[str]]] = {}
+    for row in result.invalid_rows:
+        by_field[row.number] = {name: list(messages) for name, messages in row.error_dict.items()}
+    failures = {number: [str(e.error) for e in errors] for number, errors in result.row_errors()}
+    previews, bad = [], 0
+    for number, (values, outcome) in enumerate(zip(dataset, result.rows, strict=False), start=1):
+        problems = by_field.get(number, {})
+        is_bad = bool(problems or number in failures)
+        bad += is_bad
+        if (number > PREVIEW_ROWS and not is_bad) or (is_bad and bad > PREVIEW_BAD_ROWS):
+            continue
+        cells = dict(zip(dataset.headers, values, strict=False))
+        previews.append(
+            {
+                "number": number,
+                "outcome": "bad" if is_bad else outcome.import_type,
+                "cells": [
+                    [column, str(cells.get(column) or ""), problems.get(column, [])]
+                    for column in headers
+                ],
+                "problems": [
+                    *failures.get(number, []),
+                    *(
+                        message if name == "__all__" else f"{name}: {message}"
+                        for name, messages in problems.items()
+                        if name not in headers
+                        for message in messages
+                    ),
+                ],
+            }
+        )
+    return previews
 
 
 def _messages(error: Exception) -> list[str]:

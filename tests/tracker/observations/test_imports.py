@@ -1,6 +1,8 @@
 """CSV import as a job: uploaded, checked by a worker (nothing written), confirmed, imported
 all or nothing, with each bad row named; the page shows the job's progress while it runs."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -122,6 +124,7 @@ def test_importing_the_same_file_again_changes_nothing(importer, catalogue):
     [
         (",no-such-indicator,2022-09-13,day,3,,,x,TASS,,,,1", "no indicator with the slug"),
         (",drone-transfers,13/09/2022,day,3,,,x,TASS,,,,1", "write it as YYYY-MM-DD"),
+        (",drone-transfers,2022-09-13,week,3,,,x,TASS,,,,1", "valid: day, month, year"),
         (",drone-transfers,2022-09-13,day,,,,x,TASS,,,,1", "enter its magnitude"),
         (",drone-transfers,2022-09-13,day,three,,,x,TASS,,,,1", "is not a number"),
         (",su35-deal,2023-03-01,month,,,Delivered to Mars,x,TASS,,,,1", "not a stage of"),
@@ -524,3 +527,111 @@ def test_a_correction_with_no_originator_keeps_who_said_it(importer, catalogue):
     observation = Observation.objects.get(reference="o-1")
     assert observation.summary == "US says many drones"
     assert observation.originator.name == "US government"
+
+
+def preview_cell(html, number, column):
+    """The text of one cell of the import's table of rows (its value and its problems)."""
+    row = re.search(rf'<tr class="\w+" id="import-row-{number}">(.*?)</tr>', html, re.S)
+    assert row, f"row {number} is not shown"
+    cell = re.search(rf'<td data-column="{column}"[^>]*>(.*?)</td>', row[1], re.S)
+    assert cell, f"row {number} has no {column} cell"
+    return re.sub(r"<[^>]+>", " ", cell[1]).replace("&#x27;", "'")
+
+
+def test_the_check_shows_every_row_good_and_bad_each_problem_beside_its_cell(importer, catalogue):
+    """Issue 6: a file of one good row and one bad one shows both; each of the bad row's
+    problems is text in its own cell (not behind a badge), a choice's lists the valid values."""
+    bad = ",drone-transfers,20/11/2025,day,3,,,Odesa struck,Nobody,,,Z,9"
+    response = importer.upload("\n".join([HEADER, GOOD.splitlines()[1], bad]))
+    job = response.context["job"]
+    assert job.status == Status.REFUSED and not Observation.objects.exists()
+    html = page_text(response)
+    assert "1 of 2 rows is bad: row 2" in html
+    assert 'id="import-errors"' not in html  # the rows' problems are in the table, not twice
+    # The good row, as it will be imported.
+    assert 'id="import-row-1"' in html and "Valid: new" in preview_cell(html, 1, "Outcome")
+    assert "First Shahed downed" in preview_cell(html, 1, "summary")
+    # The bad row: each problem under the cell it is about, with the cell as written.
+    date = preview_cell(html, 2, "occurred_on")
+    assert "20/11/2025" in date and "write it as YYYY-MM-DD, here 2025-11-20" in date
+    assert "no source named “Nobody”" in preview_cell(html, 2, "source")
+    assert "Value 'Z' is not a valid choice; valid: A, B, C, D, E, F." in preview_cell(
+        html, 2, "reliability"
+    )
+    assert "valid: 1, 2, 3, 4, 5, 6." in preview_cell(html, 2, "credibility")
+    assert "Bad" in preview_cell(html, 2, "Outcome")
+    assert "Import 2 rows" not in html
+
+
+def test_the_rows_of_a_checked_file_are_shown_before_it_is_imported(importer, catalogue):
+    job = importer.upload(GOOD).context["job"]
+    assert [(row["number"], row["outcome"]) for row in job.preview] == [
+        (1, "new"),
+        (2, "new"),
+        (3, "new"),
+    ]
+    assert job.preview[1]["cells"][6] == ["stage", "Contract", []]
+    page = page_text(importer.confirm(job))  # imported: the rows as they were imported
+    assert page.count("Valid: new") == 3
+    again = importer.upload(GOOD).context["job"]
+    # Matched on their references, the first two are unchanged; the third has none: new.
+    assert [row["outcome"] for row in again.preview] == ["skip", "skip", "new"]
+
+
+@pytest.mark.parametrize(
+    "written", ["2025-11-20", "2025/11/20", "20251120", "20 Nov 2025", "Nov 20, 2025"]
+)
+def test_the_import_reads_the_dates_the_forms_read(importer, catalogue, written):
+    row = f',drone-transfers,"{written}",day,3,,,x,TASS,,,,1'
+    job = importer.upload("\n".join([HEADER, row])).context["job"]
+    assert job.errors == []
+    importer.confirm(job)
+    assert Observation.objects.get().occurred_on.isoformat() == "2025-11-20"
+
+
+def test_a_row_error_the_form_would_give_is_the_import_s_too(importer, catalogue):
+    """One validation path: the same cell gives the same message in the form and the file."""
+    from tests.factories import SourceFactory
+    from tracker.observations.forms import ObservationForm
+
+    indicator = IndicatorFactory()
+    source = SourceFactory()
+    for text in ("11/09/2024", "2025-02-30", "Smarch 3 2025"):
+        form = ObservationForm(
+            {
+                "indicator": indicator.pk,
+                "occurred_on": text,
+                "precision": "day",
+                "magnitude": "2",
+                "summary": "x",
+                "source": source.pk,
+                "credibility": "1",
+            },
+            instance=Observation(),
+        )
+        row = f',drone-transfers,"{text}",day,3,,,x,TASS,,,,1'
+        job = importer.upload("\n".join([HEADER, row])).context["job"]
+        assert job.errors == [f"Row 1: occurred_on: {form.errors['occurred_on'][0]}"]
+
+
+def test_a_long_file_shows_its_first_rows_then_only_the_bad_ones(importer, catalogue, monkeypatch):
+    from tracker.observations import resources
+
+    monkeypatch.setattr(resources, "PREVIEW_ROWS", 2)
+    rows = [f",drone-transfers,2022-10-{n:02d},day,3,,,r{n},TASS,,,,1" for n in range(1, 7)]
+    rows[4] = rows[4].replace("TASS", "Nobody")  # row 5
+    response = importer.upload("\n".join([HEADER, *rows]))
+    job = response.context["job"]
+    assert [(row["number"], row["outcome"]) for row in job.preview] == [
+        (1, "new"),
+        (2, "new"),
+        (5, "bad"),
+    ]
+    assert "(the first 2, then only the bad ones)" in page_text(response)
+
+
+def test_a_cell_that_cannot_be_read_is_one_error_not_two(importer, catalogue):
+    """As in the form: "x" is not a number, and not also a missing magnitude."""
+    row = ",drone-transfers,2022-09-13,day,x,,,x,TASS,,,,1"
+    job = importer.upload("\n".join([HEADER, row])).context["job"]
+    assert job.errors == ["Row 1: magnitude: “x” is not a number."]
