@@ -4,13 +4,20 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint bench clean
+.PHONY: run test test-sqlite test-postgres lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The checks the suite runs on the pages (axe-core, the Nu HTML Checker), pinned in
+# package-lock.json; install scripts off (vnu-jar's would fetch a Java: the machine's is used).
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE_STAMP)
 
 # The demo: SQLite, and Celery on its embedded file broker (no Redis): one worker with the
 # beat inside it, next to the web server. Ctrl-C stops all three.
@@ -30,12 +37,12 @@ REPORTS := var/test-results
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -n auto --junitxml=$(REPORTS)/sqlite.xml
 
 # The same suite on this machine's PostgreSQL (TEST_DATABASE_URL); skipped with a clear
 # reason when the server is not there, and a failure under CI=true.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(NODE_STAMP)
 	$(PY) -m tests.postgres -n auto --junitxml=$(REPORTS)/postgres.xml
 
 lint: $(STAMP)
@@ -48,5 +55,10 @@ bench: $(STAMP)
 	$(PY) -m bench
 	$(PY) -m bench load
 
+# The README's pictures (docs/screens/, docs/*.png), taken from the demo in headless Chromium.
+screenshots: $(STAMP)
+	UPDATE_SCREENSHOT=1 $(PY) -m pytest tests/browser \
+	  -k "readme_screenshots or overview_draws or track_record or comparison"
+
 clean:
-	rm -rf $(VENV) staticfiles var .pytest_cache
+	rm -rf $(VENV) staticfiles var .pytest_cache node_modules

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "ninja",  # its static files: Swagger UI for /api/docs, served from here, not a CDN
     "django_http_compression",  # its system checks (the middleware's place)
     "tracker",
     "dashboard",

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from tracker.dates import out_of_range
+from tracker.dates import day_parse, out_of_range
 from tracker.models import Category
 from tracker.scoring.inputs import parse_min_grade
 
@@ -30,15 +30,15 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_date(params, name: str, today: dt.date) -> dt.date | None:
+    """A date filter as the forms read dates (tracker.dates.day_parse: YYYY-MM-DD, or
+    another way that cannot mean two days); the view's canonical URL writes it as ISO."""
     text = params.get(name, "").strip()
     if not text:
         return None
     try:
-        if not ISO_DATE.fullmatch(text):  # ASCII digits only: "２０２４" is not a date here
-            raise ValueError
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise FilterError(name, f"write the date as YYYY-MM-DD, not {text!r}") from None
+        day = day_parse(text)
+    except ValueError as error:
+        raise FilterError(name, str(error)) from None
     if problem := out_of_range(day, today):
         raise FilterError(name, problem)
     return day

@@ -2,9 +2,11 @@
 indicator), and the forecasts' question and analyst-forecast forms."""
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from tracker.clock import today_utc
 from tracker.models import AnalystForecast, Indicator, Question
+from tracker.forms_dates import DayField
 from tracker.observations.forms import ObservationForm
 
 
@@ -54,6 +56,17 @@ class AnalystForecastForm(forms.ModelForm):
         widgets = {"probability": forms.NumberInput(attrs={"min": 0, "max": 1, "step": 0.01})}
         help_texts = {"probability": "From 0 to 1 (0.7 means 70%)."}
 
+    def _update_errors(self, errors):
+        # The model checks what the form does not ask (the question, the day it is made);
+        # its errors on those are the form's own, not a crash naming a field it lacks.
+        if hasattr(errors, "error_dict"):
+            for name in [n for n in errors.error_dict if n != NON_FIELD_ERRORS]:
+                if name not in self.fields:
+                    errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(
+                        errors.error_dict.pop(name)
+                    )
+        super()._update_errors(errors)
+
 
 class QuestionForm(forms.ModelForm):
     """A question as an analyst writes it: wording, window and rule (Question.clean checks
@@ -62,11 +75,8 @@ class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
         fields = ("slug", *Question.ASKS, *Question.RULE_FIELDS, "alert_move")
-        widgets = {
-            "opens": forms.DateInput(attrs={"type": "date"}),
-            "closes": forms.DateInput(attrs={"type": "date"}),
-            "criteria": forms.Textarea(attrs={"rows": 3}),
-        }
+        field_classes = {"opens": DayField, "closes": DayField}
+        widgets = {"criteria": forms.Textarea(attrs={"rows": 3})}
 
     def clean_opens(self):
         return question_opens_from_today(self.cleaned_data["opens"])

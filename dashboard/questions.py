@@ -15,6 +15,7 @@ from dashboard import charts
 from dashboard.access import allowed, readable
 from dashboard.forms import AnalystForecastForm, QuestionForm
 from dashboard.htmx import HtmxHttpRequest
+from tracker.clock import today_utc
 from tracker.forecasts import records
 from tracker.forecasts.service import base_rates, scores
 from tracker.models import AnalystForecast, Question, Relationship
@@ -88,6 +89,10 @@ def forecast_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     form = AnalystForecastForm(request.POST, instance=mine)
     if not found.is_open:
         form.add_error(None, "The question is resolved: it takes no more forecasts.")
+    elif found.closes < today_utc():
+        # Closed but not yet resolved: a forecast now would be made knowing the window's end.
+        closed = found.closes.isoformat()
+        form.add_error(None, f"The question closed on {closed}: it takes no more forecasts.")
     if not form.is_valid():
         context = _question_context(request, found, form)
         return render(request, "dashboard/question.html", context, status=400)

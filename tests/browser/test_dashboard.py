@@ -316,3 +316,81 @@ def test_retract_and_reinstate_on_the_indicator_page_with_focus_on_each_step(
     assert "Reinstated: It was not a duplicate." in history
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.errors == []
+
+
+def test_a_typed_date_applies_when_left_and_a_refused_one_says_why(page, live_server, demo):
+    """Typing a date loads nothing until the field is left; the date may be written as a
+    report writes it and comes back as ISO; one the server refuses says why beside the
+    filters, on its field."""
+    page.goto(live_server.url + OVERVIEW)
+    charts_drawn(page, 3)
+    assert page.get_attribute("#filter-as-of", "type") == "text"  # no locale-ordered picker
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "as_of=" in r.url else None)
+    page.click("#filter-as-of")
+    page.keyboard.type("30 Jun 2025")
+    assert asked == []  # mid-typing: nothing
+    page.keyboard.press("Tab")
+    wait_for_url(page, re.compile(r"as_of=2025-06-30"), "leaving the field applies as_of")
+    wait_until(
+        page,
+        "() => document.querySelector('#filter-as-of').value === '2025-06-30'",
+        "the field shows the date as YYYY-MM-DD",
+    )
+    page.fill("#filter-as-of", "1850-01-01")  # well formed, outside the accepted dates
+    page.keyboard.press("Enter")
+    error = page.locator("#filter-error")
+    error.wait_for()
+    assert "1850-01-01 is outside the dates Entente accepts" in error.inner_text()
+    assert focused(page) == "filter-as-of"
+    assert page.get_attribute("#filter-as-of", "aria-invalid") == "true"
+    page.errors[:] = [e for e in page.errors if "400" not in e]  # the refusal itself
+    assert page.errors == []
+
+
+def test_every_page_fits_a_phone(page, live_server, demo, analyst):
+    """At 390 px nothing scrolls sideways, on every page a reader or an analyst opens:
+    wide tables scroll inside their cards, charts relayout to the width."""
+    from tracker.models import Indicator, Question
+
+    kinds = {i.kind: i.slug for i in Indicator.objects.filter(relationship=demo)}
+    question = Question.objects.filter(relationship=demo).first()
+    pages = [
+        "/",
+        OVERVIEW,
+        OVERVIEW + "?period=1y&category=economic",
+        *(f"/indicators/{slug}/" for slug in kinds.values()),
+        "/methodology/",
+        "/questions/",
+        f"/questions/{question.slug}/",
+        "/accounts/login/",
+    ]
+    analyst_pages = [
+        *(f"/indicators/{slug}/" for slug in kinds.values()),
+        "/triage/",
+        "/questions/new/",
+        "/admin/",
+        "/admin/tracker/observation/",
+        "/admin/tracker/observation/import/",
+    ]
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = {}
+    for role, urls in (("reader", pages), ("analyst", analyst_pages)):
+        if role == "analyst":
+            log_in(page, live_server, analyst)
+        for url in urls:
+            page.goto(live_server.url + url)
+            page.wait_for_load_state("load")
+            charts = page.locator("[data-figure]").count()
+            if charts:
+                wait_until(
+                    page,
+                    "n => document.querySelectorAll('[data-figure][data-drawn]').length >= n",
+                    f"the {charts} chart(s) of {url} are drawn",
+                    arg=charts,
+                )
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                wide[f"{role} {url}"] = width
+    assert wide == {}, f"wider than a 390 px phone: {wide}"
+    assert page.errors == []

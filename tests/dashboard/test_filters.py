@@ -52,3 +52,19 @@ def test_window_and_comparison_defaults():
         TODAY,
     )
     assert Filters().moved(TODAY) == (TODAY - dt.timedelta(days=90), TODAY)
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [("2025-01-31", dt.date(2025, 1, 31)), ("31 Jan 2025", dt.date(2025, 1, 31))],
+)
+def test_a_date_filter_reads_dates_as_the_forms_do_and_writes_them_as_iso(written, day):
+    filters = parse(f"as_of={written}")
+    assert filters.as_of == day
+    assert filters.query() == f"as_of={day.isoformat()}"  # the canonical URL
+
+
+def test_an_ambiguous_date_filter_says_how_to_write_it():
+    with pytest.raises(FilterError) as caught:
+        parse("as_of=11/09/2024")
+    assert "YYYY-MM-DD" in str(caught.value) and caught.value.parameter == "as_of"

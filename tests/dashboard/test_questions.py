@@ -90,6 +90,11 @@ def test_an_analyst_records_a_forecast_and_a_reader_may_not(analyst_client, read
     closed = analyst_client.post(f"/questions/{done.slug}/forecasts/",
                                  {"probability": "0.5", "rationale": "late"})  # fmt: skip
     assert closed.status_code == 400 and "takes no more forecasts" in closed.content.decode()
+    # Past its closing day but not yet resolved (the rule has not run): refused, not a 500.
+    Question.objects.filter(pk=pending.pk).update(closes=TODAY - dt.timedelta(days=1))
+    late = analyst_client.post(url, {"probability": "0.5", "rationale": "late"})
+    assert late.status_code == 400
+    assert f"closed on {(TODAY - dt.timedelta(days=1)).isoformat()}" in late.content.decode()
     reading = Client()
     reading.force_login(reader)
     assert reading.post(url, {"probability": "0.5", "rationale": "x"}).status_code == 403

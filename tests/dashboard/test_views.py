@@ -683,7 +683,9 @@ def test_as_known_on_every_panel_shows_only_what_was_recorded_by_then(client, sm
         assert marker not in then, marker
     panels = {
         "card": lambda page: page.split('id="verdict"')[1].split("</section>")[0],
-        "moved": lambda page: page.split("What moved the assessment")[1].split("</section>")[0],
+        "moved": lambda page: page.split("What moved the assessment</h2>")[1].split("</section>")[
+            0
+        ],
         "chart notes": lambda page: figures(page)["figure-index"],
     }
     assert "Learned only later" in json.dumps(panels["chart notes"](now))

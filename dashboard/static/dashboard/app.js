@@ -15,6 +15,9 @@
 
   function apply(form) {
     delete form.dataset.dirty;
+    if (!form.reportValidity()) {
+      return;  // a malformed date: the browser says how to write it, beside the field
+    }
     if (window.htmx) {
       window.htmx.trigger(form, 'apply');
     } else {
@@ -73,6 +76,27 @@
     const form = filterForm(event.target);
     if (form) {
       delete form.dataset.dirty;
+    }
+  });
+
+  // A view the server refuses (a date out of range, say: 400, which htmx does not swap)
+  // says why beside the filters, on the field it names, instead of nothing happening.
+  document.addEventListener('htmx:responseError', function (event) {
+    const form = filterForm(event.detail.elt);
+    const shown = form && form.querySelector('.filter-error');
+    if (!shown) {
+      return;
+    }
+    const answer = new DOMParser().parseFromString(event.detail.xhr.responseText, 'text/html');
+    const reason = answer.querySelector('main .error');
+    shown.textContent = reason ? reason.textContent.trim() : 'This view cannot be shown (' + event.detail.xhr.status + ').';
+    shown.hidden = false;
+    const parameter = answer.querySelector('main .error code');
+    const field = parameter && form.querySelector('[name="' + parameter.textContent.trim() + '"]');
+    if (field) {
+      field.setAttribute('aria-invalid', 'true');
+      field.setAttribute('aria-errormessage', 'filter-error');
+      field.focus();
     }
   });
 
