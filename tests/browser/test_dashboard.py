@@ -3,8 +3,10 @@
 UPDATE_SCREENSHOT=1 also saves the overview to docs/screenshot.png for the README.
 """
 
+import io
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -393,4 +395,33 @@ def test_every_page_fits_a_phone(page, live_server, demo, analyst):
             if width > 390:
                 wide[f"{role} {url}"] = width
     assert wide == {}, f"wider than a 390 px phone: {wide}"
+    assert page.errors == []
+
+
+def test_a_table_downloads_as_the_csv_of_what_it_shows(page, live_server, demo):
+    import csv
+
+    page.goto(live_server.url + "/indicators/drone-transfers/")
+    charts_drawn(page, 1)
+    table = page.locator("table.evidence")
+    shown = table.locator("tbody tr").count()
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="Download this table (CSV)").first.click()
+    download = caught.value
+    assert download.suggested_filename == "drone-transfers-observations-page-1.csv"
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text())))
+    assert rows[0] == ["When", "Reading", "What", "Who said it, and the quote", "Grade", "Status"]
+    assert len(rows) == 1 + shown
+    first = table.locator("tbody tr").first.locator("td")
+    assert rows[1][2] == " ".join(first.nth(2).text_content().split())
+    # Every observation, beyond this page, from the API as CSV.
+    link = page.get_by_role("link", name=re.compile(r"observations? \(CSV\)"))
+    answer = page.request.get(live_server.url + link.get_attribute("href"))
+    assert answer.ok and answer.headers["content-type"].startswith("text/csv")
+    count = (
+        Relationship.objects.get(slug="russia-iran")
+        .indicators.get(slug="drone-transfers")
+        .observations.count()
+    )
+    assert len(answer.text().strip().splitlines()) == 1 + count
     assert page.errors == []

@@ -201,7 +201,7 @@ def test_the_track_record_columns_stay_put_with_an_analysts_scores(client, asked
     AnalystForecast.objects.create(question=done, analyst=analyst, made_on=dt.date(2026, 1, 5),
                                    probability=0.9, rationale="Drills are due")  # fmt: skip
     page = client.get("/questions/").content.decode()
-    header = page.split('<table class="questions">')[2].split("</thead>")[0]
+    header = page.split('<table class="questions"')[2].split("</thead>")[0]
     assert header.count("</th>") == 7 and "ana" not in header
     assert "<td>ana</td>" in page  # in the means
 

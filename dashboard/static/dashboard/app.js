@@ -128,7 +128,7 @@
   function tableCsv(table) {
     return Array.from(table.rows).map(function (row) {
       return Array.from(row.cells).map(function (cell) {
-        return csvCell(cell.innerText);
+        return csvCell(cell.textContent);  // as written, not as styled (headers are upper-cased)
       }).join(',');
     }).join('\r\n') + '\r\n';
   }
