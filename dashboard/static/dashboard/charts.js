@@ -134,10 +134,11 @@
 
   function plot(element, figure) {
     drawn.set(element, figure);
+    furnish(element); // first: a chart as tall as its panel measures the room they leave
     const shown = fitted(element, figure);
     return window.Plotly.react(element, shown.data, shown.layout, config).then(function () {
       element.dataset.drawn = 'true';
-      furnish(element, figure);
+      describe(element, figure);
     });
   }
 
@@ -343,13 +344,24 @@
     note.textContent = summary(figure);
   }
 
-  // Once per chart: its buttons right after it (app.css places them), then its summary.
-  function furnish(element, figure) {
-    if (!furnished.has(element)) {
-      furnished.add(element);
-      tools(element);
+  // Once per chart: its buttons right after it (app.css places them). A chart as tall as
+  // its panel follows the panel's height (set by its neighbour: fonts, a swap) as it changes.
+  function furnish(element) {
+    if (furnished.has(element)) {
+      return;
     }
-    describe(element, figure);
+    furnished.add(element);
+    tools(element);
+    if (element.classList.contains('fill') && window.ResizeObserver) {
+      const watch = new ResizeObserver(function () {
+        if (!element.isConnected) {
+          watch.disconnect(); // swapped out by htmx
+        } else if (element.dataset.drawn === 'true' && element.offsetParent !== null) {
+          window.Plotly.Plots.resize(element);
+        }
+      });
+      watch.observe(element);
+    }
   }
 
   function draw(root) {
