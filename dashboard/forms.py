@@ -5,8 +5,8 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from tracker.clock import today_utc
-from tracker.models import AnalystForecast, Indicator, Question
 from tracker.forms_dates import DayField
+from tracker.models import AnalystForecast, Indicator, Question
 from tracker.observations.forms import ObservationForm
 
 
@@ -59,13 +59,15 @@ class AnalystForecastForm(forms.ModelForm):
     def _update_errors(self, errors):
         # The model checks what the form does not ask (the question, the day it is made);
         # its errors on those are the form's own, not a crash naming a field it lacks.
+        # (BaseModelForm._update_errors is the hook ModelForm gives the model's errors to;
+        # django-stubs does not declare it.)
         if hasattr(errors, "error_dict"):
             for name in [n for n in errors.error_dict if n != NON_FIELD_ERRORS]:
                 if name not in self.fields:
                     errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(
                         errors.error_dict.pop(name)
                     )
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]
 
 
 class QuestionForm(forms.ModelForm):

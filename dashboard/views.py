@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url
 
-from dashboard import charts, fragments
+from dashboard import charts, fragments, pages
 from dashboard.access import CORRECT, RECORD, allowed, readable
 from dashboard.api import MAX_OBSERVATIONS
 from dashboard.context_processors import several_relationships
@@ -56,6 +56,7 @@ from tracker.selectors.series import (
     ViewUnavailable,
     assessment_on,
     index_series,
+    page_version,
     scorable_inline,
     series_bounds,
     series_version,
@@ -110,8 +111,15 @@ def overview(request: HtmxHttpRequest, slug: str | None = None) -> HttpResponse:
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
         return bad_request(request, error)
-    context = overview_context(relationship, filters, request.path)
-    return render_page(request, "dashboard/overview.html", context, filters=filters)
+
+    def build(extra: dict) -> HttpResponse:
+        context = overview_context(relationship, filters, request.path)
+        response = render_page(request, "dashboard/overview.html", context | extra, filters=filters)
+        # A view still being computed (or that cannot be) is asked again: never stored.
+        response.uncached = bool(context.get("pending") or context.get("unavailable"))  # type: ignore[attr-defined]
+        return response
+
+    return pages.cached_page(request, page_version(relationship), build)
 
 
 ASSESSMENT_PARTS = ("assessment", "stale")
@@ -350,8 +358,13 @@ def indicator(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
         return bad_request(request, error)
-    context = indicator_context(request, indicator, filters, form=_blank_form(request, indicator))
-    return render_page(request, "dashboard/indicator.html", context, filters=filters)
+
+    def build(extra: dict) -> HttpResponse:
+        form = _blank_form(request, indicator)
+        context = indicator_context(request, indicator, filters, form=form)
+        return render_page(request, "dashboard/indicator.html", context | extra, filters=filters)
+
+    return pages.cached_page(request, page_version(indicator.relationship), build)
 
 
 def indicator_context(

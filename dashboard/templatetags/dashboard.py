@@ -1,7 +1,6 @@
 import datetime as dt
 
 from django import template
-from django.forms.utils import flatatt
 
 from tracker.forms_dates import DayInput
 

@@ -9,6 +9,7 @@ hold a web worker for the length of a recompute.
 """
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass, fields
 
@@ -20,11 +21,15 @@ from kombu.exceptions import OperationalError as BrokerError
 from tracker.clock import today_utc
 from tracker.jobs import enqueue_now
 from tracker.models import (
+    Alert,
+    AnalystForecast,
     Category,
     Family,
     Indicator,
     Observation,
     Originator,
+    Question,
+    QuestionForecast,
     Relationship,
     Scenario,
     Snapshot,
@@ -303,3 +308,46 @@ def series_version(relationship: Relationship) -> str:
     )
     snapshot, *stamps = _stamps(latest_snapshot)
     return f"{snapshot or 0}-{'-'.join(str(stamp or 0) for stamp in stamps)}"
+
+
+def page_version(relationship: Relationship) -> str:
+    """`series_version` and what a page shows beside the series that changes without it:
+    the relationships watched, the alerts raised, the questions and their forecasts (Entente's
+    rewritten whole by each run: their newest id and count change with it; analysts'), and
+    the sources' refresh health. One round trip; a whole rendered page is keyed by it."""
+    quote = connection.ops.quote_name
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    def latest_history(model) -> tuple[str, list]:
+        history = table(model.history.model)
+        return f"(SELECT MAX({quote('history_id')}) FROM {history})", []
+
+    relationship_id = quote("relationship_id")
+    first = [
+        (
+            f"(SELECT MAX({quote('id')}) FROM {table(Snapshot)} WHERE {relationship_id} = %s)",
+            [relationship.pk],
+        ),
+        latest_history(Relationship),
+        latest_history(Question),
+        latest_history(AnalystForecast),
+        (
+            f"(SELECT MAX({quote('id')}) FROM {table(Alert)} WHERE {relationship_id} = %s)",
+            [relationship.pk],
+        ),
+        (f"(SELECT MAX({quote('id')}) FROM {table(QuestionForecast)})", []),
+        (f"(SELECT COUNT(*) FROM {table(QuestionForecast)})", []),
+        (
+            f"(SELECT MAX({quote('last_fetched_at')}) FROM {table(Source)}"
+            f" WHERE {quote('enabled')})",
+            [],
+        ),
+        (
+            f"(SELECT SUM({quote('failures')}) FROM {table(Source)} WHERE {quote('enabled')})",
+            [],
+        ),
+    ]
+    stamps = "-".join(str(stamp or 0) for stamp in _stamps(*first))
+    return hashlib.sha256(stamps.encode()).hexdigest()[:16]  # timestamps hold spaces

@@ -1,0 +1,80 @@
+"""Whole pages from the shared cache, for everyone who sees the same thing.
+
+A page read twice with nothing changed is the same HTML for every reader of one kind, but
+for two strings made for each answer: the CSRF token (masked anew every time, against
+BREACH) and the Content-Security-Policy nonce. A page is therefore rendered once per view,
+per kind of reader, per version of what it shows (`tracker.selectors.series.page_version`:
+the series, the catalogue, alerts, forecasts, sources' health) and per day, stored with
+those two strings replaced by marks, and answered by writing a fresh token and nonce into
+the marks. A warm page costs the version's one query, a cache read and two replacements.
+
+The kind of reader is the identity the page shows or decides by: anonymous, or the user
+(their name is in the navigation; their permissions pick the links and forms). A page with
+a message waiting for its reader, a POST, or a view still being computed is never stored.
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+
+from dashboard import fragments
+
+TOKEN_MARK = "\x00csrf\x00"  # no page can hold a NUL (dashboard.middleware refuses them)
+NONCE_MARK = "\x00nonce\x00"
+KEPT_HEADERS = ("Content-Type", "HX-Push-Url")
+
+
+def viewer(request: HttpRequest) -> str:
+    """Who the page is rendered for, as far as it shows: anonymous, or one user with their
+    permissions (a changed group or grant makes a new key)."""
+    user = request.user
+    if not user.is_authenticated:
+        return "anonymous"
+    grants = ",".join(sorted(user.get_all_permissions()))
+    who = f"{user.pk}:{user.get_username()}:{user.is_staff}:{user.is_superuser}:{grants}"
+    return hashlib.sha256(who.encode()).hexdigest()[:16]
+
+
+def cached_page(
+    request: HttpRequest,
+    version: str,
+    build: Callable[[dict], HttpResponse],
+    *parts: object,
+) -> HttpResponse:
+    """The page `build(extra)` renders (`extra` holds the CSRF token to render with), from
+    the cache when this view, reader and `version` were rendered before."""
+    if request.method != "GET" or len(messages.get_messages(request)):
+        return build({})
+    htmx = getattr(request, "htmx", None)
+    shape = "restore" if htmx and htmx.history_restore_request else "part" if htmx else "page"
+    key = fragments.key("whole", version, viewer(request), shape, request.get_full_path(), *parts)
+    stored = cache.get(key)
+    if stored is not None:
+        return _answer(request, stored)
+    token = get_token(request)
+    response = build({"csrf_token": token})
+    if response.status_code == 200 and not getattr(response, "uncached", False):
+        body = response.content.decode()
+        nonce = getattr(request, "_csp_nonce", None)  # set only if the page used it
+        body = body.replace(token, TOKEN_MARK)
+        if isinstance(nonce, str):
+            body = body.replace(nonce, NONCE_MARK)
+        headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+        cache.set(key, {"body": body, "headers": headers}, fragments.CACHE_SECONDS)
+    return response
+
+
+def _answer(request: HttpRequest, stored: dict) -> HttpResponse:
+    body = stored["body"]
+    if TOKEN_MARK in body:
+        body = body.replace(TOKEN_MARK, get_token(request))
+    if NONCE_MARK in body:
+        body = body.replace(NONCE_MARK, str(request.csp_nonce))  # type: ignore[attr-defined]
+    response = HttpResponse(body)
+    for name, value in stored["headers"].items():
+        response[name] = value
+    return response

@@ -1,0 +1,87 @@
+"""Whole pages from the cache (dashboard.pages): each reader gets their own page with a
+token and nonce of their own, and nothing a page shows is served stale when it changes."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.clock import NOW
+from tracker.models import Alert, Observation, Source
+
+HOME = reverse("dashboard:home")
+TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+NONCES = re.compile(r'<script nonce="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def public(settings):
+    settings.DASHBOARD_PUBLIC = True
+
+
+def test_a_cached_page_has_a_fresh_token_and_nonce_that_work(analyst, small):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(analyst)
+    url = reverse("dashboard:indicator", args=[small[1][0].slug])
+    first, second = client.get(url), client.get(url)  # the second from the cache
+    tokens = [TOKEN.search(r.content.decode())[1] for r in (first, second)]
+    assert tokens[0] != tokens[1]  # masked anew for each answer (BREACH)
+    for response in (first, second):
+        page = response.content.decode()
+        nonces = set(NONCES.findall(page))
+        assert len(nonces) == 1
+        assert f"'nonce-{nonces.pop()}'" in response["Content-Security-Policy"]
+        assert "\\x00" not in page and "\x00" not in page
+    # The cached page's token is one the site accepts: a write with it goes through.
+    observation = small[1][0].observations.first()
+    retract = reverse("dashboard:observation-retract", args=[small[1][0].slug, observation.pk])
+    answer = client.post(retract, {"reason": "A test of the token."}, HTTP_X_CSRFTOKEN=tokens[1])
+    assert answer.status_code == 302
+    observation.refresh_from_db()
+    assert observation.status == Observation.Status.RETRACTED
+
+
+def test_each_reader_gets_a_page_of_their_own(client, analyst, reader, small):
+    url = reverse("dashboard:indicator", args=[small[1][0].slug])
+    pages = {}
+    for user in (None, analyst, reader, analyst):
+        visitor = Client()
+        if user:
+            visitor.force_login(user)
+        pages[user.username if user else "anonymous"] = visitor.get(url).content.decode()
+    assert "Log in" in pages["anonymous"] and "Log out" not in pages["anonymous"]
+    assert f"Log out {analyst.username}" in pages[analyst.username]
+    assert f"Log out {reader.username}" in pages[reader.username]
+    assert 'id="observation-form"' in pages[analyst.username]
+    assert 'id="observation-form"' not in pages[reader.username]
+    assert "Triage" not in pages[reader.username]
+
+
+def test_alerts_and_sources_health_show_at_once(client, small):
+    relationship, indicators = small
+    assert "A band change to see" not in client.get(HOME).content.decode()
+    Alert.objects.create(
+        relationship=relationship, kind="band", key="t", title="A band change to see",
+        message="Seen at once.", created_at=NOW,
+    )  # fmt: skip
+    assert "A band change to see" in client.get(HOME).content.decode()
+    source = indicators[0].observations.first().source
+    Source.objects.filter(pk=source.pk).update(
+        enabled=True, adapter="rss", failures=3, last_error="timeout"
+    )
+    assert (
+        f"<strong>{source.name}</strong> (3 failed refreshes" in client.get(HOME).content.decode()
+    )
+
+
+def test_a_waiting_message_is_shown_and_the_page_not_stored(analyst_client, small):
+    indicator = small[1][0]
+    url = reverse("dashboard:indicator", args=[indicator.slug])
+    analyst_client.get(url)  # stored without a message
+    observation = indicator.observations.first()
+    retract = reverse("dashboard:observation-retract", args=[indicator.slug, observation.pk])
+    analyst_client.post(retract, {"reason": "Shown once."})
+    shown = analyst_client.get(url).content.decode()
+    assert "Observation retracted" in shown
+    assert "Observation retracted" not in analyst_client.get(url).content.decode()
