@@ -9,6 +9,7 @@ hold a web worker for the length of a recompute.
 """
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, fields
@@ -167,12 +168,19 @@ def data_version() -> str:
     return "-".join(str(stamp or 0) for stamp in _stamps())
 
 
+@functools.cache
+def _history_table(model) -> str:
+    """The history table of `model`, looked up once: simple_history's `history` descriptor
+    builds a new manager class on every access (a millisecond a page, asked for each model)."""
+    return model.history.model._meta.db_table
+
+
 def _stamps(*first: tuple[str, list]) -> tuple:
     """The latest history id of each VERSIONED model, after the `first` subqueries (SQL and
     parameters): one round trip for all."""
     quote = connection.ops.quote_name
     selects = [sql for sql, _ in first] + [
-        f"(SELECT MAX({quote('history_id')}) FROM {quote(model.history.model._meta.db_table)})"
+        f"(SELECT MAX({quote('history_id')}) FROM {quote(_history_table(model))})"
         for model in VERSIONED
     ]
     with connection.cursor() as cursor:
@@ -313,7 +321,8 @@ def series_version(relationship: Relationship) -> str:
 def page_version(relationship: Relationship) -> str:
     """`series_version` and what a page shows beside the series that changes without it:
     the relationships watched, the alerts raised, the questions and their forecasts (Entente's
-    rewritten whole by each run: their newest id and count change with it; analysts'), and
+    are rewritten whole by each run, under new ids: ids are never reused, on PostgreSQL as on
+    SQLite, where Django's keys are AUTOINCREMENT; analysts' have history), and
     the sources' refresh health. One round trip; a whole rendered page is keyed by it."""
     quote = connection.ops.quote_name
 
@@ -321,8 +330,7 @@ def page_version(relationship: Relationship) -> str:
         return quote(model._meta.db_table)
 
     def latest_history(model) -> tuple[str, list]:
-        history = table(model.history.model)
-        return f"(SELECT MAX({quote('history_id')}) FROM {history})", []
+        return f"(SELECT MAX({quote('history_id')}) FROM {quote(_history_table(model))})", []
 
     relationship_id = quote("relationship_id")
     first = [
@@ -338,7 +346,6 @@ def page_version(relationship: Relationship) -> str:
             [relationship.pk],
         ),
         (f"(SELECT MAX({quote('id')}) FROM {table(QuestionForecast)})", []),
-        (f"(SELECT COUNT(*) FROM {table(QuestionForecast)})", []),
         (
             f"(SELECT MAX({quote('last_fetched_at')}) FROM {table(Source)}"
             f" WHERE {quote('enabled')})",
