@@ -6,7 +6,7 @@ silent fallback.
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode
 
 from tracker.dates import day_parse, out_of_range
@@ -120,3 +120,7 @@ class Filters:
             "moved_to": state.moved_to,
         }
         return urlencode({k: v for k, v in params.items() if v})
+
+
+# The parameters a view of the filters takes (and the URL carries).
+FILTER_PARAMS = frozenset(field.name for field in fields(Filters))

@@ -39,19 +39,30 @@ def viewer(request: HttpRequest) -> str:
     return hashlib.sha256(who.encode()).hexdigest()[:16]
 
 
+MAX_VALUE = 64  # longer than any date, grade, slug or page number a view takes
+
+
 def cached_page(
     request: HttpRequest,
     version: str,
     build: Callable[[dict], HttpResponse],
-    *parts: object,
+    *,
+    params: frozenset[str],
 ) -> HttpResponse:
     """The page `build(extra)` renders (`extra` holds the CSRF token to render with), from
-    the cache when this view, reader and `version` were rendered before."""
-    if request.method != "GET" or len(messages.get_messages(request)):
+    the cache when this view, reader and `version` were rendered before. Only a query made
+    of the view's own `params` is stored: any other (or an overlong value) is rendered
+    without it, so that made-up addresses cannot fill the cache."""
+    own = all(
+        name in params and all(len(value) <= MAX_VALUE for value in values)
+        for name, values in request.GET.lists()
+    )
+    if request.method != "GET" or not own or len(messages.get_messages(request)):
         return build({})
     htmx = getattr(request, "htmx", None)
     shape = "restore" if htmx and htmx.history_restore_request else "part" if htmx else "page"
-    key = fragments.key("whole", version, viewer(request), shape, request.get_full_path(), *parts)
+    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:20]
+    key = fragments.key("whole", version, viewer(request), shape, address)
     stored = cache.get(key)
     if stored is not None:
         return _answer(request, stored)

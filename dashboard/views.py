@@ -24,7 +24,7 @@ from dashboard import charts, fragments, pages
 from dashboard.access import CORRECT, RECORD, allowed, readable
 from dashboard.api import MAX_OBSERVATIONS
 from dashboard.context_processors import several_relationships
-from dashboard.filters import PERIODS, FilterError, Filters
+from dashboard.filters import FILTER_PARAMS, PERIODS, FilterError, Filters
 from dashboard.forms import CorrectionForm, InlineObservationForm, ReasonForm
 from dashboard.htmx import HtmxHttpRequest
 from tracker.alerts import latest_alerts
@@ -119,7 +119,7 @@ def overview(request: HtmxHttpRequest, slug: str | None = None) -> HttpResponse:
         response.uncached = bool(context.get("pending") or context.get("unavailable"))  # type: ignore[attr-defined]
         return response
 
-    return pages.cached_page(request, page_version(relationship), build)
+    return pages.cached_page(request, page_version(relationship), build, params=FILTER_PARAMS)
 
 
 ASSESSMENT_PARTS = ("assessment", "stale")
@@ -364,7 +364,8 @@ def indicator(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         context = indicator_context(request, indicator, filters, form=form)
         return render_page(request, "dashboard/indicator.html", context | extra, filters=filters)
 
-    return pages.cached_page(request, page_version(indicator.relationship), build)
+    version = page_version(indicator.relationship)
+    return pages.cached_page(request, version, build, params=FILTER_PARAMS | {"page"})
 
 
 def indicator_context(

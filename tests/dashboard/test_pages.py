@@ -4,7 +4,9 @@ token and nonce of their own, and nothing a page shows is served stale when it c
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.clock import NOW
@@ -85,3 +87,16 @@ def test_a_waiting_message_is_shown_and_the_page_not_stored(analyst_client, smal
     shown = analyst_client.get(url).content.decode()
     assert "Observation retracted" in shown
     assert "Observation retracted" not in analyst_client.get(url).content.decode()
+
+
+def test_only_a_views_own_parameters_are_stored(client, small, django_assert_num_queries):
+    url = reverse("dashboard:indicator", args=[small[1][0].slug])
+    client.get(url, {"period": "1y", "page": "1"})
+    with django_assert_num_queries(2):  # the indicator and the page's version: from the cache
+        client.get(url, {"period": "1y", "page": "1"})
+    # A made-up parameter or an overlong value: rendered again each time, never kept.
+    for query in ({"period": "1y", "utm": "x"}, {"page": "9" * 100}):
+        client.get(url, query)
+        with CaptureQueriesContext(connection) as again:
+            assert client.get(url, query).status_code == 200
+        assert len(again) > 2, query
