@@ -367,6 +367,10 @@ def indicator_figure(indicator, readings, reports) -> dict | None:
                  hovertemplate="%{y:.2f}<extra>reading</extra>")
     ]  # fmt: skip
     dated = reports[-MAX_POINTS // 2 :]
+    if indicator.kind != "event":
+        # A report without the measure the kind now takes (recorded before the kind was
+        # changed) has nothing to mark; the reading line still counts what the method does.
+        dated = [o for o in dated if o.stage_name is not None or o.value is not None]
     bars = indicator.kind == "event" and bool(dated)
     if bars:
         data.append(

@@ -2,7 +2,7 @@
 indicator), and the forecasts' question and analyst-forecast forms."""
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from tracker.clock import today_utc
 from tracker.forms_dates import DayField
@@ -23,11 +23,16 @@ class InlineObservationForm(ObservationForm):
                 del self.fields[field]
 
 
+# A reason heads its history entry ("Corrected: …", "Reinstated: …"), which holds 100
+# characters (django-simple-history's field): the form asks for no more than fits.
+REASON_LENGTH = 100 - len("Reinstated: ")
+
+
 class CorrectionForm(InlineObservationForm):
     """A correction says why: the reason heads its entry in the observation's history."""
 
     reason = forms.CharField(
-        max_length=300,
+        max_length=REASON_LENGTH,
         help_text='Why the observation changes (e.g. "the source gave the wrong date").',
     )
 
@@ -41,7 +46,7 @@ class ReasonForm(forms.Form):
     """Why an observation is retracted or reinstated: kept in its history."""
 
     reason = forms.CharField(
-        max_length=300,
+        max_length=REASON_LENGTH,
         widget=forms.TextInput(attrs={"autofocus": True}),
         help_text="Kept in the observation's history, for anyone who reads it.",
     )
@@ -92,3 +97,13 @@ def question_opens_from_today(opens):
     if opens and opens < today_utc():
         raise forms.ValidationError("A new question opens today or later.")
     return opens
+
+
+def show_refusal(form: forms.BaseForm, error: ValidationError) -> None:
+    """A service's refusal shown on `form`: beside its field when the form asks for it, else
+    above the fields (an error on a field the form lacks would make Django raise)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, problems in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, problems)

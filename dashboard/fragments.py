@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import plotly
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -32,11 +33,14 @@ CACHE_SECONDS = 3600
 def _release() -> str:
     """A stamp of the code and templates that render the parts: a new release renders anew
     instead of serving what the last one cached (the shared cache outlives deployments)."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(plotly.__version__.encode())  # whose plotly.min.js pages load
     for package in ("dashboard", "tracker"):
         root = Path(__file__).resolve().parent.parent / package
         for path in sorted(root.rglob("*")):
-            if path.suffix in {".py", ".html", ".toml"} and "migrations" not in path.parts:
+            # Static files too: a whole page names them (hashed, in production).
+            if path.suffix in {".py", ".html", ".toml", ".css", ".js", ".svg"} and (
+                "migrations" not in path.parts
+            ):
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -45,6 +45,9 @@ class HtmxMessages:
             return response
         if b'id="messages"' in response.content:
             return response  # a whole page (a history restore) shows them itself
+        match = getattr(request, "resolver_match", None)
+        if match is None or "admin" in match.namespaces:
+            return response  # the workbench's pages have no region for them: kept for later
         pending = messages.get_messages(request)
         if not len(pending):
             return response

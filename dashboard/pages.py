@@ -40,6 +40,10 @@ def viewer(request: HttpRequest) -> str:
 
 
 MAX_VALUE = 64  # longer than any date, grade, slug or page number a view takes
+# Pages kept per reader and page version: a bound on what any run of made-up (but valid)
+# addresses can store before the version moves on; past it, pages are rendered each time.
+# 256 covers every indicator's first page and the overview's filters many times over.
+PAGES_PER_VERSION = 256
 
 
 def cached_page(
@@ -51,8 +55,9 @@ def cached_page(
 ) -> HttpResponse:
     """The page `build(extra)` renders (`extra` holds the CSRF token to render with), from
     the cache when this view, reader and `version` were rendered before. Only a query made
-    of the view's own `params` is stored: any other (or an overlong value) is rendered
-    without it, so that made-up addresses cannot fill the cache."""
+    of the view's own `params` is stored (any other, or an overlong value, is rendered
+    without it), and at most PAGES_PER_VERSION pages per reader and version: so that made-up
+    addresses cannot fill the cache."""
     own = all(
         name in params and all(len(value) <= MAX_VALUE for value in values)
         for name, values in request.GET.lists()
@@ -62,14 +67,21 @@ def cached_page(
     htmx = getattr(request, "htmx", None)
     shape = "restore" if htmx and htmx.history_restore_request else "part" if htmx else "page"
     address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:20]
-    key = fragments.key("whole", version, viewer(request), shape, address)
+    reader = viewer(request)
+    key = fragments.key("whole", version, reader, shape, address)
     stored = cache.get(key)
     if stored is not None:
         return _answer(request, stored)
     token = get_token(request)
     response = build({"csrf_token": token})
-    if response.status_code == 200 and not getattr(response, "uncached", False):
-        body = response.content.decode()
+    body = response.content.decode()
+    marked = TOKEN_MARK in body or NONCE_MARK in body  # data holding a mark: never stored
+    if (
+        response.status_code == 200
+        and not getattr(response, "uncached", False)
+        and not marked
+        and _room(fragments.key("whole-count", version, reader))
+    ):
         nonce = getattr(request, "_csp_nonce", None)  # set only if the page used it
         body = body.replace(token, TOKEN_MARK)
         if isinstance(nonce, str):
@@ -77,6 +89,15 @@ def cached_page(
         headers = {name: response[name] for name in KEPT_HEADERS if name in response}
         cache.set(key, {"body": body, "headers": headers}, fragments.CACHE_SECONDS)
     return response
+
+
+def _room(counter: str) -> bool:
+    """Whether another page may be kept under `counter` (one per reader and version)."""
+    cache.add(counter, 0, fragments.CACHE_SECONDS)
+    try:
+        return cache.incr(counter) <= PAGES_PER_VERSION
+    except ValueError:  # expired between the two calls: count afresh
+        return cache.add(counter, 1, fragments.CACHE_SECONDS)
 
 
 def _answer(request: HttpRequest, stored: dict) -> HttpResponse:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from dashboard.access import CORRECT, TRIAGE, allowed
+from dashboard.forms import show_refusal
 from dashboard.htmx import HtmxHttpRequest
 from tracker.models import Indicator, Observation, Relationship, Reliability, Signal, Source
 from tracker.observations.forms import ObservationForm
@@ -345,22 +346,13 @@ def accept(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         try:
             signal_accept(signal, by=request.user, new_source=new_source, **form.observation())
         except ValidationError as error:
-            _add_errors(form, error)
+            show_refusal(form, error)
         else:
             message = f"Accepted: “{signal.title}” is recorded as an observation."
             return _decided(request, signal, back, message, in_row=in_row)
     return _accept_form(
         request, signal, form, back, in_row=in_row, status=200 if _partial(request) else 422
     )
-
-
-def _add_errors(form: AcceptForm, error: ValidationError) -> None:
-    """A service's refusal on the form: beside its field when the form shows it."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, problems in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, problems)
 
 
 def _accept_form(

@@ -25,7 +25,7 @@ from dashboard.access import CORRECT, RECORD, allowed, readable
 from dashboard.api import MAX_OBSERVATIONS
 from dashboard.context_processors import several_relationships
 from dashboard.filters import FILTER_PARAMS, PERIODS, FilterError, Filters
-from dashboard.forms import CorrectionForm, InlineObservationForm, ReasonForm
+from dashboard.forms import CorrectionForm, InlineObservationForm, ReasonForm, show_refusal
 from dashboard.htmx import HtmxHttpRequest
 from tracker.alerts import latest_alerts
 from tracker.clock import today_utc
@@ -434,7 +434,7 @@ def observation_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         try:
             services.observation_record(indicator=indicator, analyst=request.user, **_fields(form))
         except ValidationError as error:
-            form.add_error(None, error)
+            show_refusal(form, error)
         else:
             return _after_write(request, indicator, "Observation recorded.", before)
     return _form_errors(request, indicator, form)
@@ -464,7 +464,7 @@ def observation_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespon
                 **changed,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            show_refusal(form, error)
         else:
             return _after_write(request, indicator, "Observation corrected.", before)
     return _form_errors(request, indicator, form, editing=observation)
@@ -502,7 +502,7 @@ def observation_decide(request: HtmxHttpRequest, slug: str, pk: int, action: str
         try:
             service(observation, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            form.add_error(None, error)
+            show_refusal(form, error)
         else:
             return _after_write(request, indicator, done, before)
     deciding = {

@@ -4,6 +4,7 @@ Nothing here deletes: observations are retracted (with a reason, kept in history
 catalogue is protected by `on_delete=PROTECT` and by removing the delete permission.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -53,6 +54,8 @@ from tracker.observations.resources import ObservationResource
 from tracker.parsing import whole_number
 from tracker.series.schedule import catalogue_changed
 from tracker.spreadsheets import spreadsheet_safe
+
+ROW_ERROR = re.compile(r"Row ([0-9]+)\b")  # how a row's error begins (resources.py)
 
 
 class SafeCSV(CSV):
@@ -403,7 +406,10 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
             ),
             pk=pk,
         )
-        bad_rows = [row["number"] for row in job.preview if row["outcome"] == "bad"]
+        previewed = {row["number"] for row in job.preview if row["outcome"] == "bad"}
+        # Every bad row, the previewed ones and those past the preview's limit.
+        numbered = {int(m[1]) for e in job.errors if (m := ROW_ERROR.match(e))}
+        bad_rows = sorted(previewed | numbered)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import of {job.filename}",
@@ -411,8 +417,11 @@ class ObservationAdmin(ChangelistGuard, NoDeleteMixin, ImportExportMixin, Histor
             "job": job,
             "rows_read": imports.import_progress(job),
             "bad_rows": bad_rows,
-            # Each row's problems are shown beside its cells; the list keeps the file's own.
-            "listed_errors": [e for e in job.errors if not (bad_rows and e.startswith("Row "))],
+            # A previewed row's problems are shown beside its cells; the list keeps the
+            # file's own and those of bad rows past the preview.
+            "listed_errors": [
+                e for e in job.errors if not ((m := ROW_ERROR.match(e)) and int(m[1]) in previewed)
+            ],
             "preview_rows": observation_resources.PREVIEW_ROWS,
         }
         template = "admin/tracker/observation/import_job.html"

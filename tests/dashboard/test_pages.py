@@ -100,3 +100,29 @@ def test_only_a_views_own_parameters_are_stored(client, small, django_assert_num
         with CaptureQueriesContext(connection) as again:
             assert client.get(url, query).status_code == 200
         assert len(again) > 2, query
+
+
+def test_pages_kept_per_reader_and_version_are_bounded(client, small, monkeypatch):
+    monkeypatch.setattr("dashboard.pages.PAGES_PER_VERSION", 2)
+    url = reverse("dashboard:indicator", args=[small[1][0].slug])
+    for page in ("1", "2", "3"):
+        client.get(url, {"page": page})
+    for page, kept in (("1", True), ("2", True), ("3", False)):
+        with CaptureQueriesContext(connection) as asked:
+            client.get(url, {"page": page})
+        assert (len(asked) == 2) is kept, page  # kept: the indicator and the version only
+
+
+def test_a_shared_events_new_title_shows_at_once(analyst_client, small):
+    from tracker.models import SharedEvent
+
+    indicator = small[1][0]
+    event = SharedEvent.objects.create(
+        slug="drill", title="A drill of three navies", occurred_on=NOW.date()
+    )
+    indicator.observations.update(shared_event=event)  # no history: the version holds
+    url = reverse("dashboard:indicator", args=[indicator.slug])
+    assert "A drill of three navies" in analyst_client.get(url).content.decode()
+    event.title = "A drill of three navies, renamed"
+    event.save()
+    assert "A drill of three navies, renamed" in analyst_client.get(url).content.decode()

@@ -14,7 +14,8 @@ from django.urls import reverse
 from tests.clock import NOW, TODAY
 from tests.dashboard.conftest import BANDS, build
 from tests.factories import IndicatorFactory, RelationshipFactory, SourceFactory
-from tracker.models import Observation, Snapshot
+from tracker.models import Indicator, Observation, Snapshot
+from tracker.observations import services
 from tracker.scoring.estimative import likelihood
 from tracker.scoring.method import METHOD_VERSION, momentum_label
 from tracker.selectors.sensitivity import verdict_sensitivity
@@ -710,3 +711,49 @@ def test_the_methodology_pages_live_sections_are_per_relationship(client, small)
     assert other.name in html and indicators[0].name not in html
     assert f'href="?relationship={relationship.slug}#live-sensitivity"' in html
     assert client.get(reverse("dashboard:methodology"), {"relationship": "nope"}).status_code == 404
+
+
+def test_a_reinstatement_the_catalogue_no_longer_allows_is_refused_not_a_crash(
+    analyst_client, small
+):
+    """The indicator's kind changed since the retraction: the observation no longer fits it,
+    and the page says so instead of answering 500."""
+    indicator = small[1][0]  # an event
+    observation = indicator.observations.first()
+    services.observation_retract(observation, by=None, reason="A duplicate.")
+    Indicator.objects.filter(pk=indicator.pk).update(kind="level", floor=0, ceiling=100)
+    url = reverse("dashboard:observation-reinstate", args=[indicator.slug, observation.pk])
+    answer = analyst_client.post(url, {"reason": "Not a duplicate."})
+    assert answer.status_code == 422
+    assert "error" in answer.content.decode().split('id="observation-decision"')[1]
+    observation.refresh_from_db()
+    assert observation.is_retracted
+
+
+def test_a_reason_longer_than_its_history_entry_holds_is_refused(analyst_client, small):
+    indicator = small[1][0]
+    observation = indicator.observations.first()
+    url = reverse("dashboard:observation-retract", args=[indicator.slug, observation.pk])
+    answer = analyst_client.post(url, {"reason": "x" * 89})
+    assert answer.status_code == 422 and 'id="error-reason"' in answer.content.decode()
+    observation.refresh_from_db()
+    assert not observation.is_retracted
+
+
+def test_an_admin_poll_leaves_waiting_messages_for_the_next_page(analyst_client, analyst, small):
+    """The workbench's htmx polls have no message region: a message waiting then is not
+    swallowed by them, but shown on the next dashboard page."""
+    from tracker.models import ObservationImport
+
+    indicator = small[1][0]
+    observation = indicator.observations.first()
+    retract = reverse("dashboard:observation-retract", args=[indicator.slug, observation.pk])
+    analyst_client.post(retract, {"reason": "Shown later."})  # a redirect: the message waits
+    job = ObservationImport.objects.create(
+        filename="f.csv", content="x", uploaded_by=analyst, rows=1
+    )
+    progress = reverse("admin:tracker_observation_import_progress", args=[job.pk])
+    poll = analyst_client.get(progress, headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and "Observation retracted" not in poll.content.decode()
+    page = analyst_client.get(reverse("dashboard:indicator", args=[indicator.slug]))
+    assert "Observation retracted" in page.content.decode()

@@ -33,6 +33,7 @@ from tracker.models import (
     QuestionForecast,
     Relationship,
     Scenario,
+    SharedEvent,
     Snapshot,
     Source,
     Stage,
@@ -157,7 +158,17 @@ def assessment_on(relationship, day: dt.date, *, as_of=None, min_grade=None) -> 
 
 
 # Whose history stamps the data version: what is scored, and every name a page shows of it.
-VERSIONED = (Observation, Indicator, Stage, Scenario, Family, Category, Source, Originator)
+VERSIONED = (
+    Observation,
+    Indicator,
+    Stage,
+    Scenario,
+    Family,
+    Category,
+    Source,
+    Originator,
+    SharedEvent,  # its title and description show beside each observation of it
+)
 
 
 def data_version() -> str:

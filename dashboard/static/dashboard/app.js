@@ -14,10 +14,10 @@
   let keyed = null;
 
   function apply(form) {
-    delete form.dataset.dirty;
     if (!form.reportValidity()) {
       return;  // a malformed date: the browser says how to write it, beside the field
     }
+    delete form.dataset.dirty;
     if (window.htmx) {
       window.htmx.trigger(form, 'apply');
     } else {
@@ -120,8 +120,16 @@
   });
 
   // -- Tables: a "Download CSV" of exactly the rows shown.
+  // As tracker/spreadsheets.py: text a spreadsheet would run as a formula gets an apostrophe
+  // (numbers, negative ones included, stay numbers).
+  const TRIGGER = /^[=+\-@\t\r]/;
+  const NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
   function csvCell(text) {
-    const value = text.replace(/\s+/g, ' ').trim();
+    let value = text.replace(/\s+/g, ' ').trim();
+    if (TRIGGER.test(value) && !NUMBER.test(value)) {
+      value = "'" + value;
+    }
     return /[",\n]/.test(value) ? '"' + value.replace(/"/g, '""') + '"' : value;
   }
 

@@ -635,3 +635,17 @@ def test_a_cell_that_cannot_be_read_is_one_error_not_two(importer, catalogue):
     row = ",drone-transfers,2022-09-13,day,x,,,x,TASS,,,,1"
     job = importer.upload("\n".join([HEADER, row])).context["job"]
     assert job.errors == ["Row 1: magnitude: “x” is not a number."]
+
+
+def test_bad_rows_past_the_previews_limit_are_counted_and_listed(
+    importer, catalogue, monkeypatch
+):
+    """The preview shows so many bad rows; the others are still named, with their errors."""
+    monkeypatch.setattr("tracker.observations.resources.PREVIEW_BAD_ROWS", 1)
+    bad = ",drone-transfers,2025-11-20,day,3,,,Odesa struck,Nobody,,,A,1"
+    response = importer.upload("\n".join([HEADER, bad, bad.replace("Odesa", "Kherson")]))
+    html = page_text(response)
+    assert "2 of 2 rows are bad: rows 1, 2" in html
+    listed = html.split('id="import-errors"')[1].split("</ul>")[0]
+    assert "Row 2" in listed and "Row 1:" not in listed  # row 1's problems are in its cells
+    assert 'id="import-row-1"' in html and 'id="import-row-2"' not in html
