@@ -6,7 +6,7 @@ acceptance retracts its observation."""
 import urllib.parse
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -133,6 +133,10 @@ def signal_undo(signal, *, by, reason: str = "") -> Signal:
         if signal.state == Signal.State.NEW:
             raise ValidationError("This signal is not decided: there is nothing to undo.")
         if signal.state == Signal.State.ACCEPTED:
+            # Checked here, under the lock: the signal may have been accepted since the
+            # caller looked, and undoing an acceptance retracts an observation.
+            if by is not None and not by.has_perm("tracker.change_observation"):
+                raise PermissionDenied("Undoing an acceptance retracts its observation.")
             if not reason:
                 raise ValidationError(
                     {"reason": "Say why: the reason is kept with the retracted observation."}

@@ -4,7 +4,7 @@ with a reason, retracting what was recorded; the outlet an item credits, found o
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.clock import NOW
 from tests.factories import IndicatorFactory, ObservationFactory, SourceFactory
@@ -207,3 +207,20 @@ def test_an_observation_several_signals_made_is_not_undone_from_one(signal, anal
     observation.refresh_from_db()
     assert observation.status == "accepted"
     assert Signal.objects.get(pk=signal.pk).state == "accepted"
+
+
+def test_only_who_may_retract_undoes_an_acceptance(signal, analyst):
+    """Checked under the signal's lock: a triager without the right to retract cannot undo
+    an acceptance, even one made after they looked at the queue."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    triager = UserFactory()
+    triager.user_permissions.add(Permission.objects.get(codename="change_signal"))
+    observation = accept(signal, analyst)
+    with pytest.raises(PermissionDenied):
+        signal_undo(signal, by=triager, reason="Mine now")
+    observation.refresh_from_db()
+    signal.refresh_from_db()
+    assert observation.status == "accepted" and signal.state == "accepted"
