@@ -46,6 +46,16 @@ class ResilientRedisCache(RedisCache):
             "has_key", lambda: super(ResilientRedisCache, self).has_key(key, version), False
         )
 
+    def incr(self, key, delta=1, version=None):
+        # Unreachable: as if the key were missing, which Django's incr says with ValueError
+        # (decr is incr of -delta).
+        found = self._attempt(
+            "incr", lambda: super(ResilientRedisCache, self).incr(key, delta, version), None
+        )
+        if found is None:
+            raise ValueError(f"{key!r} cannot be counted: the cache is unreachable")
+        return found
+
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         self._attempt(
             "set", lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None
