@@ -208,3 +208,23 @@ def test_a_job_computes_exactly_what_the_request_would_have(large, monkeypatch):
     cache.clear()
     monkeypatch.setattr(series, "INLINE_OBSERVATIONS", 10**9)
     assert by_job == index_series(relationship, as_of=END)
+
+
+def test_whether_a_view_is_scored_inline_is_counted_without_sorting(monkeypatch):
+    """The count stops at the limit, from the indicator index: sorting by the model's order
+    before the limit read every full row (a quarter of a second at 1M on SQLite)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tracker.selectors import series
+
+    relationship, indicators = catalogue()
+    for day in (1, 2, 3):
+        observe(indicators[0], day, 2)
+    monkeypatch.setattr(series, "INLINE_OBSERVATIONS", 2)
+    with CaptureQueriesContext(connection) as asked:
+        assert series.scorable_inline(relationship) is False
+    (count,) = asked.captured_queries
+    assert "ORDER BY" not in count["sql"].upper() and "LIMIT 3" in count["sql"].upper()
+    monkeypatch.setattr(series, "INLINE_OBSERVATIONS", 3)
+    assert series.scorable_inline(relationship) is True
