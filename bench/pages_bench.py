@@ -74,6 +74,7 @@ def measure(relationship) -> list[Timing]:
         ("overview's figures (JSON)", figures_url(client, overview)),
         ("overview, last year, one category", f"{overview}?period=1y&category=c1"),
         ("indicator page", f"/indicators/{indicator.slug}/"),
+        ("indicator's chart (JSON)", figures_url(client, f"/indicators/{indicator.slug}/")),
         ("API index series (rows)", f"/api/relationships/{relationship.slug}/index"),
         (
             "API index series (columns)",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("r/<slug:slug>/", views.overview, name="relationship"),
     path("r/<slug:slug>/figures.json", views.overview_figures, name="overview-figures"),
     path("indicators/<slug:slug>/", views.indicator, name="indicator"),
+    path("indicators/<slug:slug>/figure.json", views.indicator_figure, name="indicator-figure"),
     path("indicators/<slug:slug>/observations/", views.observation_add, name="observation-add"),
     path(
         "indicators/<slug:slug>/refreshed/", views.indicator_refreshed, name="indicator-refreshed"

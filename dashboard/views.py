@@ -381,16 +381,17 @@ def indicator_context(
     page = Paginator(observations, 25).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     attach_shared(page.object_list)
-    # The chart and the reading now depend only on the data and the view: once per version.
-    key = fragments.key("indicator", series_version(relationship), indicator.pk, filters.query())
-    drawn = fragments.cached(key, lambda: _indicator_drawing(indicator, filters))
+    version = series_version(relationship)
+    drawn = _indicator_drawn(indicator, filters, version)
     return {
         "relationship": relationship,
         "indicator": indicator,
         "filters": filters,
         "periods": list(PERIODS),
         "verdict": verdict_latest(relationship),
-        **drawn,
+        "figure": bool(drawn["figure"]),  # drawn from figure_url, its own answer
+        "figure_url": _indicator_figure_url(indicator, filters, version),
+        "latest_reading": drawn["latest_reading"],
         "page": page,
         "observations_csv": reverse("api-1.0.0:observations")
         + f"?indicator={indicator.slug}&format=csv&limit={MAX_OBSERVATIONS}",
@@ -402,6 +403,41 @@ def indicator_context(
         "can_record": request.user.has_perm(RECORD),
         "can_correct": request.user.has_perm(CORRECT),
     }
+
+
+def _indicator_drawn(indicator: Indicator, filters: Filters, version: str) -> dict:
+    """The chart and the reading now depend only on the data and the view: once per version."""
+    key = fragments.key("indicator", version, indicator.pk, filters.query())
+    return fragments.cached(key, lambda: _indicator_drawing(indicator, filters))
+
+
+def _indicator_figure_url(indicator: Indicator, filters: Filters, version: str) -> str:
+    """Where the page's chart comes from, naming the data version (as the overview's)."""
+    path = reverse("dashboard:indicator-figure", args=[indicator.slug])
+    query = filters.query()
+    return f"{path}?{query}&v={version}" if query else f"{path}?v={version}"
+
+
+@require_GET
+@readable
+def indicator_figure(request: HttpRequest, slug: str) -> HttpResponse:
+    """An indicator's chart as its own JSON answer: built and compressed once per data
+    version and view, kept by the browser while the URL names the current version; the page
+    itself then carries no chart (an indicator's was most of its 200 KB at 1M)."""
+    indicator = get_object_or_404(Indicator.objects.select_related("relationship"), slug=slug)
+    try:
+        filters = Filters.from_query(request.GET, today=today_utc())
+    except FilterError as error:
+        return JsonResponse({"detail": str(error)}, status=400)
+    version = series_version(indicator.relationship)
+    drawn = _indicator_drawn(indicator, filters, version)
+    if not drawn["figure"]:
+        return JsonResponse({"detail": "no evidence to draw in this period"}, status=404)
+    key = fragments.key("indicator-figure", version, indicator.pk, filters.query())
+    body = fragments.cached(
+        key, lambda: fragments.encoded(f'{{"figure-indicator": {drawn["figure"]}}}')
+    )
+    return fragments.json_response(request, body, immutable=request.GET.get("v") == version)
 
 
 def _indicator_drawing(indicator: Indicator, filters: Filters) -> dict:

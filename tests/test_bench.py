@@ -31,7 +31,7 @@ def test_the_benchmark_runs_and_prints_each_figure_beside_its_floor(tmp_path):
         assert f"Pages at {size} observations" in out
     # Each page's row in the pages' tables: its times, its ratio to the bare view, its sizes.
     rows = [line for line in out.splitlines() if re.search(r"ms .*\dKB", line)]
-    assert len(rows) == 2 * 7
+    assert len(rows) == 2 * 8  # two sizes, eight URLs (the bare view first)
     assert all(re.search(r"ms +\d+\.\dx +\d+KB +\d+KB", row) for row in rows), rows
     assert "overview on the wire, page and figures" in out
     assert "With size" in out and "API index series (columns)" in out

@@ -204,15 +204,21 @@ def test_an_indicator_page_draws_its_chart_once_per_version(client, small):
 
     relationship, indicators = small
     url = reverse("dashboard:indicator", args=[indicators[0].slug])
+    figure_url = re.compile(r'data-figure-url="([^"]+)"')
     with CaptureQueriesContext(connection) as cold:
-        first = client.get(url).content.decode()
+        first = unescape(figure_url.search(client.get(url).content.decode())[1])
+        drawn = client.get(first).content.decode()
     with CaptureQueriesContext(connection) as warm:
-        assert client.get(url).content.decode().count("figure-indicator") == 2
-    readings = [q["sql"] for q in warm if "tracker_indicatorreading" in q["sql"]]
+        assert unescape(figure_url.search(client.get(url).content.decode())[1]) == first
+        assert client.get(first).content.decode() == drawn
+    readings = [q["sql"] for q in warm if "tracker_readingseries" in q["sql"]]
     assert readings == [] and len(warm) < len(cold)
     ObservationFactory(
         indicator=indicators[0], occurred_on=TODAY - dt.timedelta(days=3), source__name="Fresh"
     )
     snapshots_refresh(relationship, end=TODAY)
-    chart = client.get(url).content.decode().split('id="figure-indicator">')[1]
-    assert "Fresh" in chart.split("</script>")[0] and "Fresh" not in first
+    now = unescape(figure_url.search(client.get(url).content.decode())[1])
+    assert now != first  # the URL names the new version
+    chart = client.get(now).json()["figure-indicator"]
+    assert "Fresh" in json.dumps(chart) and "Fresh" not in drawn
+    assert client.get(first).headers["Cache-Control"] == "private, no-cache"  # old: revalidated

@@ -637,9 +637,7 @@ def test_a_cell_that_cannot_be_read_is_one_error_not_two(importer, catalogue):
     assert job.errors == ["Row 1: magnitude: “x” is not a number."]
 
 
-def test_bad_rows_past_the_previews_limit_are_counted_and_listed(
-    importer, catalogue, monkeypatch
-):
+def test_bad_rows_past_the_previews_limit_are_counted_and_listed(importer, catalogue, monkeypatch):
     """The preview shows so many bad rows; the others are still named, with their errors."""
     monkeypatch.setattr("tracker.observations.resources.PREVIEW_BAD_ROWS", 1)
     bad = ",drone-transfers,2025-11-20,day,3,,,Odesa struck,Nobody,,,A,1"
