@@ -389,7 +389,7 @@ def indicator_context(
         "filters": filters,
         "periods": list(PERIODS),
         "verdict": verdict_latest(relationship),
-        "figure": bool(drawn["figure"]),  # drawn from figure_url, its own answer
+        "figure": drawn["figure"] is not None,  # drawn from figure_url, its own answer
         "figure_url": _indicator_figure_url(indicator, filters, version),
         "latest_reading": drawn["latest_reading"],
         "page": page,
@@ -431,24 +431,24 @@ def indicator_figure(request: HttpRequest, slug: str) -> HttpResponse:
         return JsonResponse({"detail": str(error)}, status=400)
     version = series_version(indicator.relationship)
     drawn = _indicator_drawn(indicator, filters, version)
-    if not drawn["figure"]:
+    if drawn["figure"] is None:
         return JsonResponse({"detail": "no evidence to draw in this period"}, status=404)
-    key = fragments.key("indicator-figure", version, indicator.pk, filters.query())
-    body = fragments.cached(
-        key, lambda: fragments.encoded(f'{{"figure-indicator": {drawn["figure"]}}}')
-    )
-    return fragments.json_response(request, body, immutable=request.GET.get("v") == version)
+    immutable = request.GET.get("v") == version
+    return fragments.json_response(request, drawn["figure"], immutable=immutable)
 
 
 def _indicator_drawing(indicator: Indicator, filters: Filters) -> dict:
-    """The indicator's chart for the view (None with no reading in it), and its latest
-    reading there."""
+    """The indicator's chart for the view, as its answer's body (`fragments.encoded`; None
+    with nothing to draw), and its latest reading there."""
     readings = indicator_readings(indicator, window=filters.window)
     if not readings:
         return {"figure": None, "latest_reading": None}
     reports = chart_reports(indicator, readings[0].date, readings[-1].date, charts.MAX_POINTS // 2)
     figure = charts.figure_json(charts.indicator_figure(indicator, readings, reports))
-    return {"figure": figure, "latest_reading": readings[-1].reading}
+    if not figure:  # never reported: no line to draw
+        return {"figure": None, "latest_reading": None}
+    body = fragments.encoded(f'{{"figure-indicator": {figure}}}')
+    return {"figure": body, "latest_reading": readings[-1].reading}
 
 
 def _blank_form(request: HtmxHttpRequest, indicator: Indicator) -> InlineObservationForm | None:

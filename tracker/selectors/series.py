@@ -186,16 +186,32 @@ def _history_table(model) -> str:
     return model.history.model._meta.db_table
 
 
+def _aggregate(table: str, column: str, *, of: str = "MAX", where: str = "", params=()):
+    """`of(column)` over `table` (rows matching `where`), as a subquery: (SQL, parameters)."""
+    quote = connection.ops.quote_name
+    condition = f" WHERE {where}" if where else ""
+    return f"(SELECT {of}({quote(column)}) FROM {quote(table)}{condition})", list(params)
+
+
+def _latest_history(model) -> tuple[str, list]:
+    return _aggregate(_history_table(model), "history_id")
+
+
+def _latest_of(model, relationship: Relationship) -> tuple[str, list]:
+    """The newest id of `model`'s rows of `relationship`."""
+    where = f"{connection.ops.quote_name('relationship_id')} = %s"
+    return _aggregate(model._meta.db_table, "id", where=where, params=[relationship.pk])
+
+
 def _stamps(*first: tuple[str, list]) -> tuple:
     """The latest history id of each VERSIONED model, after the `first` subqueries (SQL and
     parameters): one round trip for all."""
-    quote = connection.ops.quote_name
-    selects = [sql for sql, _ in first] + [
-        f"(SELECT MAX({quote('history_id')}) FROM {quote(_history_table(model))})"
-        for model in VERSIONED
-    ]
+    subqueries = [*first, *map(_latest_history, VERSIONED)]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(selects)}", [p for _, params in first for p in params])
+        cursor.execute(
+            f"SELECT {', '.join(sql for sql, _ in subqueries)}",
+            [p for _, params in subqueries for p in params],
+        )
         return cursor.fetchone()
 
 
@@ -321,13 +337,7 @@ def snapshot_version(relationship: Relationship) -> int:
 def series_version(relationship: Relationship) -> str:
     """Changes whenever the stored series or any observation or catalogue entry changes:
     a cache key part that needs no invalidation messages between processes."""
-    quote = connection.ops.quote_name
-    latest_snapshot = (
-        f"(SELECT MAX({quote('id')}) FROM {quote(Snapshot._meta.db_table)}"
-        f" WHERE {quote('relationship_id')} = %s)",
-        [relationship.pk],
-    )
-    snapshot, *stamps = _stamps(latest_snapshot)
+    snapshot, *stamps = _stamps(_latest_of(Snapshot, relationship))
     return f"{snapshot or 0}-{'-'.join(str(stamp or 0) for stamp in stamps)}"
 
 
@@ -337,37 +347,16 @@ def page_version(relationship: Relationship) -> str:
     are rewritten whole by each run, under new ids: ids are never reused, on PostgreSQL as on
     SQLite, where Django's keys are AUTOINCREMENT; analysts' have history), and
     the sources' refresh health. One round trip; a whole rendered page is keyed by it."""
-    quote = connection.ops.quote_name
-
-    def table(model) -> str:
-        return quote(model._meta.db_table)
-
-    def latest_history(model) -> tuple[str, list]:
-        return f"(SELECT MAX({quote('history_id')}) FROM {quote(_history_table(model))})", []
-
-    relationship_id = quote("relationship_id")
+    enabled = connection.ops.quote_name("enabled")
     first = [
-        (
-            f"(SELECT MAX({quote('id')}) FROM {table(Snapshot)} WHERE {relationship_id} = %s)",
-            [relationship.pk],
-        ),
-        latest_history(Relationship),
-        latest_history(Question),
-        latest_history(AnalystForecast),
-        (
-            f"(SELECT MAX({quote('id')}) FROM {table(Alert)} WHERE {relationship_id} = %s)",
-            [relationship.pk],
-        ),
-        (f"(SELECT MAX({quote('id')}) FROM {table(QuestionForecast)})", []),
-        (
-            f"(SELECT MAX({quote('last_fetched_at')}) FROM {table(Source)}"
-            f" WHERE {quote('enabled')})",
-            [],
-        ),
-        (
-            f"(SELECT SUM({quote('failures')}) FROM {table(Source)} WHERE {quote('enabled')})",
-            [],
-        ),
+        _latest_of(Snapshot, relationship),
+        _latest_history(Relationship),
+        _latest_history(Question),
+        _latest_history(AnalystForecast),
+        _latest_of(Alert, relationship),
+        _aggregate(QuestionForecast._meta.db_table, "id"),
+        _aggregate(Source._meta.db_table, "last_fetched_at", where=enabled),
+        _aggregate(Source._meta.db_table, "failures", of="SUM", where=enabled),
     ]
     stamps = "-".join(str(stamp or 0) for stamp in _stamps(*first))
     return hashlib.sha256(stamps.encode()).hexdigest()[:16]  # timestamps hold spaces
