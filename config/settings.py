@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import environ
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -189,15 +189,17 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
-# Content-Security-Policy (django-csp): scripts only from this site or with the page's nonce
-# (there is no inline script: the figures travel as JSON data blocks, which are not run),
-# nothing from anywhere else, no framing. Inline styles are allowed: Plotly injects its own
+# Content-Security-Policy (django-csp): scripts only from this site's own files. There is no
+# inline script (the figures travel as JSON, fetched or in data blocks, which are not run), so
+# no nonce either: it would allow nothing 'self' does not, and would make every page unique,
+# where an anonymous page is otherwise the same bytes for every reader (dashboard.pages).
+# Nothing from anywhere else, no framing. Inline styles are allowed: Plotly injects its own
 # style elements (their content changes with its version, so no hash can pin them) and
 # draws with style attributes; a style cannot run code, a script is what this guards.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF, NONCE],
+        "script-src": [SELF],
         "style-src": [SELF, UNSAFE_INLINE],
         "img-src": [SELF, "data:", "blob:"],  # Plotly's image export draws through data:
         "font-src": [SELF],

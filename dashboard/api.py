@@ -12,7 +12,7 @@ import io
 from typing import Annotated, Literal
 
 import orjson
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from ninja import NinjaAPI, Query, Schema, Swagger
 from ninja.errors import HttpError, ValidationError
@@ -29,7 +29,7 @@ from tracker.models import Indicator, Observation, Question, Relationship
 from tracker.scoring import method
 from tracker.scoring.inputs import parse_min_grade
 from tracker.selectors.indicators import latest_readings
-from tracker.selectors.series import ViewPending, ViewUnavailable, index_series, series_version
+from tracker.selectors.series import ViewPending, ViewUnavailable, index_series, version_by_slug
 from tracker.selectors.staleness import stale_indicators
 from tracker.spreadsheets import spreadsheet_safe
 
@@ -307,7 +307,10 @@ def index(
     """The daily series from `from` to `to`, optionally as known on `as_of` and from
     observations of at least `min_grade` (e.g. B2) only: a list of days (`shape=rows`), or
     one list per field (`shape=columns`, the compact form; JSON only)."""
-    relationship = get_object_or_404(Relationship, slug=slug)
+    known = version_by_slug(Relationship, slug, page=False)  # a warm answer reads no row
+    if known is None:
+        raise Http404("No such relationship.")
+    relationship_id, version = known
     check_dates({"from": date_from, "to": date_to, "as_of": as_of})
     if date_from and date_to and date_from > date_to:
         raise bad("from", "the range starts after it ends")
@@ -321,11 +324,14 @@ def index(
         raise bad("shape", "a CSV is rows; ask for columns as JSON")
     # The answer depends only on the data version and the parameters: made once per version.
     view = (slug, date_from, date_to, as_of, min_grade, format, shape)
-    key = fragments.key("api-index", series_version(relationship), *view)
+    key = fragments.key("api-index", version, *view)
+
+    def body() -> dict:
+        relationship = Relationship.objects.get(pk=relationship_id)
+        return _index_body(relationship, date_from, date_to, as_of, grade, format, shape)
+
     try:
-        found = fragments.cached(
-            key, lambda: _index_body(relationship, date_from, date_to, as_of, grade, format, shape)
-        )
+        found = fragments.cached(key, body)
     except ViewPending:
         return _ask_again(request, 202, "This view is being computed", RETRY_AFTER_SECONDS)
     except ViewUnavailable as error:

@@ -75,23 +75,33 @@ def render(template: str, names: tuple[str, ...], context: dict) -> dict[str, st
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
+def zipped(raw: bytes) -> bytes:
+    """`raw` gzipped once, at the highest level: what is compressed once per version is
+    worth the smallest answer (every reader of that version gets these bytes)."""
+    return gzip.compress(raw, compresslevel=9, mtime=0)
+
+
 def encoded(text: str | bytes) -> dict[str, bytes]:
-    """A JSON answer that holds nothing per-user (no secret for BREACH to find), stored both
-    as it is and gzipped once (at the highest level: it is compressed once per version)."""
-    raw = text.encode() if isinstance(text, str) else text
-    return {"json": raw, "gzip": gzip.compress(raw, compresslevel=9, mtime=0)}
+    """A JSON answer that holds nothing per-user (no secret for BREACH to find), stored
+    gzipped only (a client that does not take gzip, which no browser is, gets it unpacked)."""
+    return {"gzip": zipped(text.encode() if isinstance(text, str) else text)}
+
+
+def zipped_response(request, body: bytes, content_type: str) -> HttpResponse:
+    """The answer whose gzipped bytes are `body`, as they are for a client that takes gzip
+    (the compression middleware leaves an encoded answer alone), else unpacked."""
+    takes = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+    response = HttpResponse(body if takes else gzip.decompress(body), content_type=content_type)
+    if takes:
+        response["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
 
 
 def json_response(request, body: dict[str, bytes], *, immutable: bool) -> HttpResponse:
     """`body` (from `encoded`), gzipped for a client that takes it. An `immutable` answer is
     one whose URL names the data version: the browser may keep it as long as it likes."""
-    zipped = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
-    response = HttpResponse(
-        body["gzip"] if zipped else body["json"], content_type="application/json"
-    )
-    if zipped:
-        response["Content-Encoding"] = "gzip"
-    patch_vary_headers(response, ("Accept-Encoding",))
+    response = zipped_response(request, body["gzip"], "application/json")
     # Private: with DASHBOARD_PUBLIC off, the answer is for readers only.
     if immutable:
         patch_cache_control(response, private=True, max_age=365 * 24 * 3600, immutable=True)

@@ -43,6 +43,8 @@ class HtmxMessages:
             return response
         if not response.get("Content-Type", "").startswith("text/html"):
             return response
+        if response.has_header("Content-Encoding"):
+            return response  # compressed once, from the cache: only ever without messages
         if b'id="messages"' in response.content:
             return response  # a whole page (a history restore) shows them itself
         match = getattr(request, "resolver_match", None)

@@ -1,12 +1,15 @@
 """Whole pages from the shared cache, for everyone who sees the same thing.
 
-A page read twice with nothing changed is the same HTML for every reader of one kind, but
-for two strings made for each answer: the CSRF token (masked anew every time, against
-BREACH) and the Content-Security-Policy nonce. A page is therefore rendered once per view,
-per kind of reader, per version of what it shows (`tracker.selectors.series.page_version`:
-the series, the catalogue, alerts, forecasts, sources' health) and per day, stored with
-those two strings replaced by marks, and answered by writing a fresh token and nonce into
-the marks. A warm page costs the version's one query, a cache read and two replacements.
+A page read twice with nothing changed is the same HTML for every reader of one kind. A page
+is therefore rendered once per view, per kind of reader, per version of what it shows
+(`tracker.selectors.series.page_version`: the series, the catalogue, alerts, forecasts,
+sources' health) and per day, and served from the cache after that.
+
+A page with nothing made for each answer (an anonymous reader's: no form, no CSRF token) is
+stored gzipped, and every later reader gets those bytes as they are: a warm page costs the
+version's query and a cache read. A signed-in reader's page holds the CSRF token, masked anew
+for every answer against BREACH: it is stored with the token replaced by a mark, and each
+answer writes a fresh token into the mark and is compressed on its way out.
 
 The kind of reader is the identity the page shows or decides by: anonymous, or the user
 (their name is in the navigation; their permissions pick the links and forms). A page with
@@ -14,6 +17,7 @@ a message waiting for its reader, a POST, or a view still being computed is neve
 """
 
 import hashlib
+import re
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -24,8 +28,10 @@ from django.middleware.csrf import get_token
 from dashboard import fragments
 
 TOKEN_MARK = "\x00csrf\x00"  # no page can hold a NUL (dashboard.middleware refuses them)
-NONCE_MARK = "\x00nonce\x00"
 KEPT_HEADERS = ("Content-Type", "HX-Push-Url")
+# Where a page carries a CSRF token: one not given by `cached_page` (another part asking for
+# its own) could be neither replaced nor shared, and the page is not stored.
+TOKEN_PLACES = re.compile(r"csrfmiddlewaretoken|X-CSRFToken")
 
 
 def viewer(request: HttpRequest) -> str:
@@ -75,19 +81,20 @@ def cached_page(
     token = get_token(request)
     response = build({"csrf_token": token})
     body = response.content.decode()
-    marked = TOKEN_MARK in body or NONCE_MARK in body  # data holding a mark: never stored
+    ours = body.count(token) == len(TOKEN_PLACES.findall(body))  # every token is the one given
     if (
         response.status_code == 200
         and not getattr(response, "uncached", False)
-        and not marked
+        and ours
+        and TOKEN_MARK not in body  # data holding the mark: never stored
         and _room(fragments.key("whole-count", version, reader))
     ):
-        nonce = getattr(request, "_csp_nonce", None)  # set only if the page used it
-        body = body.replace(token, TOKEN_MARK)
-        if isinstance(nonce, str):
-            body = body.replace(nonce, NONCE_MARK)
         headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-        cache.set(key, {"body": body, "headers": headers}, fragments.CACHE_SECONDS)
+        if token in body:
+            stored = {"body": body.replace(token, TOKEN_MARK), "headers": headers}
+        else:  # the same bytes for every reader of this kind: compressed once, here
+            stored = {"gzip": fragments.zipped(response.content), "headers": headers}
+        cache.set(key, stored, fragments.CACHE_SECONDS)
     return response
 
 
@@ -101,12 +108,12 @@ def _room(counter: str) -> bool:
 
 
 def _answer(request: HttpRequest, stored: dict) -> HttpResponse:
-    body = stored["body"]
-    if TOKEN_MARK in body:
-        body = body.replace(TOKEN_MARK, get_token(request))
-    if NONCE_MARK in body:
-        body = body.replace(NONCE_MARK, str(request.csp_nonce))  # type: ignore[attr-defined]
-    response = HttpResponse(body)
-    for name, value in stored["headers"].items():
+    headers = stored["headers"]
+    kind = headers.get("Content-Type", "text/html; charset=utf-8")
+    if "gzip" in stored:
+        response = fragments.zipped_response(request, stored["gzip"], kind)
+    else:
+        response = HttpResponse(stored["body"].replace(TOKEN_MARK, get_token(request)))
+    for name, value in headers.items():
         response[name] = value
     return response

@@ -6,7 +6,9 @@ it, so each URL works, bookmarks and tests without JavaScript. Pages read stored
 """
 
 import datetime as dt
+import functools
 import time
+from collections.abc import Callable
 
 import markdown
 from django.conf import settings
@@ -56,12 +58,12 @@ from tracker.selectors.series import (
     ViewUnavailable,
     assessment_on,
     index_series,
-    page_version,
     scorable_inline,
     series_bounds,
     series_version,
     snapshot_version,
     verdict_latest,
+    version_by_slug,
 )
 from tracker.selectors.staleness import stale_indicators
 
@@ -103,23 +105,26 @@ def _relationship(slug: str | None) -> Relationship:
 @readable
 def overview(request: HtmxHttpRequest, slug: str | None = None) -> HttpResponse:
     """Where the relationship stands, which way it moves, how sure, and on what evidence."""
-    relationship = Relationship.objects.order_by("pk").first() if slug is None else None
-    if slug is None and relationship is None:
+    found = version_by_slug(Relationship, slug, page=True)  # a warm page needs nothing else
+    if found is None and slug is None:
         return render(request, "dashboard/empty.html")
-    relationship = relationship or _relationship(slug)
+    if found is None:
+        raise Http404("No such relationship.")
+    relationship_id, version = found
     try:
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
         return bad_request(request, error)
 
     def build(extra: dict) -> HttpResponse:
+        relationship = Relationship.objects.get(pk=relationship_id)
         context = overview_context(relationship, filters, request.path)
         response = render_page(request, "dashboard/overview.html", context | extra, filters=filters)
         # A view still being computed (or that cannot be) is asked again: never stored.
         response.uncached = bool(context.get("pending") or context.get("unavailable"))  # type: ignore[attr-defined]
         return response
 
-    return pages.cached_page(request, page_version(relationship), build, params=FILTER_PARAMS)
+    return pages.cached_page(request, version, build, params=FILTER_PARAMS)
 
 
 ASSESSMENT_PARTS = ("assessment", "stale")
@@ -250,21 +255,28 @@ def overview_figures(request: HttpRequest, slug: str) -> HttpResponse:
     """The overview's three figures as one JSON object (the page's charts fetch it): built
     and gzipped once per data version and view, and kept by the browser for as long as the
     URL names the current version."""
-    relationship = _relationship(slug)
+    known = version_by_slug(Relationship, slug, page=False)
+    if known is None:
+        raise Http404("No such relationship.")
+    relationship_id, version = known
     try:
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
         return JsonResponse({"detail": str(error)}, status=400)
-    version = series_version(relationship)
-    found = figures_cached(relationship, filters, version)
+    load = functools.partial(Relationship.objects.get, pk=relationship_id)
+    found = figures_cached(relationship_id, filters, version, load)
     if found.get("uncached"):
         return JsonResponse({"detail": found["detail"]}, status=503, headers={"Retry-After": "10"})
     return fragments.json_response(request, found, immutable=request.GET.get("v") == version)
 
 
-def figures_cached(relationship: Relationship, filters: Filters, version: str) -> dict:
-    key = fragments.key("overview-figures", version, relationship.pk, _figures_view(filters))
-    return fragments.cached(key, lambda: _figures_body(relationship, filters))
+def figures_cached(
+    relationship_id: int, filters: Filters, version: str, load: Callable[[], Relationship]
+) -> dict:
+    """The overview's figures for this view and version; `load` gives the relationship when
+    they must be drawn (a warm answer reads no row)."""
+    key = fragments.key("overview-figures", version, relationship_id, _figures_view(filters))
+    return fragments.cached(key, lambda: _figures_body(load(), filters))
 
 
 def _figures_body(relationship: Relationship, filters: Filters) -> dict:
@@ -351,21 +363,21 @@ def _movement(relationship, filters, moved_from, moved_to):
 @readable
 def indicator(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """One indicator: its series for its kind, every observation, its history."""
-    indicator = get_object_or_404(
-        Indicator.objects.select_related("category", "relationship"), slug=slug
-    )
+    found = version_by_slug(Indicator, slug, page=True)  # a warm page needs nothing else
+    if found is None:
+        raise Http404("No such indicator.")
     try:
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
         return bad_request(request, error)
 
     def build(extra: dict) -> HttpResponse:
+        indicator = Indicator.objects.select_related("category", "relationship").get(slug=slug)
         form = _blank_form(request, indicator)
         context = indicator_context(request, indicator, filters, form=form)
         return render_page(request, "dashboard/indicator.html", context | extra, filters=filters)
 
-    version = page_version(indicator.relationship)
-    return pages.cached_page(request, version, build, params=FILTER_PARAMS | {"page"})
+    return pages.cached_page(request, found[1], build, params=FILTER_PARAMS | {"page"})
 
 
 def indicator_context(
@@ -382,7 +394,7 @@ def indicator_context(
     page.object_list = list(page.object_list)
     attach_shared(page.object_list)
     version = series_version(relationship)
-    drawn = _indicator_drawn(indicator, filters, version)
+    drawn = _indicator_drawn(indicator.slug, filters, version, lambda: indicator)
     return {
         "relationship": relationship,
         "indicator": indicator,
@@ -405,10 +417,13 @@ def indicator_context(
     }
 
 
-def _indicator_drawn(indicator: Indicator, filters: Filters, version: str) -> dict:
-    """The chart and the reading now depend only on the data and the view: once per version."""
-    key = fragments.key("indicator", version, indicator.pk, filters.query())
-    return fragments.cached(key, lambda: _indicator_drawing(indicator, filters))
+def _indicator_drawn(
+    slug: str, filters: Filters, version: str, load: Callable[[], Indicator]
+) -> dict:
+    """The chart and the reading now depend only on the data and the view: once per version
+    (`load` gives the indicator when they must be drawn)."""
+    key = fragments.key("indicator", version, slug, filters.query())
+    return fragments.cached(key, lambda: _indicator_drawing(load(), filters))
 
 
 def _indicator_figure_url(indicator: Indicator, filters: Filters, version: str) -> str:
@@ -424,13 +439,16 @@ def indicator_figure(request: HttpRequest, slug: str) -> HttpResponse:
     """An indicator's chart as its own JSON answer: built and compressed once per data
     version and view, kept by the browser while the URL names the current version; the page
     itself then carries no chart (an indicator's was most of its 200 KB at 1M)."""
-    indicator = get_object_or_404(Indicator.objects.select_related("relationship"), slug=slug)
+    known = version_by_slug(Indicator, slug, page=False)
+    if known is None:
+        raise Http404("No such indicator.")
+    version = known[1]
     try:
         filters = Filters.from_query(request.GET, today=today_utc())
     except FilterError as error:
         return JsonResponse({"detail": str(error)}, status=400)
-    version = series_version(indicator.relationship)
-    drawn = _indicator_drawn(indicator, filters, version)
+    load = functools.partial(Indicator.objects.select_related("relationship").get, slug=slug)
+    drawn = _indicator_drawn(slug, filters, version, load)
     if drawn["figure"] is None:
         return JsonResponse({"detail": "no evidence to draw in this period"}, status=404)
     immutable = request.GET.get("v") == version

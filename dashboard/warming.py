@@ -21,6 +21,6 @@ def warm_pages(sender, *, relationship: Relationship, **kwargs) -> list[str]:
     if not Relationship.objects.exclude(pk=relationship.pk).exists():
         paths.append(reverse("dashboard:home"))
     shown = [overview_assessed(relationship, Filters(), path) for path in paths]
-    figures_cached(relationship, Filters(), shown[0]["version"])
+    figures_cached(relationship.pk, Filters(), shown[0]["version"], lambda: relationship)
     logger.info("warmed %s", ", ".join(paths))
     return paths

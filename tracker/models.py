@@ -945,7 +945,7 @@ class PendingRecompute(models.Model):
 class Snapshot(models.Model):
     """The computed assessment of a relationship on one day (rebuilt by tracker.series.refresh)."""
 
-    # The (relationship, date) unique index serves every lookup; no separate FK index.
+    # The (relationship, date) unique index serves the lookups by day; no separate FK index.
     relationship = models.ForeignKey(
         Relationship, on_delete=models.CASCADE, related_name="snapshots", db_index=False
     )
@@ -967,6 +967,9 @@ class Snapshot(models.Model):
 
     class Meta:
         ordering = ["relationship", "date"]
+        # Every page asks for the relationship's newest row (its data version): from the
+        # unique index below, that walked all its days (0.3 ms a page); from this, one entry.
+        indexes = [models.Index(fields=["relationship", "id"], name="snapshot_newest")]
         constraints = [
             models.UniqueConstraint(fields=["relationship", "date"], name="snapshot_one_per_day"),
             models.CheckConstraint(

@@ -126,7 +126,7 @@ def test_no_page_has_a_serious_accessibility_violation(role, request, browser, l
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(WAIT_MS)
         # Added to each document by the browser itself, so the page's CSP (scripts only from
-        # this site or with its nonce) does not apply, as it would to an injected <script>.
+        # this site's files) does not apply, as it would to an injected <script>.
         context.add_init_script(path=AXE)
         if user is not None:
             log_in_by_session(context, live_server, user)

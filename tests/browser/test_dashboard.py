@@ -118,7 +118,8 @@ def test_the_content_security_policy_holds_in_the_browser(page, live_server, dem
     """htmx and Plotly run under the policy (the other tests see no console error), and a
     script that data or an injection puts into the page does not."""
     response = page.goto(live_server.url + OVERVIEW)
-    assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
+    policy = [part.strip() for part in response.headers["content-security-policy"].split(";")]
+    assert "script-src 'self'" in policy
     charts_drawn(page, 3)
     page.evaluate(
         """() => {

@@ -35,9 +35,9 @@ def test_a_warm_overview_asks_the_database_only_what_changes_without_the_data(
     with django_assert_max_num_queries(38):  # cold: the budget of test_views
         cold = client.get(HOME, **HTMX).content
     # Warm, the whole page from the cache (dashboard.pages): whether several relationships
-    # are watched (the home page is then the comparison) and which is shown (2), and the
-    # page's version for the key, alerts, forecasts and sources' health included (1).
-    with django_assert_num_queries(3):
+    # are watched (the home page is then the comparison), and which is shown with the
+    # page's version for the key, alerts, forecasts and sources' health included (2).
+    with django_assert_num_queries(2):
         warm = client.get(HOME, **HTMX).content
     assert warm == cold
 
@@ -111,10 +111,10 @@ def test_a_recompute_leaves_the_default_overview_rendered(small, django_assert_n
     assert sum(bool(entry.get("parts")) for entry in entries) == 2  # the two addresses
     assert sum("gzip" in entry for entry in entries) == 1  # and the figures they draw
     # Its parts are ready, nothing left to score: the page around them is rendered once
-    # (the frame, alerts, forecasts, sources: 10), then served whole (3, as warm as above).
+    # (the frame, alerts, forecasts, sources: 10), then served whole (2, as warm as above).
     with django_assert_num_queries(10):
         assert Client().get(HOME).status_code == 200
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert Client().get(HOME).status_code == 200
 
 

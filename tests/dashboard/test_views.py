@@ -582,9 +582,7 @@ def test_every_page_carries_a_content_security_policy_that_runs_no_inline_script
     policy = dict(
         part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
     )
-    nonce = re.search(r"'nonce-([^']+)'", policy["script-src"])[1]
-    assert "'unsafe-inline'" not in policy["script-src"]
-    assert "'unsafe-eval'" not in policy["script-src"]
+    assert policy["script-src"] == "'self'"  # no inline script, nor a nonce to allow one
     assert (policy["default-src"], policy["object-src"], policy["frame-ancestors"]) == (
         "'self'",
         "'none'",
@@ -592,8 +590,9 @@ def test_every_page_carries_a_content_security_policy_that_runs_no_inline_script
     )
     page = response.content.decode()
     scripts = re.findall(r"<script\b[^>]*>", page)
-    for tag in scripts:  # each runs from this site with the nonce, or is a data block
-        assert f'nonce="{nonce}"' in tag or 'type="application/json"' in tag, tag
+    assert scripts
+    for tag in scripts:  # each is a file of this site, or a data block
+        assert re.search(r'\bsrc="/static/', tag) or 'type="application/json"' in tag, tag
 
 
 def test_a_server_error_shows_no_traceback_or_server_path(small, monkeypatch, settings):

@@ -176,7 +176,7 @@ def data_version() -> str:
     source's, an originator's, a category's) changes: history is append-only. A source's
     refresh health is not part of it (not in its history), so that feeds polled every few
     minutes do not make every cached page new."""
-    return "-".join(str(stamp or 0) for stamp in _stamps())
+    return "-".join(str(stamp or 0) for stamp in _stamps() or ())
 
 
 @functools.cache
@@ -197,20 +197,26 @@ def _latest_history(model) -> tuple[str, list]:
     return _aggregate(_history_table(model), "history_id")
 
 
-def _latest_of(model, relationship: Relationship) -> tuple[str, list]:
-    """The newest id of `model`'s rows of `relationship`."""
-    where = f"{connection.ops.quote_name('relationship_id')} = %s"
-    return _aggregate(model._meta.db_table, "id", where=where, params=[relationship.pk])
+def _latest_of(model, owner: tuple[str, list]) -> tuple[str, list]:
+    """The newest id of `model`'s rows of one relationship, whose id `owner` gives (SQL and
+    parameters: a placeholder and the id, or a column of the outer query)."""
+    where = f"{connection.ops.quote_name('relationship_id')} = {owner[0]}"
+    return _aggregate(model._meta.db_table, "id", where=where, params=owner[1])
 
 
-def _stamps(*first: tuple[str, list]) -> tuple:
-    """The latest history id of each VERSIONED model, after the `first` subqueries (SQL and
-    parameters): one round trip for all."""
+def _id_of(relationship: Relationship) -> tuple[str, list]:
+    return "%s", [relationship.pk]
+
+
+def _stamps(*first: tuple[str, list], outer: str = "", params=()) -> tuple | None:
+    """The `first` subqueries (SQL and parameters) and the latest history id of each
+    VERSIONED model, in one round trip; `outer` is a FROM clause the first may refer to
+    (None when it finds no row)."""
     subqueries = [*first, *map(_latest_history, VERSIONED)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(sql for sql, _ in subqueries)}",
-            [p for _, params in subqueries for p in params],
+            f"SELECT {', '.join(sql for sql, _ in subqueries)}{outer}",
+            [*(p for _, values in subqueries for p in values), *params],
         )
         return cursor.fetchone()
 
@@ -337,8 +343,7 @@ def snapshot_version(relationship: Relationship) -> int:
 def series_version(relationship: Relationship) -> str:
     """Changes whenever the stored series or any observation or catalogue entry changes:
     a cache key part that needs no invalidation messages between processes."""
-    snapshot, *stamps = _stamps(_latest_of(Snapshot, relationship))
-    return f"{snapshot or 0}-{'-'.join(str(stamp or 0) for stamp in stamps)}"
+    return _series_text(_stamps(_latest_of(Snapshot, _id_of(relationship))))
 
 
 def page_version(relationship: Relationship) -> str:
@@ -347,16 +352,48 @@ def page_version(relationship: Relationship) -> str:
     are rewritten whole by each run, under new ids: ids are never reused, on PostgreSQL as on
     SQLite, where Django's keys are AUTOINCREMENT; analysts' have history), and
     the sources' refresh health. One round trip; a whole rendered page is keyed by it."""
+    return _page_text(_stamps(*_page_subqueries(_id_of(relationship))))
+
+
+def version_by_slug(model: type[Relationship | Indicator], slug: str | None, *, page: bool):
+    """(relationship id, `page_version` if `page` else `series_version`) of the relationship
+    or indicator (`model`) named `slug` (None: the first relationship), in one round trip
+    with the lookup itself; None if there is none. What a warm cached answer needs, without
+    loading the rows it names."""
+    quote = connection.ops.quote_name
+    column = "id" if model is Relationship else "relationship_id"
+    owner = (f"{quote('owner')}.{quote(column)}", [])
+    outer = f" FROM {quote(model._meta.db_table)} {quote('owner')}"
+    if slug is None:
+        outer, params = f"{outer} ORDER BY {quote('owner')}.{quote('id')} LIMIT 1", []
+    else:
+        outer, params = f"{outer} WHERE {quote('owner')}.{quote('slug')} = %s", [slug]
+    first = _page_subqueries(owner) if page else [_latest_of(Snapshot, owner)]
+    row = _stamps(owner, *first, outer=outer, params=params)
+    if row is None:
+        return None
+    return row[0], (_page_text if page else _series_text)(row[1:])
+
+
+def _page_subqueries(owner: tuple[str, list]) -> list[tuple[str, list]]:
     enabled = connection.ops.quote_name("enabled")
-    first = [
-        _latest_of(Snapshot, relationship),
+    return [
+        _latest_of(Snapshot, owner),
         _latest_history(Relationship),
         _latest_history(Question),
         _latest_history(AnalystForecast),
-        _latest_of(Alert, relationship),
+        _latest_of(Alert, owner),
         _aggregate(QuestionForecast._meta.db_table, "id"),
         _aggregate(Source._meta.db_table, "last_fetched_at", where=enabled),
         _aggregate(Source._meta.db_table, "failures", of="SUM", where=enabled),
     ]
-    stamps = "-".join(str(stamp or 0) for stamp in _stamps(*first))
-    return hashlib.sha256(stamps.encode()).hexdigest()[:16]  # timestamps hold spaces
+
+
+def _series_text(stamps) -> str:
+    snapshot, *rest = stamps
+    return f"{snapshot or 0}-{'-'.join(str(stamp or 0) for stamp in rest)}"
+
+
+def _page_text(stamps) -> str:
+    text = "-".join(str(stamp or 0) for stamp in stamps)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]  # timestamps hold spaces
