@@ -27,6 +27,10 @@ def test_the_benchmark_runs_and_prints_each_figure_beside_its_floor(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     out = run.stdout
     assert "full rebuild" in out and "floor" in out and "ratio" in out
+    # Each size's recompute row: the full and the nightly rebuild, each over the floor.
+    recompute = [line for line in out.splitlines() if re.match(r" +(400|800)  ", line)]
+    assert len(recompute) == 2, out
+    assert all(len(re.findall(r"\d\.\dx", line)) == 2 for line in recompute), recompute
     for size in ("400", "800"):
         assert f"Pages at {size} observations" in out
     # Each page's row in the pages' tables: its times, its ratio to the bare view, its sizes.

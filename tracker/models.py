@@ -1013,6 +1013,12 @@ class ReadingSeries(models.Model):
     days = models.PositiveIntegerField(help_text="How many days the array holds.")
     values = models.BinaryField(help_text="days x fields, float64, little-endian.")
     last_reading = models.FloatField(help_text="The reading on the last day (s, 0 to 1).")
+    scores_digest = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="A digest of the indicator's stored observation scores, written with them: "
+        "a rebuild that finds the same leaves them alone without reading them back.",
+    )
 
     # The fields of each day, in their column order ("observed" is 0 or 1).
     FIELDS = (

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0029_observation_import_row_preview'),
+        ("tracker", "0029_observation_import_row_preview"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='snapshot',
-            index=models.Index(fields=['relationship', 'id'], name='snapshot_newest'),
+            model_name="snapshot",
+            index=models.Index(fields=["relationship", "id"], name="snapshot_newest"),
         ),
     ]

@@ -8,6 +8,7 @@ property test checks it).
 """
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -106,8 +107,11 @@ def snapshots_refresh(
         for key, spec in zip(inputs.keys, inputs.specs, strict=True)
         if key in rescore
     }
-    store.write(fresh, first)
-    _write_scores(fresh, inputs)
+    scores = _scores(fresh, inputs)
+    digests = {key: _digest(columns) for key, columns in scores.items()}
+    had = store.scores_digests(fresh)  # before `write` replaces them
+    store.write(fresh, first, digests)
+    _write_scores({key: scores[key] for key in fresh if had.get(key) != digests[key]})
 
     kept = _read_readings(set(inputs.keys) - rescore, since, end)
     window = [_slice(fresh[key], offset) if key in fresh else kept[key] for key in inputs.keys]
@@ -141,31 +145,46 @@ SCORE_FIELDS = ("observation", "indicator", "alliance", "diagnosticity", "favour
 SCORE_DTYPES = (np.int64, np.int64, float, float, object)
 
 
-def _write_scores(fresh, inputs):
+def _scores(fresh, inputs) -> dict[int, list[np.ndarray]]:
+    """Each indicator's observation scores, as columns of SCORE_FIELDS in observation order."""
+    slugs = np.array([s.slug for s in inputs.scenarios], dtype=object)
+    scores = {}
+    for indicator, series in fresh.items():
+        order = np.argsort(series.point_keys, kind="stable")
+        scores[indicator] = [
+            series.point_keys[order].astype(np.int64),
+            np.full(len(order), indicator, dtype=np.int64),
+            series.point_alliance[order],
+            method.diagnosticity(series.point_loglik)[order],
+            slugs[series.point_loglik.argmax(axis=1)][order] if len(order) else slugs[:0],
+        ]
+    return scores
+
+
+def _digest(columns: list[np.ndarray]) -> str:
+    """What identifies one indicator's scores: equal digests, equal rows."""
+    digest = hashlib.blake2b(digest_size=16)
+    for column in columns[:4]:
+        digest.update(np.ascontiguousarray(column).tobytes())
+    digest.update("\x1f".join(columns[4]).encode())
+    return digest.hexdigest()
+
+
+def _write_scores(scores: dict[int, list[np.ndarray]]) -> None:
     """Bring the stored scores of these indicators' observations in line: insert the new,
     update the changed, delete those that no longer count (retracted or moved), and leave the
-    rest alone. A rebuild mostly finds the scores it had; rewriting a million unchanged rows
-    was most of a full rebuild's time. Both sides are compared as columns, in key order."""
-    slugs = np.array([s.slug for s in inputs.scenarios], dtype=object)
-    wanted = joined(
-        [
-            [
-                series.point_keys,
-                np.full(len(series.point_keys), indicator, dtype=np.int64),
-                series.point_alliance,
-                method.diagnosticity(series.point_loglik),
-                slugs[series.point_loglik.argmax(axis=1)],
-            ]
-            for indicator, series in fresh.items()
-            if len(series.point_keys)
-        ],
-        SCORE_DTYPES,
-    )
+    rest alone. A rebuild mostly finds the scores it had: those of an indicator whose digest
+    is unchanged are not even passed here (reading a million back was most of a nightly
+    rebuild); rewriting them all was most of a full one. Both sides are compared as columns,
+    in key order."""
+    if not scores:
+        return
+    wanted = joined(list(scores.values()), SCORE_DTYPES)
     order = np.argsort(wanted[0])
     wanted = [column[order] for column in wanted]
     stored = as_columns(
         plain_rows(
-            ObservationScore.objects.filter(indicator_id__in=fresh).values_list(
+            ObservationScore.objects.filter(indicator_id__in=list(scores)).values_list(
                 "observation_id", "indicator_id", "alliance", "diagnosticity", "favours"
             )
         ),

@@ -39,20 +39,29 @@ def as_series(rows: np.ndarray) -> method.IndicatorSeries:
     return method.IndicatorSeries(**columns)
 
 
-def write(fresh: dict[int, method.IndicatorSeries], first: dt.date) -> None:
-    """Replace the stored arrays of these indicators with theirs, from `first`: one at a time
-    into the writer (binary COPY on PostgreSQL), never all of them as one statement."""
+def write(
+    fresh: dict[int, method.IndicatorSeries], first: dt.date, digests: dict[int, str]
+) -> None:
+    """Replace the stored arrays of these indicators with theirs, from `first`, beside the
+    digest of the scores written with them: one at a time into the writer (binary COPY on
+    PostgreSQL), never all of them as one statement."""
     ReadingSeries.objects.filter(indicator_id__in=list(fresh)).delete()
     day = connection.ops.adapt_datefield_value(first)  # SQLite stores ISO text
     bulk_insert(
         ReadingSeries,
-        ("indicator", "first", "days", "values", "last_reading"),
+        ("indicator", "first", "days", "values", "last_reading", "scores_digest"),
         (
-            (key, day, len(series.reading), pack(series), float(series.reading[-1]))
+            (key, day, len(series.reading), pack(series), float(series.reading[-1]), digests[key])
             for key, series in fresh.items()
             if len(series.reading)
         ),
     )
+
+
+def scores_digests(keys: Iterable[int]) -> dict[int, str]:
+    """The digest of each of these indicators' stored scores, as `write` left it."""
+    stored = ReadingSeries.objects.filter(indicator_id__in=list(keys))
+    return dict(stored.values_list("indicator_id", "scores_digest"))
 
 
 def covering(keys: Iterable[int], start: dt.date, end: dt.date) -> set[int]:

@@ -4,7 +4,8 @@ rows follow their indicator or observation."""
 import datetime as dt
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -61,6 +62,27 @@ def test_derived_rows_go_with_their_indicator_or_observation():
     observation.delete()
     assert not ReadingSeries.objects.filter(indicator_id=unobserved.pk).exists()
     assert not ObservationScore.objects.filter(observation_id=observation.pk).exists()
+
+
+def test_a_rebuild_reads_back_only_the_scores_that_changed():
+    relationship, indicators = catalogue()
+    kept, moved = observe(indicators[0], 10), observe(indicators[1], 20, 4)
+    snapshots_refresh(relationship, end=END)
+    before = dict(ObservationScore.objects.values_list("observation_id", "diagnosticity"))
+    with CaptureQueriesContext(connection) as nothing_changed:
+        snapshots_refresh(relationship, end=END)  # the nightly rebuild
+    assert not [q for q in nothing_changed if "observationscore" in q["sql"].lower()]
+    assert dict(ObservationScore.objects.values_list("observation_id", "diagnosticity")) == before
+    moved.magnitude = 1.0  # a correction: its score moves, the other indicators' do not
+    moved.credibility = 6 if moved.credibility != 6 else 1
+    moved.save()
+    with CaptureQueriesContext(connection) as one_changed:
+        snapshots_refresh(relationship, end=END)
+    read = [q["sql"] for q in one_changed if q["sql"].lower().startswith("select")]
+    read = [sql for sql in read if "observationscore" in sql.lower()]
+    assert len(read) == 1 and str(indicators[1].pk) in read[0]  # its own scores only
+    after = dict(ObservationScore.objects.values_list("observation_id", "diagnosticity"))
+    assert after[kept.pk] == before[kept.pk] and after[moved.pk] != before[moved.pk]
 
 
 changes = st.lists(
