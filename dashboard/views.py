@@ -111,12 +111,15 @@ def overview(request: HtmxHttpRequest, slug: str | None = None) -> HttpResponse:
     if found is None:
         raise Http404("No such relationship.")
     relationship_id, version = found
-    try:
-        filters = Filters.from_query(request.GET, today=today_utc())
-    except FilterError as error:
-        return bad_request(request, error)
 
+    # The filters are read in `build`: a refused view is never stored (only a 200 is), so a
+    # page from the cache was a valid view of this version today, and a warm one asks
+    # nothing more (a category's lookup was a second query).
     def build(extra: dict) -> HttpResponse:
+        try:
+            filters = Filters.from_query(request.GET, today=today_utc())
+        except FilterError as error:
+            return bad_request(request, error)
         relationship = Relationship.objects.get(pk=relationship_id)
         context = overview_context(relationship, filters, request.path)
         response = render_page(request, "dashboard/overview.html", context | extra, filters=filters)
@@ -366,12 +369,12 @@ def indicator(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     found = version_by_slug(Indicator, slug, page=True)  # a warm page needs nothing else
     if found is None:
         raise Http404("No such indicator.")
-    try:
-        filters = Filters.from_query(request.GET, today=today_utc())
-    except FilterError as error:
-        return bad_request(request, error)
 
-    def build(extra: dict) -> HttpResponse:
+    def build(extra: dict) -> HttpResponse:  # the filters read here, as the overview's
+        try:
+            filters = Filters.from_query(request.GET, today=today_utc())
+        except FilterError as error:
+            return bad_request(request, error)
         indicator = Indicator.objects.select_related("category", "relationship").get(slug=slug)
         form = _blank_form(request, indicator)
         context = indicator_context(request, indicator, filters, form=form)

@@ -168,3 +168,19 @@ def test_a_shared_events_new_title_shows_at_once(analyst_client, small):
     event.title = "A drill of three navies, renamed"
     event.save()
     assert "A drill of three navies, renamed" in analyst_client.get(url).content.decode()
+
+
+def test_a_warm_view_of_a_category_asks_one_query_and_a_refused_one_is_never_kept(client, small):
+    relationship, indicators = small
+    category = indicators[0].category
+    url = reverse("dashboard:relationship", args=[relationship.slug])
+    assert client.get(url, {"category": category.slug, "period": "1y"}).status_code == 200
+    with CaptureQueriesContext(connection) as asked:  # the filters are read only to render
+        assert client.get(url, {"category": category.slug, "period": "1y"}).status_code == 200
+    assert len(asked) == 1
+    for _ in range(2):
+        assert client.get(url, {"category": "no-such-category"}).status_code == 400
+    old = category.slug
+    category.slug = "renamed"
+    category.save()  # a new version: the page kept for the old slug is not served
+    assert client.get(url, {"category": old, "period": "1y"}).status_code == 400

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 
 from tracker.clock import today_utc
 from tracker.db import BATCH, as_columns, bulk_insert, joined, plain_rows
@@ -240,21 +240,35 @@ def _index_before(relationship, inputs, first, since, aggregate):
     return before
 
 
+SNAPSHOT_FIELDS = (
+    "relationship", "date", "momentum", "method_version", "index", "low", "high", "band",
+    "odds", "coverage", "covered", "freshness", "categories", "families",
+)  # fmt: skip
+
+
 def _write_snapshots(inputs, first, since, aggregate, momentum):
+    """The days from `since` written anew as plain rows, each value prepared by its field as
+    the ORM would (bulk_create compiled every one of 3,650 rows into SQL: 0.5 s a rebuild)."""
     relationship = inputs.relationship
     Snapshot.objects.filter(relationship=relationship).exclude(
         date__gte=first, date__lt=since
     ).delete()
     slugs = [s.slug for s in inputs.scenarios]
-    rows = [
-        Snapshot(
-            relationship=relationship,
-            date=since + dt.timedelta(days=n),
-            momentum=float(momentum[n]),
-            method_version=method.METHOD_VERSION,
-            **day_fields(aggregate, slugs, n),
-        )
-        for n in range(len(aggregate.index))
-    ]
-    Snapshot.objects.bulk_create(rows, batch_size=BATCH)
-    return len(rows)
+    prepare = [Snapshot._meta.get_field(name).get_db_prep_value for name in SNAPSHOT_FIELDS]
+
+    def rows():
+        for n in range(len(aggregate.index)):
+            day = {
+                "relationship": relationship.pk,
+                "date": since + dt.timedelta(days=n),
+                "momentum": float(momentum[n]),
+                "method_version": method.METHOD_VERSION,
+                **day_fields(aggregate, slugs, n),
+            }
+            yield tuple(
+                to_db(day[name], connection)
+                for name, to_db in zip(SNAPSHOT_FIELDS, prepare, strict=True)
+            )
+
+    bulk_insert(Snapshot, SNAPSHOT_FIELDS, rows())
+    return len(aggregate.index)
