@@ -128,19 +128,30 @@ def add_observations(relationship, count: int, rng: random.Random) -> None:
 
 def floor(relationship) -> Measurement:
     """What a full rebuild cannot do without: read the scoring columns of every observation
-    (the rebuild's own read) and run the method over them in memory, writing nothing."""
+    (the rebuild's own read, into numpy) and run the method over them in memory, writing
+    nothing."""
     with measured() as result:
-        inputs = scoring_inputs(relationship)
-        rows = current_rows(relationship, set(inputs.keys))
-        first = min(dt.date.fromisoformat(str(row[2])) for row in rows)
-        days = np.arange((today_utc() - first).days + 1)
-        points = arrays_by_indicator(rows, first)
-        series = [
-            method.series_from_arrays(spec, points.get(key, NO_POINTS), days, inputs.centres)
-            for key, spec in zip(inputs.keys, inputs.specs, strict=True)
-        ]
-        method.aggregate(inputs.specs, series, inputs.scenarios, method.METHOD_VERSION)
+        floor_series(relationship)
     return result
+
+
+def floor_series(relationship, end=None) -> method.RelationshipSeries:
+    """The floor's work: the relationship's series to `end` (today), as a rebuild scores it."""
+    inputs = scoring_inputs(relationship)
+    first = (  # the rebuild's own question for its first day (an index's first entry)
+        Observation.objects.scorable()
+        .filter(indicator__relationship=relationship)
+        .order_by("occurred_on")
+        .values_list("occurred_on", flat=True)
+        .first()
+    )
+    days = np.arange(((end or today_utc()) - first).days + 1)
+    points = arrays_by_indicator(current_rows(relationship, set(inputs.keys)), first)
+    series = [
+        method.series_from_arrays(spec, points.get(key, NO_POINTS), days, inputs.centres)
+        for key, spec in zip(inputs.keys, inputs.specs, strict=True)
+    ]
+    return method.aggregate(inputs.specs, series, inputs.scenarios, method.METHOD_VERSION)
 
 
 def run(sizes: list[int]) -> None:

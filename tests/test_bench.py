@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,3 +41,22 @@ def test_the_benchmark_runs_and_prints_each_figure_beside_its_floor(tmp_path):
     assert all(re.search(r"ms +\d+\.\dx +\d+KB +\d+KB", row) for row in rows), rows
     assert "overview on the wire, page and figures" in out
     assert "With size" in out and "API index series (columns)" in out
+
+
+@pytest.mark.django_db
+def test_the_floor_scores_every_observation_as_the_rebuild_does():
+    """The floor is the rebuild's read and maths: its series is the one the rebuild stores
+    (a floor that read the rows but scored none would make every ratio look worse)."""
+    from bench.scoring_bench import floor_series
+    from tests.tracker.support import END, catalogue, observe
+    from tracker.series.refresh import snapshots_refresh
+
+    relationship, indicators = catalogue()
+    for n, day in enumerate((10, 40, 70, 100)):
+        observe(indicators[n], day, 3)
+    snapshots_refresh(relationship, end=END)
+    stored = list(relationship.snapshots.order_by("date").values_list("index", flat=True))
+    computed = floor_series(relationship, end=END)
+    assert len(stored) == len(computed.index) > 100
+    assert computed.index.tolist() == pytest.approx(stored)
+    assert len(set(stored)) > 1  # the observations moved it: they were scored

@@ -5,7 +5,9 @@ rows; the ORM's per-row cost was most of that time, so these functions bypass it
 here knows the domain.
 """
 
+import gc
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from itertools import islice
 
 import numpy as np
@@ -15,15 +17,29 @@ BATCH = 2000
 
 
 def as_columns(rows, *dtypes) -> list[np.ndarray]:
-    """Rows as numpy columns of these dtypes, converted a chunk at a time. A rebuild reads a
-    million rows: kept as tuples, they were walked again and again by Python's cyclic garbage
-    collector, at a cost of seconds that grew with everything else the process held."""
+    """Rows as numpy columns of these dtypes, converted a chunk at a time, with Python's
+    cyclic garbage collector paused. A rebuild reads a million rows: kept as tuples, they
+    were walked again and again by the collector; read in chunks, each chunk's tuples still
+    set off collections that walked everything else the process held (1.4 s of a 4.9 s read
+    at 1M). Tuples of plain values make no cycles: reference counting frees every chunk."""
     chunks = []
     rows = iter(rows)
-    while chunk := list(islice(rows, BATCH * 10)):
-        columns = zip(*chunk, strict=True)
-        chunks.append([np.array(c, dtype=t) for c, t in zip(columns, dtypes, strict=True)])
+    with _collector_paused():
+        while chunk := list(islice(rows, BATCH * 10)):
+            columns = zip(*chunk, strict=True)
+            chunks.append([np.array(c, dtype=t) for c, t in zip(columns, dtypes, strict=True)])
     return joined(chunks, dtypes)
+
+
+@contextmanager
+def _collector_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def joined(parts, dtypes) -> list[np.ndarray]:
