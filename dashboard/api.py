@@ -58,8 +58,8 @@ def reader(request):
 
 class Docs(Swagger):
     """Swagger UI from django-ninja's own static files (no CDN), in a page of ours: its
-    scripts carry the page's CSP nonce, the settings travel as a JSON data block (not run),
-    and a stylesheet of ours gives its text enough contrast."""
+    scripts are files of this site (as the CSP asks), the settings travel as a JSON data
+    block (not run), and a stylesheet of ours gives its text enough contrast."""
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: object) -> HttpResponse:
         settings = self.settings | {"url": self.get_openapi_url(api, kwargs)}

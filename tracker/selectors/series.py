@@ -355,14 +355,16 @@ def page_version(relationship: Relationship) -> str:
     return _page_text(_stamps(*_page_subqueries(_id_of(relationship))))
 
 
-def version_by_slug(model: type[Relationship | Indicator], slug: str | None, *, page: bool):
+def version_by_slug(
+    model: type[Relationship | Indicator], slug: str | None, *, page: bool
+) -> tuple[int, str] | None:
     """(relationship id, `page_version` if `page` else `series_version`) of the relationship
     or indicator (`model`) named `slug` (None: the first relationship), in one round trip
     with the lookup itself; None if there is none. What a warm cached answer needs, without
     loading the rows it names."""
     quote = connection.ops.quote_name
     column = "id" if model is Relationship else "relationship_id"
-    owner = (f"{quote('owner')}.{quote(column)}", [])
+    owner: tuple[str, list] = (f"{quote('owner')}.{quote(column)}", [])
     outer = f" FROM {quote(model._meta.db_table)} {quote('owner')}"
     if slug is None:
         outer, params = f"{outer} ORDER BY {quote('owner')}.{quote('id')} LIMIT 1", []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Field
 
 from tracker.clock import today_utc
 from tracker.db import BATCH, as_columns, bulk_insert, joined, plain_rows
@@ -246,6 +247,12 @@ SNAPSHOT_FIELDS = (
 )  # fmt: skip
 
 
+def _field(name: str) -> Field:
+    field = Snapshot._meta.get_field(name)
+    assert isinstance(field, Field)  # concrete columns, no relation's reverse side
+    return field
+
+
 def _write_snapshots(inputs, first, since, aggregate, momentum):
     """The days from `since` written anew as plain rows, each value prepared by its field as
     the ORM would (bulk_create compiled every one of 3,650 rows into SQL: 0.5 s a rebuild)."""
@@ -254,7 +261,7 @@ def _write_snapshots(inputs, first, since, aggregate, momentum):
         date__gte=first, date__lt=since
     ).delete()
     slugs = [s.slug for s in inputs.scenarios]
-    prepare = [Snapshot._meta.get_field(name).get_db_prep_value for name in SNAPSHOT_FIELDS]
+    prepare = [_field(name).get_db_prep_value for name in SNAPSHOT_FIELDS]
 
     def rows():
         for n in range(len(aggregate.index)):
