@@ -25,7 +25,13 @@ from tracker.models import (
 )
 from tracker.observations import services
 from tracker.scoring import method
-from tracker.scoring.inputs import NO_POINTS, arrays_by_indicator, current_rows, scoring_inputs
+from tracker.scoring.inputs import (
+    NO_POINTS,
+    arrays_by_indicator,
+    current_rows,
+    first_day,
+    scoring_inputs,
+)
 from tracker.series.refresh import snapshots_refresh
 
 INDICATORS = 200
@@ -138,14 +144,9 @@ def floor(relationship) -> Measurement:
 def floor_series(relationship, end=None) -> method.RelationshipSeries:
     """The floor's work: the relationship's series to `end` (today), as a rebuild scores it."""
     inputs = scoring_inputs(relationship)
-    first = (  # the rebuild's own question for its first day (an index's first entry)
-        Observation.objects.scorable()
-        .filter(indicator__relationship=relationship)
-        .order_by("occurred_on")
-        .values_list("occurred_on", flat=True)
-        .first()
-    )
-    days = np.arange(((end or today_utc()) - first).days + 1)
+    end = end or today_utc()
+    first = first_day(relationship, end)  # the rebuild's own question for its first day
+    days = np.arange((end - first).days + 1)
     points = arrays_by_indicator(current_rows(relationship, set(inputs.keys)), first)
     series = [
         method.series_from_arrays(spec, points.get(key, NO_POINTS), days, inputs.centres)

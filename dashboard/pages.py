@@ -2,7 +2,7 @@
 
 A page read twice with nothing changed is the same HTML for every reader of one kind. A page
 is therefore rendered once per view, per kind of reader, per version of what it shows
-(`tracker.selectors.series.page_version`: the series, the catalogue, alerts, forecasts,
+(`tracker.selectors.series.version_by_slug`: the series, the catalogue, alerts, forecasts,
 sources' health) and per day, and served from the cache after that.
 
 A page with nothing made for each answer (an anonymous reader's: no form, no CSRF token) is

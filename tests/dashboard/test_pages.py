@@ -16,7 +16,7 @@ from django.urls import reverse
 from dashboard import pages
 from tests.clock import NOW
 from tracker.models import Alert, Indicator, Observation, Relationship, Source
-from tracker.selectors.series import page_version, series_version, version_by_slug
+from tracker.selectors.series import series_version, version_by_slug
 
 HOME = reverse("dashboard:home")
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -77,11 +77,17 @@ def test_a_page_holding_a_token_it_was_not_given_is_not_stored(small):
 
 def test_the_version_read_with_the_lookup_is_the_pages_and_the_series(small):
     relationship, indicators = small
-    page, series = page_version(relationship), series_version(relationship)
+    series = series_version(relationship)
+    page = version_by_slug(Relationship, None, page=True)[1]
     assert version_by_slug(Relationship, relationship.slug, page=True) == (relationship.pk, page)
     assert version_by_slug(Relationship, None, page=False) == (relationship.pk, series)
     assert version_by_slug(Indicator, indicators[0].slug, page=True) == (relationship.pk, page)
     assert version_by_slug(Indicator, "no-such-indicator", page=False) is None
+    Alert.objects.create(
+        relationship=relationship, kind="band", key="v", title="t", message="m", created_at=NOW
+    )  # beside the series: a new page version, the same series
+    assert version_by_slug(Relationship, relationship.slug, page=False)[1] == series
+    assert version_by_slug(Relationship, relationship.slug, page=True)[1] != page
     indicators[0].observations.first().save()  # a new history row: a new version
     assert version_by_slug(Indicator, indicators[0].slug, page=False)[1] != series
 

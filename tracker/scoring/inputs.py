@@ -210,6 +210,15 @@ def state_rows(states):
     )
 
 
+def first_day(relationship, end: dt.date) -> dt.date | None:
+    """The day of the relationship's first scorable observation up to `end`: where its
+    series starts (an index's first entry)."""
+    observations = Observation.objects.scorable().filter(
+        indicator__relationship=relationship, occurred_on__lte=end
+    )
+    return observations.order_by("occurred_on").values_list("occurred_on", flat=True).first()
+
+
 def current_rows(relationship, indicator_ids):
     """The scoring columns of accepted observations, straight from the database (no objects:
     a full rebuild reads every observation, a million in the benchmark)."""

@@ -346,22 +346,19 @@ def series_version(relationship: Relationship) -> str:
     return _series_text(_stamps(_latest_of(Snapshot, _id_of(relationship))))
 
 
-def page_version(relationship: Relationship) -> str:
-    """`series_version` and what a page shows beside the series that changes without it:
-    the relationships watched, the alerts raised, the questions and their forecasts (Entente's
-    are rewritten whole by each run, under new ids: ids are never reused, on PostgreSQL as on
-    SQLite, where Django's keys are AUTOINCREMENT; analysts' have history), and
-    the sources' refresh health. One round trip; a whole rendered page is keyed by it."""
-    return _page_text(_stamps(*_page_subqueries(_id_of(relationship))))
-
-
 def version_by_slug(
     model: type[Relationship | Indicator], slug: str | None, *, page: bool
 ) -> tuple[int, str] | None:
-    """(relationship id, `page_version` if `page` else `series_version`) of the relationship
-    or indicator (`model`) named `slug` (None: the first relationship), in one round trip
-    with the lookup itself; None if there is none. What a warm cached answer needs, without
-    loading the rows it names."""
+    """(relationship id, version) of the relationship or indicator (`model`) named `slug`
+    (None: the first relationship), in one round trip with the lookup itself; None if there
+    is none. What a warm cached answer needs, without loading the rows it names.
+
+    The version is `series_version`'s, or with `page` the page version that whole rendered
+    pages are keyed by: the series' and what a page shows beside the series that changes
+    without it: the relationships watched, the alerts raised, the questions and their
+    forecasts (Entente's are rewritten whole by each run, under new ids: ids are never
+    reused, on PostgreSQL as on SQLite, where Django's keys are AUTOINCREMENT; analysts' have
+    history), and the sources' refresh health."""
     quote = connection.ops.quote_name
     column = "id" if model is Relationship else "relationship_id"
     owner: tuple[str, list] = (f"{quote('owner')}.{quote(column)}", [])

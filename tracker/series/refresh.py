@@ -20,7 +20,6 @@ from django.db.models import Field
 from tracker.clock import today_utc
 from tracker.db import BATCH, as_columns, bulk_insert, joined, plain_rows
 from tracker.models import (
-    Observation,
     ObservationScore,
     ReadingSeries,
     Relationship,
@@ -28,7 +27,13 @@ from tracker.models import (
 )
 from tracker.scoring import method
 from tracker.scoring.compute import day_fields
-from tracker.scoring.inputs import NO_POINTS, arrays_by_indicator, current_rows, scoring_inputs
+from tracker.scoring.inputs import (
+    NO_POINTS,
+    arrays_by_indicator,
+    current_rows,
+    first_day,
+    scoring_inputs,
+)
 from tracker.series import store
 
 logger = logging.getLogger(__name__)
@@ -71,13 +76,7 @@ def snapshots_refresh(
     Relationship.objects.select_for_update().filter(pk=relationship.pk).first()
     report = RefreshReport(relationship=relationship.slug, end=end)
     inputs = scoring_inputs(relationship)
-    first = (
-        Observation.objects.scorable()
-        .filter(indicator__relationship=relationship, occurred_on__lte=end)
-        .order_by("occurred_on")
-        .values_list("occurred_on", flat=True)
-        .first()
-    )
+    first = first_day(relationship, end)
     if first is None or not inputs.specs:
         _delete_derived(relationship, inputs.keys)
         return report
