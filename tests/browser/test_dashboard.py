@@ -254,14 +254,20 @@ def test_the_keyboard_alone_reaches_and_applies_the_filters(page, live_server, d
     page.keyboard.press("ArrowDown")
     assert asked == [] and "category" not in page.url  # moving through options loads nothing
     chosen = page.evaluate("document.querySelector('#filter-category').value")
-    held = []
-    page.route(re.compile(r".*category=.*"), lambda route: held.append(route))
+    seen_while_asking = []
+
+    def look_then_answer(route):
+        # Run when the request is intercepted, so before its answer can arrive: the page
+        # is asked what it shows while waiting, then the request goes on.
+        loading = page.evaluate("() => document.querySelector('#content.htmx-request') !== null")
+        seen_while_asking.append((loading, page.locator("#filters .loading").is_visible()))
+        route.continue_()
+
+    page.route(re.compile(r".*category=.*"), look_then_answer)
     page.keyboard.press("Enter")
-    wait_until(page, "() => document.querySelector('#content.htmx-request') !== null", "loading")
-    assert page.locator("#filters .loading").is_visible()
-    held[0].continue_()
-    page.unroute(re.compile(r".*category=.*"))
     wait_for_url(page, re.compile(f"category={chosen}"), f"Enter applies category={chosen}")
+    page.unroute(re.compile(r".*category=.*"))
+    assert seen_while_asking[0] == (True, True)  # content dimmed, "Loading…" shown
     charts_drawn(page, 3)
     assert focused(page) == "filter-category"  # focus kept on the control across the swap
     assert len([url for url in asked if "figures.json" not in url]) == 1
