@@ -121,7 +121,17 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Connections kept for a minute (checked before reuse), so that the statement every page
+    # asks (its data version) stays prepared on them; PREPARED_STATEMENTS=false behind a
+    # pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        2 if env.bool("PREPARED_STATEMENTS", default=True) else None
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share the demo database: write-ahead logging lets readers work
     # while a job writes, and writers wait for the lock instead of failing.

@@ -9,6 +9,7 @@ import gc
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from itertools import islice
+from typing import Any
 
 import numpy as np
 from django.db import connection
@@ -47,6 +48,32 @@ def joined(parts, dtypes) -> list[np.ndarray]:
     if not parts:
         return [np.zeros(0, dtype=t) for t in dtypes]
     return [np.concatenate(column) for column in zip(*parts, strict=True)]
+
+
+def one_row(sql: str, params: Sequence = ()) -> tuple | None:
+    """The first row of `sql` (with %s placeholders). On PostgreSQL its parameters are bound
+    by the server, so that a statement every request asks is planned once per connection:
+    psycopg prepares it from its `prepare_threshold`th run (settings: PREPARED_STATEMENTS).
+    Django's own cursors bind on the client and are never prepared; planning the page
+    version's eighteen subqueries each time was 1 ms of a 1.3 ms query. Logged and its
+    errors wrapped as Django's own queries are."""
+    connection.ensure_connection()
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    import psycopg
+
+    raw: Any = psycopg.Cursor(connection.connection)  # Django's wrappers take any DB-API cursor
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(raw) as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if connection.queries_logged and connection.queries_log[-1]["sql"] is None:
+        # psycopg keeps no text of a prepared run: the log shows the statement as asked.
+        postgresql: Any = connection.ops
+        connection.queries_log[-1]["sql"] = postgresql.compose_sql(sql, params)
+    return row
 
 
 def plain_rows(queryset):

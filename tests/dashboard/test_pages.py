@@ -92,6 +92,29 @@ def test_the_version_read_with_the_lookup_is_the_pages_and_the_series(small):
     assert version_by_slug(Indicator, indicators[0].slug, page=False)[1] != series
 
 
+def test_the_version_every_warm_page_asks_is_planned_once_per_connection(small):
+    """On PostgreSQL the page version's statement is prepared (planning its eighteen
+    subqueries was most of a warm page's time there), and still moves with the data."""
+    relationship, indicators = small
+    url = reverse("dashboard:relationship", args=[relationship.slug])
+    versions = set()
+    for _ in range(6):
+        assert Client().get(url).status_code == 200
+        versions.add(version_by_slug(Relationship, relationship.slug, page=True))
+    assert len(versions) == 1
+    indicators[0].observations.first().save()
+    assert version_by_slug(Relationship, relationship.slug, page=True) not in versions
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+                " WHERE statement LIKE %s",
+                ["%tracker_historicalsharedevent%"],
+            )
+            runs = [n for (n,) in cursor.fetchall()]
+        assert runs and max(runs) >= 8  # its 13 runs less those before it was prepared
+
+
 def test_each_reader_gets_a_page_of_their_own(client, analyst, reader, small):
     url = reverse("dashboard:indicator", args=[small[1][0].slug])
     pages = {}

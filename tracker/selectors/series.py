@@ -20,6 +20,7 @@ from django.db.models import Max, Min
 from kombu.exceptions import OperationalError as BrokerError
 
 from tracker.clock import today_utc
+from tracker.db import one_row
 from tracker.jobs import enqueue_now
 from tracker.models import (
     Alert,
@@ -213,12 +214,10 @@ def _stamps(*first: tuple[str, list], outer: str = "", params=()) -> tuple | Non
     VERSIONED model, in one round trip; `outer` is a FROM clause the first may refer to
     (None when it finds no row)."""
     subqueries = [*first, *map(_latest_history, VERSIONED)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(sql for sql, _ in subqueries)}{outer}",
-            [*(p for _, values in subqueries for p in values), *params],
-        )
-        return cursor.fetchone()
+    return one_row(  # prepared on PostgreSQL: every warm page asks it
+        f"SELECT {', '.join(sql for sql, _ in subqueries)}{outer}",
+        [*(p for _, values in subqueries for p in values), *params],
+    )
 
 
 def _computed_assessments(relationship, as_of, min_grade) -> list[Assessment]:
