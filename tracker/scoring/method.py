@@ -670,8 +670,13 @@ def event_carryover(spec: IndicatorSpec, strength: float, days: int) -> float:
 
 def event_mass(spec: IndicatorSpec, magnitude: float, grade: float, days: int) -> float:
     """What one event still adds to the indicator's graded decayed sum `days` later."""
+    return magnitude * grade * event_decay(spec, days)
+
+
+def event_decay(spec: IndicatorSpec, days: int) -> float:
+    """What is left of an event's mass `days` later: 2^(-days / half-life)."""
     half_life, _ = event_parameters(spec)
-    return magnitude * grade * 2.0 ** (-days / half_life)
+    return 2.0 ** (-days / half_life)
 
 
 def diagnosticity(loglik: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 
+import numpy as np
 from django.db.models import Max, Min
 
 from tracker.models import Indicator, Observation, Relationship
@@ -184,11 +185,7 @@ SHOWN_SHARES = 3
 
 
 def _load_shown(moves):
-    """Keep each move's largest shares, and load just those observations (one query)."""
-    for move in moves:
-        ranked = sorted(move.observations, key=lambda s: -abs(s.contribution))
-        ranked = [s for s in ranked if s.contribution]
-        move.observations, move.more = ranked[:SHOWN_SHARES], len(ranked[SHOWN_SHARES:])
+    """Load the observations of the shares each move shows (one query)."""
     wanted = {s.pk for move in moves for s in move.observations}
     loaded = Observation.objects.select_related(
         "source", "originator", "stage", "indicator"
@@ -244,22 +241,35 @@ def _attribute(move, spec, observations, strength_before, start, end, total_weig
         if strength_before is not None:
             carried = method.event_carryover(spec, strength_before, (end - start).days)
             move.carryover = 100.0 * spec.weight * (carried - move.before) / total_weight
-        masses = [
-            method.event_mass(
-                spec,
-                o.magnitude,
-                method.report_grade(o.reliability, o.credibility, o.caveat),
-                (end - o.occurred_on).days,
-            )
-            for o in observations
-        ]
+        # method.event_mass for each report, its grade and decay worked out once for each
+        # distinct grade and age: a busy year is a hundred thousand reports.
+        grades: dict[tuple, float] = {}
+        decays: dict[int, float] = {}
+        masses = []
+        for o in observations:
+            grade = grades.get(graded := (o.reliability, o.credibility, o.caveat))
+            if grade is None:
+                grade = grades[graded] = method.report_grade(*graded)
+            decay = decays.get(age := (end - o.occurred_on).days)
+            if decay is None:
+                decay = decays[age] = method.event_decay(spec, age)
+            masses.append(o.magnitude * grade * decay)
         new_part = move.contribution - move.carryover
         total = sum(masses)
-        move.observations = [
-            ObservationShare(None, new_part * mass / total, o.pk)
-            for o, mass in zip(observations, masses, strict=True)
-        ]
+        _keep_largest(move, [new_part * mass / total for mass in masses], observations)
     else:
         # A level or a stage holds until the next report: the latest one made the change.
         move.carryover = 0.0
-        move.observations = [ObservationShare(None, move.contribution, observations[-1].pk)]
+        _keep_largest(move, [move.contribution], observations[-1:])
+
+
+def _keep_largest(move, shares: list[float], observations) -> None:
+    """The move's SHOWN_SHARES largest shares (by size; ties in report order), and how many
+    other reports had a share: only those shown are made into objects and loaded."""
+    sizes = np.abs(np.array(shares, dtype=float))
+    order = np.argsort(-sizes, kind="stable")
+    order = order[sizes[order] > 0]
+    move.observations = [
+        ObservationShare(None, shares[n], observations[n].pk) for n in order[:SHOWN_SHARES]
+    ]
+    move.more = len(order) - len(move.observations)
