@@ -57,13 +57,13 @@ def one_row(sql: str, params: Sequence = ()) -> tuple | None:
     Django's own cursors bind on the client and are never prepared; planning the page
     version's eighteen subqueries each time was 1 ms of a 1.3 ms query. Logged and its
     errors wrapped as Django's own queries are."""
-    connection.ensure_connection()
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
     import psycopg
 
+    connection.ensure_connection()  # the raw connection, which Django opens lazily
     raw: Any = psycopg.Cursor(connection.connection)  # Django's wrappers take any DB-API cursor
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
     with wrap(raw) as cursor:

@@ -78,11 +78,11 @@ IN_HAND = ("occurred_on", "status", "recorded_at", "retracted_at")  # what `coun
 
 
 def _counts(day, known_on):
-    """Whether an observation was in hand on `day` (as known on `known_on`, if given): of
-    the observation, or of a row with its IN_HAND fields."""
+    """Whether a report was in hand on `day` (as known on `known_on`, if given), from a row
+    of its IN_HAND fields."""
     moment = known_on and dt.datetime.combine(known_on, dt.time.max, tzinfo=dt.UTC)
 
-    def counts(o: Observation) -> bool:
+    def counts(o) -> bool:
         if o.occurred_on > day:
             return False
         if moment is None:
